@@ -1,0 +1,244 @@
+//! Command-line interface: clap definitions and the glue from flags to the library. Printing and
+//! exit codes live here and in `main.rs`, nowhere else.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use agentcost::error::{ConfigError, RunError};
+use agentcost::load::{Input, EMBEDDED_WORKLOADS};
+use agentcost::report::{csv as report_csv, table, Report};
+use agentcost::simulate::{simulate, RunOptions, DEFAULT_REPLICATIONS, DEFAULT_SEED};
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the run failed after its inputs were accepted (I/O while writing results).
+pub const EXIT_RUNTIME: i32 = 1;
+/// Exit code: bad command line or bad input file (clap uses 2 for usage errors too).
+pub const EXIT_INPUT: i32 = 2;
+
+/// Cost and capacity of AI document-processing pipelines on AWS: Lambda + Bedrock vs AgentCore Runtime.
+#[derive(Debug, Parser)]
+#[command(name = "agentcost", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate both patterns on a workload and report cost per document and per month.
+    Simulate(SimulateArgs),
+    /// Check a workload (and price book) without running it.
+    Validate(ValidateArgs),
+    /// List the example workloads built into the binary.
+    Examples,
+}
+
+/// Output format of `simulate` on stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable side-by-side table.
+    #[default]
+    Table,
+    /// The full report as one JSON object.
+    Json,
+    /// One row per sampled document.
+    Csv,
+}
+
+/// Arguments of `simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Workload TOML file, or the name of a built-in example (see `agentcost examples`);
+    /// the built-in `seed-example` when omitted.
+    pub workload: Option<String>,
+    /// Price book TOML to use instead of the built-in one for the workload's region.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+    /// Documents sampled per replication [default: the month's volume, at most 20,000].
+    #[arg(long, value_name = "N", help_heading = "Sampling")]
+    pub documents: Option<usize>,
+    /// Seed of every random stream; the same seed gives byte-identical JSON and CSV.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, help_heading = "Sampling")]
+    pub seed: u64,
+    /// Independent replications (at least 2 for a confidence interval).
+    #[arg(long, value_name = "R", default_value_t = DEFAULT_REPLICATIONS, help_heading = "Sampling")]
+    pub replications: usize,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
+    pub format: Format,
+    /// Also write summary.json and documents.csv into DIR.
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+    /// Allow --out to write into a directory that already holds files.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Workload TOML file or built-in example name.
+    pub workload: String,
+    /// Price book TOML to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+}
+
+/// Runs a parsed command line, returning the exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Simulate(args) => run_simulate(&args),
+        Command::Validate(args) => {
+            let input = load(Some(&args.workload), args.pricing.as_deref())?;
+            println!(
+                "ok: '{}' ({}), {} price book as of {}",
+                input.scenario.name, input.workload_origin, input.book.region, input.book.as_of
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Examples => {
+            for (name, text) in EMBEDDED_WORKLOADS {
+                let desc = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("description = "))
+                    .map(|d| d.trim_matches('"'))
+                    .unwrap_or("");
+                println!("{name:20} {desc}");
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn load(workload: Option<&str>, pricing: Option<&Path>) -> Result<Input> {
+    let input = match workload {
+        None => Input::embedded_default(pricing),
+        Some(w) => Input::from_arg(w, pricing),
+    };
+    Ok(input?)
+}
+
+fn run_simulate(args: &SimulateArgs) -> Result<i32> {
+    // Check the output directory before the run, so a bad path fails in milliseconds, not minutes.
+    if let Some(dir) = &args.out {
+        prepare_out_dir(dir, args.force)?;
+    }
+    let input = load(args.workload.as_deref(), args.pricing.as_deref())?;
+    let opts = RunOptions { seed: args.seed, documents: args.documents, replications: args.replications };
+    let sim = simulate(&input.scenario, &input.book, &opts, &|_| {})?;
+    let report = Report::build(&input, &sim);
+    if let Some(dir) = &args.out {
+        write_file(&dir.join("summary.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &report)?;
+            writeln!(w)?;
+            Ok(())
+        })?;
+        write_file(&dir.join("documents.csv"), |w| Ok(report_csv::write_documents(&sim, w)?))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = match args.format {
+        Format::Table => stdout.write_all(table::render(&report).as_bytes()),
+        Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(stdout)),
+        Format::Csv => report_csv::write_documents(&sim, &mut stdout).map_err(std::io::Error::other),
+    };
+    match written.and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
+        Err(e) => Err(e).context("failed to write to stdout"),
+    }
+}
+
+fn is_broken_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || e.get_ref().and_then(|i| i.downcast_ref::<std::io::Error>()).is_some_and(|i| i.kind() == std::io::ErrorKind::BrokenPipe)
+        || e.to_string().contains("Broken pipe")
+}
+
+/// A usage problem with the output directory: reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OutDirError(String);
+
+fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(OutDirError(format!("--out '{}' exists and is not a directory", dir.display())).into());
+        }
+        let non_empty = std::fs::read_dir(dir)
+            .with_context(|| format!("failed to read --out directory '{}'", dir.display()))?
+            .next()
+            .is_some();
+        if non_empty && !force {
+            return Err(OutDirError(format!(
+                "--out directory '{}' already holds files; pass --force to write summary.json and documents.csv into it, or choose a new directory",
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
+    Ok(())
+}
+
+/// Writes through a temporary file renamed into place, so a failed run never leaves half a file.
+fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    let file = std::fs::File::create(&tmp).with_context(|| format!("failed to create '{}'", tmp.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    f(&mut w).with_context(|| format!("failed to write '{}'", path.display()))?;
+    w.flush().with_context(|| format!("failed to write '{}'", path.display()))?;
+    drop(w);
+    std::fs::rename(&tmp, path).with_context(|| format!("failed to move '{}' into place", path.display()))?;
+    Ok(())
+}
+
+/// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    if e.chain().any(|c| c.is::<ConfigError>() || c.is::<RunError>() || c.is::<OutDirError>()) {
+        EXIT_INPUT
+    } else {
+        EXIT_RUNTIME
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn command_lines_parse_or_fail_as_documented() {
+        let ok = [
+            vec!["agentcost", "simulate"],
+            vec!["agentcost", "simulate", "w.toml", "--format", "json", "--seed", "7"],
+            vec!["agentcost", "simulate", "--documents", "100", "--replications", "2", "--out", "d", "--force"],
+            vec!["agentcost", "validate", "w.toml", "--pricing", "p.toml"],
+            vec!["agentcost", "examples"],
+        ];
+        for args in ok {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        let bad = [
+            vec!["agentcost"],
+            vec!["agentcost", "simulate", "--format", "xml"],
+            vec!["agentcost", "simulate", "--seed", "-1"],
+            vec!["agentcost", "simulate", "--documents", "many"],
+            vec!["agentcost", "validate"],
+        ];
+        for args in bad {
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! Distributions of per-document quantities: the TOML shapes users write, and the validated samplers.
+//!
+//! A plain number is a constant. Otherwise an inline table picks a family with `dist`; users who
+//! know percentiles from their logs can give a log-normal as `median` + `p95`.
+
+use std::fmt;
+use std::path::Path;
+
+use rand::Rng;
+use rand_distr::Distribution;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::error::Problems;
+
+/// z such that Φ(z) = 0.95: converts a median/p95 pair into a log-normal σ.
+const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// A distribution as written in TOML, before its parameters are checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawDist {
+    /// A bare number.
+    Constant(f64),
+    /// An inline table.
+    Table(RawDistTable),
+}
+
+/// The inline-table form; which keys are allowed depends on `dist`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // parameter names are the documentation; `from_raw` says which family takes which
+pub struct RawDistTable {
+    /// Family name.
+    pub dist: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub cv: Option<f64>,
+    pub median: Option<f64>,
+    pub p95: Option<f64>,
+    pub shape: Option<f64>,
+    pub scale: Option<f64>,
+    pub value: Option<f64>,
+    /// CSV of observations, relative to the workload file.
+    pub file: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a number, or a table like { dist = \"lognormal\", median = 1.8, p95 = 6.0 }",
+                )
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDist, E> {
+                Ok(RawDist::Constant(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+                Ok(RawDist::Constant(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDist, E> {
+                Ok(RawDist::Constant(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawDist::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl From<f64> for RawDist {
+    fn from(v: f64) -> Self {
+        RawDist::Constant(v)
+    }
+}
+
+/// A validated distribution. Every variant's parameters are finite and in range, so sampling cannot fail.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)] // `d` is the sampler, `mean` its exact mean
+pub enum Dist {
+    /// Always the same value.
+    Constant(f64),
+    /// Uniform on `[min, max)`.
+    Uniform { min: f64, max: f64 },
+    /// Normal truncated at 0 by rejection (values below 0 are redrawn).
+    Normal(rand_distr::Normal<f64>),
+    /// Log-normal (from median + p95 or mean + cv); `mean` is exp(μ + σ²/2).
+    LogNormal {
+        d: rand_distr::LogNormal<f64>,
+        mean: f64,
+    },
+    /// Gamma by mean and coefficient of variation.
+    Gamma { d: rand_distr::Gamma<f64>, mean: f64 },
+    /// Exponential by mean.
+    Exponential { d: rand_distr::Exp<f64>, mean: f64 },
+    /// Weibull by shape and scale; `mean` is scale·Γ(1 + 1/shape).
+    Weibull {
+        d: rand_distr::Weibull<f64>,
+        mean: f64,
+    },
+    /// Poisson counts by mean.
+    Poisson {
+        d: rand_distr::Poisson<f64>,
+        mean: f64,
+    },
+    /// Resampling (bootstrap) of observed values.
+    Empirical(Vec<f64>),
+}
+
+/// What a key may hold; used to check a distribution's support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Values must be ≥ 0 (durations, sizes, tokens).
+    NonNegative,
+    /// Values must be > 0 (memory sizes, where 0 is meaningless).
+    Positive,
+}
+
+impl Dist {
+    /// Draws one value. Never negative for the families accepted by [`Dist::from_raw`].
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Uniform { min, max } => {
+                if max > min {
+                    min + (max - min) * unit_f64(rng)
+                } else {
+                    *min
+                }
+            }
+            Dist::Normal(n) => {
+                // Bounded rejection keeps runs finite when the mean sits far below zero;
+                // validation requires mean > 0, so 64 straight rejections have probability < 0.5^64.
+                for _ in 0..64 {
+                    let x = n.sample(rng);
+                    if x >= 0.0 {
+                        return x;
+                    }
+                }
+                0.0
+            }
+            Dist::LogNormal { d, .. } => d.sample(rng),
+            Dist::Gamma { d, .. } => d.sample(rng),
+            Dist::Exponential { d, .. } => d.sample(rng),
+            Dist::Weibull { d, .. } => d.sample(rng),
+            Dist::Poisson { d, .. } => d.sample(rng),
+            Dist::Empirical(v) => {
+                let i = (unit_f64(rng) * v.len() as f64) as usize;
+                v[i.min(v.len() - 1)]
+            }
+        }
+    }
+
+    /// The distribution's mean (exact for every family; the sample mean for `empirical`).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Normal(n) => {
+                // Mean of a normal truncated at 0: μ + σ φ(α)/(1 − Φ(α)), α = −μ/σ.
+                let (mu, sd) = (n.mean(), n.std_dev());
+                if sd == 0.0 {
+                    return mu.max(0.0);
+                }
+                let a = -mu / sd;
+                let phi = (-0.5 * a * a).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let tail = 0.5 * statrs::function::erf::erfc(a / std::f64::consts::SQRT_2);
+                mu + sd * phi / tail
+            }
+            Dist::LogNormal { mean, .. }
+            | Dist::Gamma { mean, .. }
+            | Dist::Exponential { mean, .. }
+            | Dist::Weibull { mean, .. }
+            | Dist::Poisson { mean, .. } => *mean,
+            Dist::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+        }
+    }
+
+    /// Validates a raw distribution for the key `key`, pushing every problem found.
+    /// `base_dir` resolves `file` of an empirical distribution.
+    pub(crate) fn from_raw(
+        raw: &RawDist,
+        key: &str,
+        support: Support,
+        base_dir: Option<&Path>,
+        problems: &mut Problems,
+    ) -> Option<Dist> {
+        let t = match raw {
+            RawDist::Constant(v) => {
+                return check_value(*v, key, support, problems).then_some(Dist::Constant(*v));
+            }
+            RawDist::Table(t) => t,
+        };
+        let before = problems.0.len();
+        let allowed: &[&str] = match t.dist.as_str() {
+            "constant" => &["value"],
+            "uniform" => &["min", "max"],
+            "normal" => &["mean", "sd"],
+            "lognormal" => &["median", "p95", "mean", "cv"],
+            "gamma" => &["mean", "cv"],
+            "exponential" => &["mean"],
+            "weibull" => &["shape", "scale"],
+            "poisson" => &["mean"],
+            "empirical" => &["file"],
+            other => {
+                problems.push(
+                    format!("{key}.dist"),
+                    format!(
+                        "unknown distribution '{other}': expected one of constant, uniform, \
+                         normal, lognormal, gamma, exponential, weibull, poisson, empirical"
+                    ),
+                );
+                return None;
+            }
+        };
+        for (name, present) in [
+            ("min", t.min.is_some()),
+            ("max", t.max.is_some()),
+            ("mean", t.mean.is_some()),
+            ("sd", t.sd.is_some()),
+            ("cv", t.cv.is_some()),
+            ("median", t.median.is_some()),
+            ("p95", t.p95.is_some()),
+            ("shape", t.shape.is_some()),
+            ("scale", t.scale.is_some()),
+            ("value", t.value.is_some()),
+            ("file", t.file.is_some()),
+        ] {
+            if present && !allowed.contains(&name) {
+                problems.push(
+                    format!("{key}.{name}"),
+                    format!(
+                        "not a parameter of dist = \"{}\" (it takes: {})",
+                        t.dist,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        let need = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
+            match v {
+                None => {
+                    problems.push(
+                        format!("{key}.{name}"),
+                        format!("missing: dist = \"{}\" needs `{name}`", t.dist),
+                    );
+                    None
+                }
+                Some(x) if !x.is_finite() => {
+                    problems.push(format!("{key}.{name}"), "must be a finite number");
+                    None
+                }
+                Some(x) => Some(x),
+            }
+        };
+        let positive = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
+            let x = need(name, v, problems)?;
+            if x <= 0.0 {
+                problems.push(format!("{key}.{name}"), format!("must be > 0, got {x}"));
+                return None;
+            }
+            Some(x)
+        };
+        let dist = match t.dist.as_str() {
+            "constant" => {
+                let v = need("value", t.value, problems)?;
+                check_value(v, key, support, problems).then_some(Dist::Constant(v))
+            }
+            "uniform" => {
+                let (min, max) = (need("min", t.min, problems), need("max", t.max, problems));
+                let (min, max) = (min?, max?);
+                if min < 0.0 {
+                    problems.push(format!("{key}.min"), format!("must be ≥ 0, got {min}"));
+                }
+                if max < min {
+                    problems.push(
+                        format!("{key}.max"),
+                        format!("must be ≥ min ({min}), got {max}"),
+                    );
+                }
+                Some(Dist::Uniform { min, max })
+            }
+            "normal" => {
+                let (mean, sd) = (
+                    positive("mean", t.mean, problems),
+                    need("sd", t.sd, problems),
+                );
+                let (mean, sd) = (mean?, sd?);
+                if sd < 0.0 {
+                    problems.push(format!("{key}.sd"), format!("must be ≥ 0, got {sd}"));
+                    return None;
+                }
+                rand_distr::Normal::new(mean, sd).ok().map(Dist::Normal)
+            }
+            "lognormal" => {
+                let by_pct = t.median.is_some() || t.p95.is_some();
+                let by_moments = t.mean.is_some() || t.cv.is_some();
+                if by_pct && by_moments {
+                    problems.push(
+                        key.to_string(),
+                        "give a log-normal either as median + p95 or as mean + cv, not both",
+                    );
+                    return None;
+                }
+                let (mu, sigma) = if by_moments {
+                    let (mean, cv) = (
+                        positive("mean", t.mean, problems),
+                        need("cv", t.cv, problems),
+                    );
+                    let (mean, cv) = (mean?, cv?);
+                    if cv < 0.0 {
+                        problems.push(format!("{key}.cv"), format!("must be ≥ 0, got {cv}"));
+                        return None;
+                    }
+                    let s2 = (1.0 + cv * cv).ln();
+                    (mean.ln() - s2 / 2.0, s2.sqrt())
+                } else {
+                    let (median, p95) = (
+                        positive("median", t.median, problems),
+                        positive("p95", t.p95, problems),
+                    );
+                    let (median, p95) = (median?, p95?);
+                    if p95 < median {
+                        problems.push(
+                            format!("{key}.p95"),
+                            format!(
+                                "the 95th percentile ({p95}) cannot be below the median ({median})"
+                            ),
+                        );
+                        return None;
+                    }
+                    (median.ln(), (p95.ln() - median.ln()) / Z95)
+                };
+                rand_distr::LogNormal::new(mu, sigma)
+                    .ok()
+                    .map(|d| Dist::LogNormal {
+                        d,
+                        mean: (mu + sigma * sigma / 2.0).exp(),
+                    })
+            }
+            "gamma" => {
+                let (mean, cv) = (
+                    positive("mean", t.mean, problems),
+                    positive("cv", t.cv, problems),
+                );
+                let (mean, cv) = (mean?, cv?);
+                let shape = 1.0 / (cv * cv);
+                rand_distr::Gamma::new(shape, mean / shape)
+                    .ok()
+                    .map(|d| Dist::Gamma { d, mean })
+            }
+            "exponential" => {
+                let mean = positive("mean", t.mean, problems)?;
+                rand_distr::Exp::new(1.0 / mean)
+                    .ok()
+                    .map(|d| Dist::Exponential { d, mean })
+            }
+            "weibull" => {
+                let (shape, scale) = (
+                    positive("shape", t.shape, problems),
+                    positive("scale", t.scale, problems),
+                );
+                let (shape, scale) = (shape?, scale?);
+                let mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape);
+                rand_distr::Weibull::new(scale, shape)
+                    .ok()
+                    .map(|d| Dist::Weibull { d, mean })
+            }
+            "poisson" => {
+                let mean = positive("mean", t.mean, problems)?;
+                rand_distr::Poisson::new(mean)
+                    .ok()
+                    .map(|d| Dist::Poisson { d, mean })
+            }
+            "empirical" => {
+                let file = t.file.as_ref().or_else(|| {
+                    problems.push(format!("{key}.file"), "missing: dist = \"empirical\" needs `file`");
+                    None
+                })?;
+                let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |d| d.join(file));
+                match read_observations(&path) {
+                    Ok(v) => Some(Dist::Empirical(v)),
+                    Err(msg) => {
+                        problems.push(format!("{key}.file"), msg);
+                        None
+                    }
+                }
+            }
+            _ => unreachable!("family names were matched above"),
+        };
+        if problems.0.len() > before {
+            return None;
+        }
+        if support == Support::Positive && matches!(dist, Some(Dist::Uniform { min, .. }) if min <= 0.0)
+        {
+            problems.push(format!("{key}.min"), "must be > 0 for this key");
+            return None;
+        }
+        dist
+    }
+}
+
+fn check_value(v: f64, key: &str, support: Support, problems: &mut Problems) -> bool {
+    let ok = v.is_finite()
+        && match support {
+            Support::NonNegative => v >= 0.0,
+            Support::Positive => v > 0.0,
+        };
+    if !ok {
+        let want = match support {
+            Support::NonNegative => "a finite number ≥ 0",
+            Support::Positive => "a finite number > 0",
+        };
+        problems.push(key.to_string(), format!("must be {want}, got {v}"));
+    }
+    ok
+}
+
+/// Reads one non-negative number per row (first column); a non-numeric first row is a header.
+fn read_observations(path: &Path) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("failed to read '{}': {e}", path.display()))?;
+    let mut values = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let cell = line.split(',').next().unwrap_or("").trim();
+        if cell.is_empty() {
+            continue;
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => values.push(v),
+            Ok(v) => {
+                return Err(format!(
+                    "'{}' line {}: observation {v} must be a finite number ≥ 0",
+                    path.display(),
+                    i + 1
+                ));
+            }
+            Err(_) if i == 0 => continue,
+            Err(_) => {
+                return Err(format!(
+                    "'{}' line {}: '{cell}' is not a number",
+                    path.display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    if values.is_empty() {
+        return Err(format!("'{}' holds no observations", path.display()));
+    }
+    Ok(values)
+}
+
+/// A uniform draw in [0, 1) from the top 53 bits, so the value depends only on the generator's output.
+pub(crate) fn unit_f64<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}

@@ -1,0 +1,539 @@
+//! Validated workload (`Scenario`): raw TOML checked once against the price book, after which
+//! every value is in range and every default is filled in.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::dist::{Dist, RawDist, Support};
+use super::raw::{RawInvocation, RawScope, RawSessionEnd, RawWorkload};
+use super::{toml_file, trace};
+use crate::error::{ConfigError, Problems};
+use crate::pricing::{Architecture, Platform, PriceBook};
+
+/// Seconds in the modelled month: 30 days, so hourly profiles and day-of-month bursts line up.
+pub const MONTH_SECONDS: f64 = 30.0 * 86_400.0;
+
+/// Documents per month when a workload gives no arrival process.
+pub const DEFAULT_DOCUMENTS_PER_MONTH: f64 = 100_000.0;
+
+/// How documents arrive over the month.
+#[derive(Debug, Clone)]
+pub enum ArrivalProcess {
+    /// Poisson arrivals at this mean rate (documents per second), shaped by the hourly profile.
+    Poisson {
+        /// Mean documents per second over the month, before bursts.
+        rate_per_second: f64,
+    },
+    /// Replayed offsets in seconds from the first arrival.
+    Trace(Vec<f64>),
+}
+
+/// A burst: `documents` arriving together at the start of `hour` on `day` (1-based).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[allow(missing_docs)]
+pub struct Burst {
+    pub day: u32,
+    pub hour: u32,
+    pub documents: f64,
+}
+
+/// Arrivals, validated.
+#[derive(Debug, Clone)]
+pub struct Arrivals {
+    /// Base process.
+    pub process: ArrivalProcess,
+    /// 24 weights normalised to mean 1 (flat when not given).
+    pub hourly_profile: [f64; 24],
+    /// Bursts on top of the base process.
+    pub bursts: Vec<Burst>,
+    /// Expected documents in the month, bursts included.
+    pub documents_per_month: f64,
+}
+
+/// How a document's I/O wait is built.
+#[derive(Debug, Clone)]
+pub enum IoWait {
+    /// One total per document.
+    Total(Dist),
+    /// A number of LLM calls, each with its own latency.
+    Calls {
+        /// Seconds per call.
+        per_call: Dist,
+    },
+}
+
+/// Per-document demand, validated.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct DocumentModel {
+    pub cpu_seconds: Dist,
+    pub io_wait: IoWait,
+    pub llm_calls: Dist,
+    pub input_tokens: Dist,
+    pub output_tokens: Dist,
+    pub model: Option<String>,
+    pub peak_memory_mb: Dist,
+    pub idle_memory_mb: f64,
+    pub payload_kb: Dist,
+    pub result_kb: Dist,
+    pub threads: f64,
+}
+
+/// A session or invocation boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// One per document.
+    PerDocument,
+    /// One per batch (case file).
+    PerBatch,
+}
+
+/// Batching, validated.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Batching {
+    pub documents_per_batch: Dist,
+    pub mean_batch_size: f64,
+    pub isolation: Scope,
+    pub context_rebuild_seconds: Dist,
+    pub context_rebuild_tokens: Dist,
+}
+
+/// Lambda pattern settings, validated.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct LambdaConfig {
+    pub memory_mb: f64,
+    pub architecture: Architecture,
+    pub max_concurrency: f64,
+    pub init_seconds: Dist,
+    pub cold_start_share: f64,
+    pub ephemeral_storage_mb: f64,
+    pub batch_per_invocation: bool,
+    pub log_kb_per_invocation: f64,
+}
+
+/// AgentCore invocation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invocation {
+    /// The invoker Lambda waits (and is billed) for the whole session.
+    Sync,
+    /// The invoker returns at once; the agent publishes its result.
+    Async,
+}
+
+/// How an AgentCore session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEnd {
+    /// StopRuntimeSession right after the last document: no idle tail.
+    ExplicitStop,
+    /// The session lingers `idle_timeout_seconds` after its last activity.
+    IdleTimeout,
+}
+
+/// AgentCore pattern settings, validated.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct AgentCoreConfig {
+    pub session_scope: Scope,
+    pub invocation: Invocation,
+    pub session_end: SessionEnd,
+    pub idle_timeout_seconds: f64,
+    pub startup_seconds: Dist,
+    pub platform: Platform,
+    pub invoker_seconds: f64,
+    pub invoker_memory_mb: f64,
+    pub results_lambda_seconds: f64,
+    pub results_lambda_memory_mb: f64,
+    pub checker_interval_minutes: f64,
+    pub checker_seconds: f64,
+    pub checker_memory_mb: f64,
+    pub checker_threshold_minutes: f64,
+    pub tracking_item_kb: f64,
+    pub log_payloads: bool,
+}
+
+/// Quotas in force for this workload.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub struct Quotas {
+    pub lambda_concurrency: f64,
+    pub agentcore_active_sessions: f64,
+}
+
+/// Failure model.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub struct Failures {
+    pub crash_probability: f64,
+    pub max_attempts: u32,
+}
+
+/// What the workload's author expects agentcost to recommend.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Expectation {
+    pub recommendation: String,
+    pub why: Option<String>,
+}
+
+/// A validated workload, ready to sample.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub region: String,
+    pub arrivals: Arrivals,
+    pub document: DocumentModel,
+    pub batching: Batching,
+    pub lambda: LambdaConfig,
+    pub agentcore: AgentCoreConfig,
+    pub quotas: Quotas,
+    pub failures: Failures,
+    pub free_tier: bool,
+    pub expect: Option<Expectation>,
+}
+
+/// Region a workload names (default `us-east-1`), read before the price book is chosen.
+///
+/// # Errors
+/// `ConfigError::Parse` when the TOML is malformed or has unknown keys.
+pub fn parse_raw(file: &str, text: &str) -> Result<RawWorkload, ConfigError> {
+    toml_file::parse(file, text)
+}
+
+impl RawWorkload {
+    /// The region the workload names, or `us-east-1`.
+    pub fn region_or_default(&self) -> &str {
+        self.region.as_deref().unwrap_or("us-east-1")
+    }
+}
+
+impl Scenario {
+    /// Validates a raw workload against a price book. `base_dir` resolves relative file names
+    /// (traces, empirical observations); `file` names the workload in errors.
+    ///
+    /// # Errors
+    /// `ConfigError::Invalid` listing every out-of-range value, impossible combination, or
+    /// reference the price book cannot satisfy.
+    pub fn from_raw(
+        raw: &RawWorkload,
+        file: &str,
+        base_dir: Option<&Path>,
+        book: &PriceBook,
+    ) -> Result<Scenario, ConfigError> {
+        let mut p = Problems::default();
+        let base = base_dir;
+        if raw.name.trim().is_empty() {
+            p.push("name", "must not be empty");
+        }
+        let region = raw.region_or_default().to_string();
+        if region != book.region {
+            p.push(
+                "region",
+                format!(
+                    "workload is for '{region}' but the price book ({}) is for '{}'",
+                    book.origin, book.region
+                ),
+            );
+        }
+
+        // --- arrivals
+        let a = &raw.arrivals;
+        let given = [a.documents_per_month.is_some(), a.rate_per_second.is_some(), a.trace.is_some()]
+            .iter()
+            .filter(|g| **g)
+            .count();
+        if given > 1 {
+            p.push(
+                "arrivals",
+                "give one of documents_per_month, rate_per_second or trace, not several",
+            );
+        }
+        let mut bursts = Vec::new();
+        for (i, b) in a.bursts.iter().enumerate() {
+            let key = format!("arrivals.bursts[{i}]");
+            if !(1..=30).contains(&b.day) {
+                p.push(format!("{key}.day"), format!("must be a day of the month 1..=30, got {}", b.day));
+            }
+            if !(0..=23).contains(&b.hour) {
+                p.push(format!("{key}.hour"), format!("must be an hour 0..=23, got {}", b.hour));
+            }
+            if !(b.documents.is_finite() && b.documents >= 1.0) {
+                p.push(format!("{key}.documents"), format!("must be ≥ 1, got {}", b.documents));
+            }
+            bursts.push(Burst {
+                day: b.day.clamp(1, 30) as u32,
+                hour: b.hour.clamp(0, 23) as u32,
+                documents: b.documents.max(0.0).round(),
+            });
+        }
+        let burst_docs: f64 = bursts.iter().map(|b| b.documents).sum();
+        let process = if let Some(path) = &a.trace {
+            let full = base.map_or_else(|| Path::new(path).to_path_buf(), |d| d.join(path));
+            match std::fs::read_to_string(&full) {
+                Ok(text) => match trace::parse_trace(&text) {
+                    Ok(t) => {
+                        if t.last().copied().unwrap_or(0.0) > MONTH_SECONDS {
+                            p.push("arrivals.trace", format!("'{}' spans more than the 30-day month", full.display()));
+                        }
+                        ArrivalProcess::Trace(t)
+                    }
+                    Err(e) => {
+                        p.push("arrivals.trace", format!("'{}': {e}", full.display()));
+                        ArrivalProcess::Trace(vec![0.0])
+                    }
+                },
+                Err(e) => {
+                    p.push("arrivals.trace", format!("failed to read '{}': {e}", full.display()));
+                    ArrivalProcess::Trace(vec![0.0])
+                }
+            }
+        } else {
+            let rate = match (a.documents_per_month, a.rate_per_second) {
+                (_, Some(r)) => {
+                    if !(r.is_finite() && r > 0.0) {
+                        p.push("arrivals.rate_per_second", format!("must be a finite number > 0, got {r}"));
+                    }
+                    r
+                }
+                (Some(n), None) => {
+                    if !(n.is_finite() && n >= 0.0) {
+                        p.push("arrivals.documents_per_month", format!("must be a finite number ≥ 0, got {n}"));
+                    }
+                    n / MONTH_SECONDS
+                }
+                (None, None) if bursts.is_empty() => DEFAULT_DOCUMENTS_PER_MONTH / MONTH_SECONDS,
+                (None, None) => 0.0,
+            };
+            ArrivalProcess::Poisson { rate_per_second: rate.max(0.0) }
+        };
+        let base_docs = match &process {
+            ArrivalProcess::Poisson { rate_per_second } => rate_per_second * MONTH_SECONDS,
+            ArrivalProcess::Trace(t) => t.len() as f64,
+        };
+        let documents_per_month = base_docs + burst_docs;
+        if documents_per_month < 1.0 && p.0.is_empty() {
+            p.push("arrivals", "the month must hold at least one document");
+        }
+        let mut hourly_profile = [1.0; 24];
+        if let Some(w) = &a.hourly_profile {
+            if w.len() != 24 {
+                p.push("arrivals.hourly_profile", format!("needs 24 weights (one per hour), got {}", w.len()));
+            } else if w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                p.push("arrivals.hourly_profile", "weights must be finite numbers ≥ 0");
+            } else {
+                let mean = w.iter().sum::<f64>() / 24.0;
+                if mean <= 0.0 {
+                    p.push("arrivals.hourly_profile", "at least one weight must be > 0");
+                } else {
+                    for (h, x) in w.iter().enumerate() {
+                        hourly_profile[h] = x / mean;
+                    }
+                }
+            }
+        }
+        let arrivals = Arrivals { process, hourly_profile, bursts, documents_per_month };
+
+        // --- document
+        let d = &raw.document;
+        let dist = |p: &mut Problems, raw: &Option<RawDist>, key: &str, default: f64, support: Support| -> Dist {
+            match raw {
+                None => Dist::Constant(default),
+                Some(r) => Dist::from_raw(r, key, support, base, p).unwrap_or(Dist::Constant(default)),
+            }
+        };
+        let nn = Support::NonNegative;
+        let cpu_seconds = dist(&mut p, &d.cpu_seconds, "document.cpu_seconds", 1.5, nn);
+        if d.io_wait_seconds.is_some() && d.llm_call_seconds.is_some() {
+            p.push(
+                "document.llm_call_seconds",
+                "give either io_wait_seconds (a total) or llm_call_seconds (per call), not both",
+            );
+        }
+        let io_wait = match &d.llm_call_seconds {
+            Some(_) => IoWait::Calls { per_call: dist(&mut p, &d.llm_call_seconds, "document.llm_call_seconds", 2.0, nn) },
+            None => IoWait::Total(dist(&mut p, &d.io_wait_seconds, "document.io_wait_seconds", 8.0, nn)),
+        };
+        let llm_calls = dist(&mut p, &d.llm_calls, "document.llm_calls", 1.0, nn);
+        let input_tokens = dist(&mut p, &d.input_tokens, "document.input_tokens", 0.0, nn);
+        let output_tokens = dist(&mut p, &d.output_tokens, "document.output_tokens", 0.0, nn);
+        if let Some(m) = &d.model {
+            if !book.models.contains_key(m) {
+                p.push(
+                    "document.model",
+                    format!(
+                        "unknown model '{m}' for {}: known models are {}",
+                        book.region,
+                        book.models.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        } else if input_tokens.mean() > 0.0 || output_tokens.mean() > 0.0 {
+            p.push("document.model", "required when input_tokens or output_tokens are given (tokens are priced per model)");
+        }
+        let pos = Support::Positive;
+        let peak_memory_mb = dist(&mut p, &d.peak_memory_mb, "document.peak_memory_mb", 512.0, pos);
+        let idle_memory_mb = scalar(&mut p, d.idle_memory_mb, "document.idle_memory_mb", 128.0, Range::Positive);
+        let payload_kb = dist(&mut p, &d.payload_kb, "document.payload_kb", 200.0, nn);
+        let result_kb = dist(&mut p, &d.result_kb, "document.result_kb", 20.0, nn);
+        let threads = scalar(&mut p, d.threads, "document.threads", 1.0, Range::AtLeast(1.0));
+        let max_gb = book.agentcore.max_memory_gb;
+        if peak_memory_mb.mean() > max_gb * 1024.0 {
+            p.push("document.peak_memory_mb", format!("mean exceeds the {max_gb} GB an AgentCore session may use"));
+        }
+        let document = DocumentModel {
+            cpu_seconds, io_wait, llm_calls, input_tokens, output_tokens, model: d.model.clone(),
+            peak_memory_mb, idle_memory_mb, payload_kb, result_kb, threads,
+        };
+
+        // --- batching
+        let b = &raw.batching;
+        let documents_per_batch = dist(&mut p, &b.documents_per_batch, "batching.documents_per_batch", 1.0, pos);
+        let mean_batch_size = documents_per_batch.mean().round().max(1.0);
+        let isolation = scope(b.isolation, Scope::PerDocument);
+        let batching = Batching {
+            documents_per_batch,
+            mean_batch_size,
+            isolation,
+            context_rebuild_seconds: dist(&mut p, &b.context_rebuild_seconds, "batching.context_rebuild_seconds", 0.0, nn),
+            context_rebuild_tokens: dist(&mut p, &b.context_rebuild_tokens, "batching.context_rebuild_tokens", 0.0, nn),
+        };
+
+        // --- lambda
+        let l = &raw.lambda;
+        let lp = &book.lambda;
+        let memory_mb = scalar(&mut p, l.memory_mb, "lambda.memory_mb", 1769.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max));
+        let lambda = LambdaConfig {
+            memory_mb,
+            architecture: l.architecture.unwrap_or(Architecture::Arm64),
+            max_concurrency: scalar(&mut p, l.max_concurrency, "lambda.max_concurrency", lp.concurrency_quota, Range::AtLeast(1.0)),
+            init_seconds: dist(&mut p, &l.init_seconds, "lambda.init_seconds", 0.8, nn),
+            cold_start_share: scalar(&mut p, l.cold_start_share, "lambda.cold_start_share", 0.01, Range::Between(0.0, 1.0)),
+            ephemeral_storage_mb: scalar(&mut p, l.ephemeral_storage_mb, "lambda.ephemeral_storage_mb", 512.0, Range::Between(512.0, 10_240.0)),
+            batch_per_invocation: l.batch_per_invocation.unwrap_or(false),
+            log_kb_per_invocation: scalar(&mut p, l.log_kb_per_invocation, "lambda.log_kb_per_invocation", 1.0, Range::NonNegative),
+        };
+        if lambda.batch_per_invocation && isolation == Scope::PerDocument && mean_batch_size > 1.0 {
+            p.push(
+                "lambda.batch_per_invocation",
+                "one invocation per batch shares memory across documents, which batching.isolation = \"per_document\" forbids",
+            );
+        }
+
+        // --- agentcore
+        let ac = &raw.agentcore;
+        let acp = &book.agentcore;
+        let session_scope = scope(ac.session_scope, Scope::PerDocument);
+        if session_scope == Scope::PerBatch && isolation == Scope::PerDocument && mean_batch_size > 1.0 {
+            p.push(
+                "agentcore.session_scope",
+                "a session per batch shares one microVM across documents, which batching.isolation = \"per_document\" forbids (the session is the PII boundary)",
+            );
+        }
+        let idle_timeout_seconds = scalar(
+            &mut p, ac.idle_timeout_seconds, "agentcore.idle_timeout_seconds", 900.0,
+            Range::Between(acp.idle_timeout_min_seconds, acp.idle_timeout_max_seconds),
+        );
+        let agentcore = AgentCoreConfig {
+            session_scope,
+            invocation: match ac.invocation.unwrap_or(RawInvocation::Async) {
+                RawInvocation::Sync => Invocation::Sync,
+                RawInvocation::Async => Invocation::Async,
+            },
+            session_end: match ac.session_end.unwrap_or(RawSessionEnd::ExplicitStop) {
+                RawSessionEnd::ExplicitStop => SessionEnd::ExplicitStop,
+                RawSessionEnd::IdleTimeout => SessionEnd::IdleTimeout,
+            },
+            idle_timeout_seconds,
+            startup_seconds: dist(&mut p, &ac.startup_seconds, "agentcore.startup_seconds", 0.5, nn),
+            platform: ac.platform.unwrap_or(acp.default_platform),
+            invoker_seconds: scalar(&mut p, ac.invoker_seconds, "agentcore.invoker_seconds", 0.2, Range::NonNegative),
+            invoker_memory_mb: scalar(&mut p, ac.invoker_memory_mb, "agentcore.invoker_memory_mb", 256.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max)),
+            results_lambda_seconds: scalar(&mut p, ac.results_lambda_seconds, "agentcore.results_lambda_seconds", 0.2, Range::NonNegative),
+            results_lambda_memory_mb: scalar(&mut p, ac.results_lambda_memory_mb, "agentcore.results_lambda_memory_mb", 256.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max)),
+            checker_interval_minutes: scalar(&mut p, ac.checker_interval_minutes, "agentcore.checker_interval_minutes", 15.0, Range::AtLeast(1.0)),
+            checker_seconds: scalar(&mut p, ac.checker_seconds, "agentcore.checker_seconds", 1.0, Range::NonNegative),
+            checker_memory_mb: scalar(&mut p, ac.checker_memory_mb, "agentcore.checker_memory_mb", 256.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max)),
+            checker_threshold_minutes: scalar(&mut p, ac.checker_threshold_minutes, "agentcore.checker_threshold_minutes", 60.0, Range::Positive),
+            tracking_item_kb: scalar(&mut p, ac.tracking_item_kb, "agentcore.tracking_item_kb", 1.0, Range::Positive),
+            log_payloads: ac.log_payloads.unwrap_or(true),
+        };
+
+        // --- quotas, failures, account
+        let q = &raw.quotas;
+        let quotas = Quotas {
+            lambda_concurrency: scalar(&mut p, q.lambda_concurrency, "quotas.lambda_concurrency", lp.concurrency_quota, Range::AtLeast(1.0)),
+            agentcore_active_sessions: scalar(&mut p, q.agentcore_active_sessions, "quotas.agentcore_active_sessions", acp.active_sessions_quota, Range::AtLeast(1.0)),
+        };
+        let f = &raw.failures;
+        let crash_probability = scalar(&mut p, f.crash_probability, "failures.crash_probability", 0.0, Range::Between(0.0, 1.0));
+        if crash_probability >= 1.0 {
+            p.push("failures.crash_probability", "must be below 1: every attempt would crash");
+        }
+        let max_attempts = f.max_attempts.unwrap_or(3);
+        if !(1..=100).contains(&max_attempts) {
+            p.push("failures.max_attempts", format!("must be between 1 and 100, got {max_attempts}"));
+        }
+        let failures = Failures { crash_probability, max_attempts: max_attempts.clamp(1, 100) as u32 };
+
+        let expect = raw.expect.as_ref().map(|e| {
+            if !matches!(e.recommendation.as_str(), "lambda" | "agentcore" | "neither") {
+                p.push("expect.recommendation", format!("expected \"lambda\", \"agentcore\" or \"neither\", got '{}'", e.recommendation));
+            }
+            Expectation { recommendation: e.recommendation.clone(), why: e.why.clone() }
+        });
+
+        let scenario = Scenario {
+            name: raw.name.clone(),
+            description: raw.description.clone(),
+            region,
+            arrivals,
+            document,
+            batching,
+            lambda,
+            agentcore,
+            quotas,
+            failures,
+            free_tier: raw.account.free_tier.unwrap_or(false),
+            expect,
+        };
+        p.into_result(file, scenario)
+    }
+}
+
+fn scope(raw: Option<RawScope>, default: Scope) -> Scope {
+    match raw {
+        None => default,
+        Some(RawScope::PerDocument) => Scope::PerDocument,
+        Some(RawScope::PerBatch) => Scope::PerBatch,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Range {
+    NonNegative,
+    Positive,
+    AtLeast(f64),
+    Between(f64, f64),
+}
+
+fn scalar(p: &mut Problems, v: Option<f64>, key: &str, default: f64, range: Range) -> f64 {
+    let Some(v) = v else { return default };
+    let (ok, want) = match range {
+        Range::NonNegative => (v >= 0.0, "≥ 0".to_string()),
+        Range::Positive => (v > 0.0, "> 0".to_string()),
+        Range::AtLeast(m) => (v >= m, format!("≥ {m}")),
+        Range::Between(lo, hi) => (v >= lo && v <= hi, format!("between {lo} and {hi}")),
+    };
+    if !(v.is_finite() && ok) {
+        p.push(key.to_string(), format!("must be a finite number {want}, got {v}"));
+        return default;
+    }
+    v
+}

@@ -1,0 +1,31 @@
+//! agentcost models the cost and capacity of AI document-processing pipelines on AWS, comparing
+//! **Lambda + Bedrock** (Lambda bills wall-clock time, LLM waiting included) with **AgentCore
+//! Runtime** (CPU billed only while active, memory for the whole session life).
+//!
+//! Data flows one way:
+//! `config` (workload + price book TOML → validated [`config::Scenario`]) →
+//! [`sampling`] (seeded per-replication streams → documents) →
+//! [`pattern`] (each architecture's billing pipeline, built on the pure rules in [`billing`]) →
+//! [`simulate`] (replications in parallel, month pricing) → [`report`] (one model, several formats).
+//!
+//! ```
+//! use agentcost::{load, simulate::{simulate, RunOptions}, report::Report};
+//!
+//! let input = load::Input::embedded_default(None).unwrap();
+//! let opts = RunOptions { documents: Some(500), replications: 2, ..RunOptions::default() };
+//! let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+//! let report = Report::build(&input, &sim);
+//! assert!(report.patterns.lambda.cost_per_document.mean > 0.0);
+//! ```
+#![warn(missing_docs)]
+
+pub mod billing;
+pub mod config;
+pub mod error;
+pub mod load;
+pub mod pattern;
+pub mod pricing;
+pub mod report;
+pub mod sampling;
+pub mod simulate;
+pub mod stats;

@@ -1,0 +1,237 @@
+//! The two architectures as billing pipelines: sampled documents in, per-document usage and cost
+//! lines out. Lambda duration prices here are the first-tier list prices; `simulate` rescales them
+//! once the month's GB-seconds (volume tiers, free tier) are known.
+
+pub mod agentcore;
+pub mod lambda;
+
+use serde::Serialize;
+
+/// Cost components; each pattern uses a subset. Order is the order of CSV columns and JSON keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// Lambda pattern: the worker function's duration (GB-seconds).
+    LambdaCompute,
+    /// Lambda requests of every function in the pattern.
+    LambdaRequests,
+    /// Lambda ephemeral storage above 512 MB.
+    EphemeralStorage,
+    /// AgentCore vCPU-hours while active.
+    AgentcoreCpu,
+    /// AgentCore GB-hours over the whole session life.
+    AgentcoreMemory,
+    /// AgentCore pattern: the invoker Lambda's duration (sync waits included).
+    InvokerLambda,
+    /// AgentCore pattern: the results Lambda's duration.
+    ResultsLambda,
+    /// AgentCore pattern: tracking-table writes.
+    Dynamodb,
+    /// AgentCore pattern: the scheduled stale-batch checker (scheduler, Lambda, reads), spread over the month's documents.
+    Checker,
+    /// SQS requests (input queue; results queue for AgentCore).
+    Sqs,
+    /// S3 GET of the document and PUT of the result.
+    S3,
+    /// SNS completion notice (Lambda pattern).
+    Sns,
+    /// CloudWatch Logs ingestion (AgentCore logs request and response payloads).
+    CloudwatchLogs,
+    /// LLM tokens: identical in both patterns except for context rebuilds and retries.
+    LlmTokens,
+}
+
+/// Number of components.
+pub const N_COMPONENTS: usize = 14;
+
+impl Component {
+    /// All components in output order.
+    pub const ALL: [Component; N_COMPONENTS] = [
+        Component::LambdaCompute,
+        Component::LambdaRequests,
+        Component::EphemeralStorage,
+        Component::AgentcoreCpu,
+        Component::AgentcoreMemory,
+        Component::InvokerLambda,
+        Component::ResultsLambda,
+        Component::Dynamodb,
+        Component::Checker,
+        Component::Sqs,
+        Component::S3,
+        Component::Sns,
+        Component::CloudwatchLogs,
+        Component::LlmTokens,
+    ];
+
+    /// snake_case name used in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::LambdaCompute => "lambda_compute",
+            Component::LambdaRequests => "lambda_requests",
+            Component::EphemeralStorage => "ephemeral_storage",
+            Component::AgentcoreCpu => "agentcore_cpu",
+            Component::AgentcoreMemory => "agentcore_memory",
+            Component::InvokerLambda => "invoker_lambda",
+            Component::ResultsLambda => "results_lambda",
+            Component::Dynamodb => "dynamodb",
+            Component::Checker => "checker",
+            Component::Sqs => "sqs",
+            Component::S3 => "s3",
+            Component::Sns => "sns",
+            Component::CloudwatchLogs => "cloudwatch_logs",
+            Component::LlmTokens => "llm_tokens",
+        }
+    }
+
+    /// Components billed as Lambda GB-seconds, rescaled by the month's effective tier rate.
+    pub const LAMBDA_DURATION: [Component; 3] =
+        [Component::LambdaCompute, Component::InvokerLambda, Component::ResultsLambda];
+}
+
+/// Which architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternKind {
+    /// S3 → SQS → Lambda → Bedrock.
+    Lambda,
+    /// S3 → SQS → invoker Lambda → AgentCore session.
+    Agentcore,
+}
+
+impl PatternKind {
+    /// Both, in output order.
+    pub const ALL: [PatternKind; 2] = [PatternKind::Lambda, PatternKind::Agentcore];
+
+    /// Name used in JSON, CSV and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            PatternKind::Lambda => "lambda",
+            PatternKind::Agentcore => "agentcore",
+        }
+    }
+
+    /// Components this pattern can incur, in output order.
+    pub fn components(self) -> &'static [Component] {
+        match self {
+            PatternKind::Lambda => &[
+                Component::LambdaCompute,
+                Component::LambdaRequests,
+                Component::EphemeralStorage,
+                Component::Sqs,
+                Component::S3,
+                Component::Sns,
+                Component::CloudwatchLogs,
+                Component::LlmTokens,
+            ],
+            PatternKind::Agentcore => &[
+                Component::AgentcoreCpu,
+                Component::AgentcoreMemory,
+                Component::InvokerLambda,
+                Component::ResultsLambda,
+                Component::LambdaRequests,
+                Component::Dynamodb,
+                Component::Checker,
+                Component::Sqs,
+                Component::S3,
+                Component::CloudwatchLogs,
+                Component::LlmTokens,
+            ],
+        }
+    }
+}
+
+/// Why a document could not be processed by a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Infeasibility {
+    /// Longer than the pattern's time limit (Lambda 900 s, AgentCore sync 15 min, async 8 h).
+    Timeout,
+    /// Needs more memory than the function/session can have.
+    Memory,
+    /// Payload above the invocation limit.
+    Payload,
+}
+
+/// One document's outcome under one pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Outcome {
+    /// USD by component (Lambda duration at first-tier list price until rescaled).
+    pub costs: [f64; N_COMPONENTS],
+    /// Lambda GB-seconds attributed to this document (all of the pattern's functions).
+    pub lambda_gb_seconds: f64,
+    /// Lambda invocations attributed to this document.
+    pub lambda_requests: f64,
+    /// Billed vCPU-seconds (Lambda: billed duration × vCPU share; AgentCore: consumed vCPU-seconds).
+    pub billed_cpu_seconds: f64,
+    /// Seconds of billed memory (Lambda billed duration; AgentCore billed session life).
+    pub billed_memory_seconds: f64,
+    /// Billed memory GB-seconds.
+    pub billed_memory_gb_seconds: f64,
+    /// Wall-clock seconds from first attempt start to result, retries' run time included.
+    pub duration_seconds: f64,
+    /// Attempts made (1 when the first succeeds).
+    pub attempts: f64,
+    /// Set when the pattern cannot process this document within its limits.
+    pub infeasible: Option<Infeasibility>,
+    /// The document ended in the dead-letter queue (infeasible, or every attempt crashed).
+    pub failed: bool,
+}
+
+impl Outcome {
+    /// Total USD.
+    pub fn total(&self) -> f64 {
+        self.costs.iter().sum()
+    }
+
+    /// Adds `x` to a component.
+    pub fn add(&mut self, c: Component, x: f64) {
+        self.costs[c as usize] += x;
+    }
+
+    /// Divides every additive quantity by `n` (a session's or invocation's share of one document).
+    pub fn share(&self, n: f64) -> Outcome {
+        let mut o = *self;
+        for c in &mut o.costs {
+            *c /= n;
+        }
+        o.lambda_gb_seconds /= n;
+        o.lambda_requests /= n;
+        o.billed_cpu_seconds /= n;
+        o.billed_memory_seconds /= n;
+        o.billed_memory_gb_seconds /= n;
+        o
+    }
+}
+
+/// How one attempt of a unit of work ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AttemptEnd {
+    /// Ran to completion.
+    Success,
+    /// Crashed this far into its processing (0..1).
+    Crash(f64),
+    /// Hit the time limit.
+    Timeout,
+}
+
+/// Attempt endings for a unit whose first document's crash draw is `crashes`/`crash_point`.
+/// An infeasible unit fails every attempt: at the time limit, or (out of memory) part-way through.
+pub(crate) fn attempts(
+    crashes: u32,
+    crash_point: f64,
+    max_attempts: u32,
+    infeasible: Option<Infeasibility>,
+) -> Vec<AttemptEnd> {
+    match infeasible {
+        Some(Infeasibility::Timeout) => return vec![AttemptEnd::Timeout; max_attempts as usize],
+        Some(Infeasibility::Memory) => return vec![AttemptEnd::Crash(crash_point); max_attempts as usize],
+        // An oversized payload is refused before any work starts: one rejected attempt, then DLQ.
+        Some(Infeasibility::Payload) => return vec![AttemptEnd::Crash(0.0)],
+        None => {}
+    }
+    let mut v = vec![AttemptEnd::Crash(crash_point); crashes.min(max_attempts) as usize];
+    if crashes < max_attempts {
+        v.push(AttemptEnd::Success);
+    }
+    v
+}

@@ -1,0 +1,145 @@
+//! The recommendation: which pattern, with numbered reasons that cite the simulated numbers.
+//!
+//! The rules weigh, in order: feasibility (limits), cost (is the cheaper pattern's saving material
+//! and statistically clear?), governance and operations. Nothing is decided by workload type: the
+//! seed article's rules of thumb must come out of the numbers.
+
+use serde::Serialize;
+
+use super::table::usd;
+use super::{PatternReport, Patterns};
+use crate::config::{Scenario, Scope};
+use crate::pattern::PatternKind;
+use crate::pricing::PriceBook;
+
+/// A pattern is viable when at least this share of documents fits its limits.
+pub const VIABLE_SHARE: f64 = 0.99;
+/// AgentCore's extra moving parts (tracking table, checker, session ids) are worth running only for
+/// a saving of at least this share of Lambda's monthly cost ...
+pub const MATERIAL_SAVING_SHARE: f64 = 0.10;
+/// ... and at least this many USD a month (a few engineer-hours of operating the extra parts).
+pub const MATERIAL_SAVING_USD: f64 = 250.0;
+
+/// Which pattern to choose.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// `lambda`, `agentcore` or `neither`.
+    pub pattern: String,
+    /// Numbered reasons, most decisive first.
+    pub reasons: Vec<String>,
+}
+
+/// Decides between the patterns from their reports.
+pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation {
+    let (l, a) = (&p.lambda, &p.agentcore);
+    let mut reasons = Vec::new();
+    let viable = |r: &PatternReport| r.feasible_share >= VIABLE_SHARE;
+    let limits = |kind: PatternKind, r: &PatternReport| -> Option<String> {
+        if r.feasible_share >= 1.0 {
+            return None;
+        }
+        let limit = match kind {
+            PatternKind::Lambda => format!("Lambda's {} s timeout or its memory", book.lambda.timeout_seconds),
+            PatternKind::Agentcore => match s.agentcore.invocation {
+                crate::config::Invocation::Sync => "AgentCore's 15-minute sync limit, payload or memory cap".to_string(),
+                crate::config::Invocation::Async => "AgentCore's 8-hour async limit, payload or memory cap".to_string(),
+            },
+        };
+        Some(format!(
+            "{:.1}% of documents exceed {limit} (timeout {:.1}%, memory {:.1}%, payload {:.1}%); they fail every attempt and land in the DLQ",
+            100.0 * (1.0 - r.feasible_share),
+            100.0 * r.infeasible["timeout"],
+            100.0 * r.infeasible["memory"],
+            100.0 * r.infeasible["payload"],
+        ))
+    };
+    let pattern = match (viable(l), viable(a)) {
+        (false, false) => {
+            reasons.extend(limits(PatternKind::Lambda, l));
+            reasons.extend(limits(PatternKind::Agentcore, a));
+            "neither"
+        }
+        (false, true) => {
+            reasons.extend(limits(PatternKind::Lambda, l));
+            "agentcore"
+        }
+        (true, false) => {
+            reasons.extend(limits(PatternKind::Agentcore, a));
+            "lambda"
+        }
+        (true, true) => {
+            let (lm, am) = (l.monthly_cost.mean, a.monthly_cost.mean);
+            let saving = lm - am;
+            let overlap = match (l.monthly_cost.ci95_low, l.monthly_cost.ci95_high, a.monthly_cost.ci95_low, a.monthly_cost.ci95_high) {
+                (Some(ll), Some(lh), Some(al), Some(ah)) => ll <= ah && al <= lh,
+                _ => true,
+            };
+            let material = saving >= MATERIAL_SAVING_SHARE * lm && saving >= MATERIAL_SAVING_USD;
+            if saving > 0.0 && material && !overlap {
+                reasons.push(format!(
+                    "AgentCore saves {} a month ({:.0}% of Lambda's {}); the 95% intervals do not overlap",
+                    usd(saving), 100.0 * saving / lm, usd(lm)
+                ));
+                "agentcore"
+            } else {
+                let why = if saving <= 0.0 {
+                    format!("Lambda is cheaper by {} a month ({} vs {})", usd(-saving), usd(lm), usd(am))
+                } else if overlap {
+                    format!("AgentCore's saving of {} a month is within the simulation's 95% intervals", usd(saving))
+                } else {
+                    let mut short = Vec::new();
+                    if saving < MATERIAL_SAVING_SHARE * lm {
+                        short.push(format!("{:.0}% of Lambda's cost", 100.0 * MATERIAL_SAVING_SHARE));
+                    }
+                    if saving < MATERIAL_SAVING_USD {
+                        short.push(usd(MATERIAL_SAVING_USD));
+                    }
+                    format!(
+                        "AgentCore would save only {} a month ({:.1}% of Lambda's {}), below the {} a month that would pay for its tracking table, checker and session management",
+                        usd(saving),
+                        100.0 * saving / lm,
+                        usd(lm),
+                        short.join(" and ")
+                    )
+                };
+                reasons.push(why);
+                "lambda"
+            }
+        }
+    };
+    reasons.push(format!(
+        "cost per document: Lambda {} (p95 {}), AgentCore {} (p95 {}); LLM tokens are {} and {} of that",
+        usd(l.cost_per_document.mean), usd(l.cost_per_document.p95), usd(a.cost_per_document.mean), usd(a.cost_per_document.p95),
+        usd(l.breakdown.get("llm_tokens").copied().unwrap_or(0.0)), usd(a.breakdown.get("llm_tokens").copied().unwrap_or(0.0)),
+    ));
+    reasons.push(format!(
+        "billed per document: Lambda {:.2} vCPU-s and {:.2} s of memory; AgentCore {:.2} vCPU-s and {:.2} s of memory",
+        l.billed.cpu_seconds_mean, l.billed.memory_seconds_mean, a.billed.cpu_seconds_mean, a.billed.memory_seconds_mean,
+    ));
+    if s.batching.mean_batch_size > 1.0 && s.batching.isolation == Scope::PerBatch {
+        let lt = l.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
+        let at = a.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
+        if s.agentcore.session_scope == Scope::PerBatch && lt > at {
+            reasons.push(format!(
+                "batches of {:.0} documents share context: one AgentCore session per batch keeps it, while stateless Lambda invocations rebuild it, costing {} more in tokens per document",
+                s.batching.mean_batch_size, usd(lt - at)
+            ));
+        }
+    }
+    if s.batching.isolation == Scope::PerDocument {
+        reasons.push("governance: documents must not share context, so AgentCore needs one session (microVM) per document".to_string());
+    }
+    if s.agentcore.log_payloads {
+        reasons.push(format!(
+            "governance: AgentCore writes request and response payloads to CloudWatch Logs ({} per document); PII in documents lands in logs",
+            usd(a.breakdown.get("cloudwatch_logs").copied().unwrap_or(0.0))
+        ));
+    }
+    reasons.push(format!(
+        "operations: AgentCore needs an invoker Lambda, a DynamoDB tracking table and a stale-batch checker every {:.0} min ({} a month); Lambda retries through SQS with a DLQ built in",
+        s.agentcore.checker_interval_minutes,
+        usd(a.monthly_breakdown.get("checker").copied().unwrap_or(0.0) + a.monthly_breakdown.get("dynamodb").copied().unwrap_or(0.0))
+    ));
+    let reasons = reasons.into_iter().enumerate().map(|(i, r)| format!("{}. {r}", i + 1)).collect();
+    Recommendation { pattern: pattern.to_string(), reasons }
+}

@@ -1,0 +1,128 @@
+//! Seeded sampling of documents. Replication `i` draws from its own xoshiro256++ stream, seeded
+//! from `(seed, i)` only, so results never depend on thread count or scheduling.
+//!
+//! Both patterns are evaluated on the same sampled documents (common random numbers), so their
+//! difference carries far less noise than two independent samples would.
+
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::config::dist::unit_f64;
+use crate::config::{IoWait, Scenario};
+
+/// The RNG every stream uses: named and portable, unlike `StdRng`.
+pub type StreamRng = Xoshiro256PlusPlus;
+
+/// The generator for replication `index` of a run seeded with `seed`.
+pub fn stream(seed: u64, index: u64) -> StreamRng {
+    // SplitMix64 finaliser over (seed, index): nearby seeds and indices give unrelated streams.
+    let mut z = seed ^ index.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    StreamRng::seed_from_u64(z)
+}
+
+/// One sampled document with everything either pattern needs to bill and time it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Document {
+    /// Batch (case file) this document belongs to, numbered from 0 within a replication.
+    pub batch: u32,
+    /// Position within the batch, from 0.
+    pub position: u32,
+    /// Documents in the batch.
+    pub batch_size: u32,
+    /// vCPU-seconds of work at one full vCPU.
+    pub cpu_seconds: f64,
+    /// Total LLM/tool wait.
+    pub io_wait_seconds: f64,
+    /// LLM calls made.
+    pub llm_calls: f64,
+    /// Input tokens over all calls.
+    pub input_tokens: f64,
+    /// Output tokens over all calls.
+    pub output_tokens: f64,
+    /// Peak memory while processing.
+    pub peak_memory_mb: f64,
+    /// Request payload.
+    pub payload_kb: f64,
+    /// Response payload.
+    pub result_kb: f64,
+    /// Extra I/O wait when processed without the batch's shared context (0 for a batch's first document).
+    pub rebuild_seconds: f64,
+    /// Extra input tokens when processed without the batch's shared context.
+    pub rebuild_tokens: f64,
+    /// Whether a Lambda invocation for this document starts cold (fixed-ratio model).
+    pub lambda_cold: bool,
+    /// INIT seconds if cold.
+    pub lambda_init_seconds: f64,
+    /// microVM start-up seconds of a session this document opens.
+    pub startup_seconds: f64,
+    /// Attempts that crash before the one that succeeds (equal to max_attempts when all fail).
+    pub crashes: u32,
+    /// How far into an attempt a crash happens, in [0, 1).
+    pub crash_point: f64,
+}
+
+/// Draws whole batches until at least `n` documents are sampled; returns exactly the documents of those batches.
+pub fn sample_documents<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R) -> Vec<Document> {
+    let mut docs = Vec::with_capacity(n + 8);
+    let mut batch = 0u32;
+    while docs.len() < n {
+        let size = s.batching.documents_per_batch.sample(rng).round().max(1.0) as u32;
+        for position in 0..size {
+            docs.push(sample_one(s, batch, position, size, rng));
+        }
+        batch += 1;
+    }
+    docs
+}
+
+fn sample_one<R: Rng + ?Sized>(s: &Scenario, batch: u32, position: u32, batch_size: u32, rng: &mut R) -> Document {
+    let d = &s.document;
+    let cpu_seconds = d.cpu_seconds.sample(rng);
+    let llm_calls = d.llm_calls.sample(rng).round().max(0.0);
+    let io_wait_seconds = match &d.io_wait {
+        IoWait::Total(t) => t.sample(rng),
+        IoWait::Calls { per_call } => (0..llm_calls as u64).map(|_| per_call.sample(rng)).sum(),
+    };
+    // Tokens are per call; a document with no calls spends none.
+    let input_tokens = (0..llm_calls as u64).map(|_| d.input_tokens.sample(rng)).sum();
+    let output_tokens = (0..llm_calls as u64).map(|_| d.output_tokens.sample(rng)).sum();
+    let peak_memory_mb = d.peak_memory_mb.sample(rng);
+    let payload_kb = d.payload_kb.sample(rng);
+    let result_kb = d.result_kb.sample(rng);
+    let (rebuild_seconds, rebuild_tokens) = if position > 0 {
+        (s.batching.context_rebuild_seconds.sample(rng), s.batching.context_rebuild_tokens.sample(rng))
+    } else {
+        (0.0, 0.0)
+    };
+    let lambda_cold = unit_f64(rng) < s.lambda.cold_start_share;
+    let lambda_init_seconds = s.lambda.init_seconds.sample(rng);
+    let startup_seconds = s.agentcore.startup_seconds.sample(rng);
+    let mut crashes = 0;
+    while crashes < s.failures.max_attempts && unit_f64(rng) < s.failures.crash_probability {
+        crashes += 1;
+    }
+    let crash_point = unit_f64(rng);
+    Document {
+        batch,
+        position,
+        batch_size,
+        cpu_seconds,
+        io_wait_seconds,
+        llm_calls,
+        input_tokens,
+        output_tokens,
+        peak_memory_mb,
+        payload_kb,
+        result_kb,
+        rebuild_seconds,
+        rebuild_tokens,
+        lambda_cold,
+        lambda_init_seconds,
+        startup_seconds,
+        crashes,
+        crash_point,
+    }
+}
