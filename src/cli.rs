@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use agentcost::error::{ConfigError, RunError};
-use agentcost::load::{Input, EMBEDDED_WORKLOADS};
-use agentcost::report::{csv as report_csv, table, Report};
-use agentcost::simulate::{simulate, RunOptions, DEFAULT_REPLICATIONS, DEFAULT_SEED};
+use agentcost::load::{EMBEDDED_WORKLOADS, Input};
+use agentcost::report::{Report, csv as report_csv, table};
+use agentcost::simulate::{DEFAULT_REPLICATIONS, DEFAULT_SEED, RunOptions, simulate};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -129,7 +129,11 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         prepare_out_dir(dir, args.force)?;
     }
     let input = load(args.workload.as_deref(), args.pricing.as_deref())?;
-    let opts = RunOptions { seed: args.seed, documents: args.documents, replications: args.replications };
+    let opts = RunOptions {
+        seed: args.seed,
+        documents: args.documents,
+        replications: args.replications,
+    };
     let sim = simulate(&input.scenario, &input.book, &opts, &|_| {})?;
     let report = Report::build(&input, &sim);
     if let Some(dir) = &args.out {
@@ -138,7 +142,9 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
             writeln!(w)?;
             Ok(())
         })?;
-        write_file(&dir.join("documents.csv"), |w| Ok(report_csv::write_documents(&sim, w)?))?;
+        write_file(&dir.join("documents.csv"), |w| {
+            Ok(report_csv::write_documents(&sim, w)?)
+        })?;
     }
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {
@@ -146,7 +152,9 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(stdout)),
-        Format::Csv => report_csv::write_documents(&sim, &mut stdout).map_err(std::io::Error::other),
+        Format::Csv => {
+            report_csv::write_documents(&sim, &mut stdout).map_err(std::io::Error::other)
+        }
     };
     match written.and_then(|_| stdout.flush()) {
         Ok(()) => Ok(EXIT_OK),
@@ -157,7 +165,9 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
 
 fn is_broken_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
-        || e.get_ref().and_then(|i| i.downcast_ref::<std::io::Error>()).is_some_and(|i| i.kind() == std::io::ErrorKind::BrokenPipe)
+        || e.get_ref()
+            .and_then(|i| i.downcast_ref::<std::io::Error>())
+            .is_some_and(|i| i.kind() == std::io::ErrorKind::BrokenPipe)
         || e.to_string().contains("Broken pipe")
 }
 
@@ -169,7 +179,11 @@ pub struct OutDirError(String);
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     if dir.exists() {
         if !dir.is_dir() {
-            return Err(OutDirError(format!("--out '{}' exists and is not a directory", dir.display())).into());
+            return Err(OutDirError(format!(
+                "--out '{}' exists and is not a directory",
+                dir.display()
+            ))
+            .into());
         }
         let non_empty = std::fs::read_dir(dir)
             .with_context(|| format!("failed to read --out directory '{}'", dir.display()))?
@@ -183,25 +197,31 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
             .into());
         }
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
     Ok(())
 }
 
 /// Writes through a temporary file renamed into place, so a failed run never leaves half a file.
 fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let tmp = path.with_extension("partial");
-    let file = std::fs::File::create(&tmp).with_context(|| format!("failed to create '{}'", tmp.display()))?;
+    let file = std::fs::File::create(&tmp)
+        .with_context(|| format!("failed to create '{}'", tmp.display()))?;
     let mut w = std::io::BufWriter::new(file);
     f(&mut w).with_context(|| format!("failed to write '{}'", path.display()))?;
-    w.flush().with_context(|| format!("failed to write '{}'", path.display()))?;
+    w.flush()
+        .with_context(|| format!("failed to write '{}'", path.display()))?;
     drop(w);
-    std::fs::rename(&tmp, path).with_context(|| format!("failed to move '{}' into place", path.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("failed to move '{}' into place", path.display()))?;
     Ok(())
 }
 
 /// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
-    if e.chain().any(|c| c.is::<ConfigError>() || c.is::<RunError>() || c.is::<OutDirError>()) {
+    if e.chain()
+        .any(|c| c.is::<ConfigError>() || c.is::<RunError>() || c.is::<OutDirError>())
+    {
         EXIT_INPUT
     } else {
         EXIT_RUNTIME
@@ -222,8 +242,26 @@ mod tests {
     fn command_lines_parse_or_fail_as_documented() {
         let ok = [
             vec!["agentcost", "simulate"],
-            vec!["agentcost", "simulate", "w.toml", "--format", "json", "--seed", "7"],
-            vec!["agentcost", "simulate", "--documents", "100", "--replications", "2", "--out", "d", "--force"],
+            vec![
+                "agentcost",
+                "simulate",
+                "w.toml",
+                "--format",
+                "json",
+                "--seed",
+                "7",
+            ],
+            vec![
+                "agentcost",
+                "simulate",
+                "--documents",
+                "100",
+                "--replications",
+                "2",
+                "--out",
+                "d",
+                "--force",
+            ],
             vec!["agentcost", "validate", "w.toml", "--pricing", "p.toml"],
             vec!["agentcost", "examples"],
         ];

@@ -3,17 +3,32 @@
 
 use std::path::Path;
 
-use crate::config::{scenario, Scenario};
+use crate::config::{Scenario, scenario};
 use crate::error::{ConfigError, Problem};
 use crate::pricing::PriceBook;
 
 /// Example workloads shipped in the binary, by name. The first is the default.
 pub const EMBEDDED_WORKLOADS: &[(&str, &str)] = &[
-    ("seed-example", include_str!("../workloads/seed-example.toml")),
-    ("kyc-independent", include_str!("../workloads/kyc-independent.toml")),
-    ("case-file-batches", include_str!("../workloads/case-file-batches.toml")),
-    ("legal-review-long", include_str!("../workloads/legal-review-long.toml")),
-    ("month-end-burst", include_str!("../workloads/month-end-burst.toml")),
+    (
+        "seed-example",
+        include_str!("../workloads/seed-example.toml"),
+    ),
+    (
+        "kyc-independent",
+        include_str!("../workloads/kyc-independent.toml"),
+    ),
+    (
+        "case-file-batches",
+        include_str!("../workloads/case-file-batches.toml"),
+    ),
+    (
+        "legal-review-long",
+        include_str!("../workloads/legal-review-long.toml"),
+    ),
+    (
+        "month-end-burst",
+        include_str!("../workloads/month-end-burst.toml"),
+    ),
 ];
 
 /// A validated scenario with the price book it was validated against and where both came from.
@@ -46,10 +61,10 @@ impl Input {
     /// [`Input::from_text`].
     pub fn from_arg(arg: &str, pricing: Option<&Path>) -> Result<Input, ConfigError> {
         let path = Path::new(arg);
-        if !path.exists() {
-            if let Some((name, text)) = EMBEDDED_WORKLOADS.iter().find(|(n, _)| *n == arg) {
-                return Input::from_text(&format!("embedded:{name}"), text, None, pricing);
-            }
+        if !path.exists()
+            && let Some((name, text)) = EMBEDDED_WORKLOADS.iter().find(|(n, _)| *n == arg)
+        {
+            return Input::from_text(&format!("embedded:{name}"), text, None, pricing);
         }
         let text = crate::config::toml_file::read(path)?;
         Input::from_text(arg, &text, path.parent(), pricing)
@@ -88,7 +103,10 @@ impl Input {
                             ),
                         }],
                     })?;
-                (PriceBook::from_toml(&format!("<embedded pricing/{region}.toml>"), text)?, text.to_string())
+                (
+                    PriceBook::from_toml(&format!("<embedded pricing/{region}.toml>"), text)?,
+                    text.to_string(),
+                )
             }
         };
         let scenario = Scenario::from_raw(&raw, origin, base_dir, &book)?;
@@ -96,7 +114,10 @@ impl Input {
             scenario,
             book,
             workload_origin: origin.to_string(),
-            inputs_digest: format!("{:016x}", fnv1a(&[text.as_bytes(), b"\0", pricing_text.as_bytes()])),
+            inputs_digest: format!(
+                "{:016x}",
+                fnv1a(&[text.as_bytes(), b"\0", pricing_text.as_bytes()])
+            ),
         })
     }
 }

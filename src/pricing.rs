@@ -221,8 +221,14 @@ impl AgentCorePrices {
     /// (USD per vCPU-hour, USD per GB-hour) for a platform version.
     pub fn rates(&self, platform: Platform) -> (f64, f64) {
         match platform {
-            Platform::V1 => (self.v1_cpu_usd_per_vcpu_hour, self.v1_memory_usd_per_gb_hour),
-            Platform::V2 => (self.v2_cpu_usd_per_vcpu_hour, self.v2_memory_usd_per_gb_hour),
+            Platform::V1 => (
+                self.v1_cpu_usd_per_vcpu_hour,
+                self.v1_memory_usd_per_gb_hour,
+            ),
+            Platform::V2 => (
+                self.v2_cpu_usd_per_vcpu_hour,
+                self.v2_memory_usd_per_gb_hour,
+            ),
         }
     }
 }
@@ -297,22 +303,49 @@ impl PriceBook {
         };
         check_date(&mut p, "as_of", &raw.as_of);
         if raw.currency != "USD" {
-            p.push("currency", format!("only USD is supported, got '{}'", raw.currency));
+            p.push(
+                "currency",
+                format!("only USD is supported, got '{}'", raw.currency),
+            );
         }
         let l = &raw.lambda;
         let lambda = LambdaPrices {
-            request_usd_per_million: nonneg(&mut p, "lambda.request_usd_per_million", &l.request_usd_per_million),
-            duration_x86_64_tiers: tiers(&mut p, "lambda.duration_x86_64_tiers", &l.duration_x86_64_tiers),
-            duration_arm64_tiers: tiers(&mut p, "lambda.duration_arm64_tiers", &l.duration_arm64_tiers),
-            ephemeral_storage_usd_per_gb_second: nonneg(&mut p, "lambda.ephemeral_storage_usd_per_gb_second", &l.ephemeral_storage_usd_per_gb_second),
-            ephemeral_storage_included_mb: nonneg(&mut p, "lambda.ephemeral_storage_included_mb", &l.ephemeral_storage_included_mb),
+            request_usd_per_million: nonneg(
+                &mut p,
+                "lambda.request_usd_per_million",
+                &l.request_usd_per_million,
+            ),
+            duration_x86_64_tiers: tiers(
+                &mut p,
+                "lambda.duration_x86_64_tiers",
+                &l.duration_x86_64_tiers,
+            ),
+            duration_arm64_tiers: tiers(
+                &mut p,
+                "lambda.duration_arm64_tiers",
+                &l.duration_arm64_tiers,
+            ),
+            ephemeral_storage_usd_per_gb_second: nonneg(
+                &mut p,
+                "lambda.ephemeral_storage_usd_per_gb_second",
+                &l.ephemeral_storage_usd_per_gb_second,
+            ),
+            ephemeral_storage_included_mb: nonneg(
+                &mut p,
+                "lambda.ephemeral_storage_included_mb",
+                &l.ephemeral_storage_included_mb,
+            ),
             mb_per_vcpu: positive(&mut p, "lambda.mb_per_vcpu", &l.mb_per_vcpu),
             max_vcpus: positive(&mut p, "lambda.max_vcpus", &l.max_vcpus),
             memory_mb_min: positive(&mut p, "lambda.memory_mb_min", &l.memory_mb_min),
             memory_mb_max: positive(&mut p, "lambda.memory_mb_max", &l.memory_mb_max),
             timeout_seconds: positive(&mut p, "lambda.timeout_seconds", &l.timeout_seconds),
             billing_granularity_ms: {
-                sourced(&mut p, "lambda.billing_granularity_ms", &l.billing_granularity_ms);
+                sourced(
+                    &mut p,
+                    "lambda.billing_granularity_ms",
+                    &l.billing_granularity_ms,
+                );
                 if l.billing_granularity_ms.value == 0 {
                     p.push("lambda.billing_granularity_ms.value", "must be ≥ 1");
                 }
@@ -323,12 +356,23 @@ impl PriceBook {
                 l.init_billed.value
             },
             free_tier_requests: nonneg(&mut p, "lambda.free_tier_requests", &l.free_tier_requests),
-            free_tier_gb_seconds: nonneg(&mut p, "lambda.free_tier_gb_seconds", &l.free_tier_gb_seconds),
+            free_tier_gb_seconds: nonneg(
+                &mut p,
+                "lambda.free_tier_gb_seconds",
+                &l.free_tier_gb_seconds,
+            ),
             concurrency_quota: positive(&mut p, "lambda.concurrency_quota", &l.concurrency_quota),
-            scaling_environments_per_10s: positive(&mut p, "lambda.scaling_environments_per_10s", &l.scaling_environments_per_10s),
+            scaling_environments_per_10s: positive(
+                &mut p,
+                "lambda.scaling_environments_per_10s",
+                &l.scaling_environments_per_10s,
+            ),
         };
         if lambda.memory_mb_min > lambda.memory_mb_max {
-            p.push("lambda.memory_mb_min.value", "must not exceed lambda.memory_mb_max");
+            p.push(
+                "lambda.memory_mb_min.value",
+                "must not exceed lambda.memory_mb_max",
+            );
         }
         let a = &raw.agentcore;
         let platform = |p: &mut Problems, key: &str, f: &Fact<String>| -> Platform {
@@ -337,64 +381,163 @@ impl PriceBook {
                 "v1" => Platform::V1,
                 "v2" => Platform::V2,
                 other => {
-                    p.push(format!("{key}.value"), format!("expected \"v1\" or \"v2\", got '{other}'"));
+                    p.push(
+                        format!("{key}.value"),
+                        format!("expected \"v1\" or \"v2\", got '{other}'"),
+                    );
                     Platform::V2
                 }
             }
         };
         let agentcore = AgentCorePrices {
-            v1_cpu_usd_per_vcpu_hour: nonneg(&mut p, "agentcore.v1_cpu_usd_per_vcpu_hour", &a.v1_cpu_usd_per_vcpu_hour),
-            v1_memory_usd_per_gb_hour: nonneg(&mut p, "agentcore.v1_memory_usd_per_gb_hour", &a.v1_memory_usd_per_gb_hour),
-            v2_cpu_usd_per_vcpu_hour: nonneg(&mut p, "agentcore.v2_cpu_usd_per_vcpu_hour", &a.v2_cpu_usd_per_vcpu_hour),
-            v2_memory_usd_per_gb_hour: nonneg(&mut p, "agentcore.v2_memory_usd_per_gb_hour", &a.v2_memory_usd_per_gb_hour),
+            v1_cpu_usd_per_vcpu_hour: nonneg(
+                &mut p,
+                "agentcore.v1_cpu_usd_per_vcpu_hour",
+                &a.v1_cpu_usd_per_vcpu_hour,
+            ),
+            v1_memory_usd_per_gb_hour: nonneg(
+                &mut p,
+                "agentcore.v1_memory_usd_per_gb_hour",
+                &a.v1_memory_usd_per_gb_hour,
+            ),
+            v2_cpu_usd_per_vcpu_hour: nonneg(
+                &mut p,
+                "agentcore.v2_cpu_usd_per_vcpu_hour",
+                &a.v2_cpu_usd_per_vcpu_hour,
+            ),
+            v2_memory_usd_per_gb_hour: nonneg(
+                &mut p,
+                "agentcore.v2_memory_usd_per_gb_hour",
+                &a.v2_memory_usd_per_gb_hour,
+            ),
             default_platform: platform(&mut p, "agentcore.default_platform", &a.default_platform),
-            v2_memory_reclaim_after_seconds: nonneg(&mut p, "agentcore.v2_memory_reclaim_after_seconds", &a.v2_memory_reclaim_after_seconds),
+            v2_memory_reclaim_after_seconds: nonneg(
+                &mut p,
+                "agentcore.v2_memory_reclaim_after_seconds",
+                &a.v2_memory_reclaim_after_seconds,
+            ),
             min_memory_mb: nonneg(&mut p, "agentcore.min_memory_mb", &a.min_memory_mb),
-            min_billed_seconds: nonneg(&mut p, "agentcore.min_billed_seconds", &a.min_billed_seconds),
+            min_billed_seconds: nonneg(
+                &mut p,
+                "agentcore.min_billed_seconds",
+                &a.min_billed_seconds,
+            ),
             partial_seconds: {
                 sourced(&mut p, "agentcore.partial_seconds", &a.partial_seconds);
                 match a.partial_seconds.value.as_str() {
                     "prorate" => PartialSeconds::Prorate,
                     "round_up" => PartialSeconds::RoundUp,
                     other => {
-                        p.push("agentcore.partial_seconds.value", format!("expected \"prorate\" or \"round_up\", got '{other}'"));
+                        p.push(
+                            "agentcore.partial_seconds.value",
+                            format!("expected \"prorate\" or \"round_up\", got '{other}'"),
+                        );
                         PartialSeconds::Prorate
                     }
                 }
             },
-            sync_timeout_seconds: positive(&mut p, "agentcore.sync_timeout_seconds", &a.sync_timeout_seconds),
-            async_max_lifetime_seconds: positive(&mut p, "agentcore.async_max_lifetime_seconds", &a.async_max_lifetime_seconds),
+            sync_timeout_seconds: positive(
+                &mut p,
+                "agentcore.sync_timeout_seconds",
+                &a.sync_timeout_seconds,
+            ),
+            async_max_lifetime_seconds: positive(
+                &mut p,
+                "agentcore.async_max_lifetime_seconds",
+                &a.async_max_lifetime_seconds,
+            ),
             max_payload_mb: positive(&mut p, "agentcore.max_payload_mb", &a.max_payload_mb),
             max_vcpus: positive(&mut p, "agentcore.max_vcpus", &a.max_vcpus),
             max_memory_gb: positive(&mut p, "agentcore.max_memory_gb", &a.max_memory_gb),
-            idle_timeout_min_seconds: positive(&mut p, "agentcore.idle_timeout_min_seconds", &a.idle_timeout_min_seconds),
-            idle_timeout_max_seconds: positive(&mut p, "agentcore.idle_timeout_max_seconds", &a.idle_timeout_max_seconds),
-            active_sessions_quota: positive(&mut p, "agentcore.active_sessions_quota", &a.active_sessions_quota),
-            session_creation_tps: positive(&mut p, "agentcore.session_creation_tps", &a.session_creation_tps),
+            idle_timeout_min_seconds: positive(
+                &mut p,
+                "agentcore.idle_timeout_min_seconds",
+                &a.idle_timeout_min_seconds,
+            ),
+            idle_timeout_max_seconds: positive(
+                &mut p,
+                "agentcore.idle_timeout_max_seconds",
+                &a.idle_timeout_max_seconds,
+            ),
+            active_sessions_quota: positive(
+                &mut p,
+                "agentcore.active_sessions_quota",
+                &a.active_sessions_quota,
+            ),
+            session_creation_tps: positive(
+                &mut p,
+                "agentcore.session_creation_tps",
+                &a.session_creation_tps,
+            ),
             data_plane_tps: positive(&mut p, "agentcore.data_plane_tps", &a.data_plane_tps),
         };
         let s = &raw.services;
         let services = ServicePrices {
-            sqs_usd_per_million_requests: nonneg(&mut p, "services.sqs_usd_per_million_requests", &s.sqs_usd_per_million_requests),
-            sqs_billing_chunk_kb: positive(&mut p, "services.sqs_billing_chunk_kb", &s.sqs_billing_chunk_kb),
-            dynamodb_usd_per_million_wru: nonneg(&mut p, "services.dynamodb_usd_per_million_wru", &s.dynamodb_usd_per_million_wru),
-            dynamodb_usd_per_million_rru: nonneg(&mut p, "services.dynamodb_usd_per_million_rru", &s.dynamodb_usd_per_million_rru),
+            sqs_usd_per_million_requests: nonneg(
+                &mut p,
+                "services.sqs_usd_per_million_requests",
+                &s.sqs_usd_per_million_requests,
+            ),
+            sqs_billing_chunk_kb: positive(
+                &mut p,
+                "services.sqs_billing_chunk_kb",
+                &s.sqs_billing_chunk_kb,
+            ),
+            dynamodb_usd_per_million_wru: nonneg(
+                &mut p,
+                "services.dynamodb_usd_per_million_wru",
+                &s.dynamodb_usd_per_million_wru,
+            ),
+            dynamodb_usd_per_million_rru: nonneg(
+                &mut p,
+                "services.dynamodb_usd_per_million_rru",
+                &s.dynamodb_usd_per_million_rru,
+            ),
             dynamodb_wru_kb: positive(&mut p, "services.dynamodb_wru_kb", &s.dynamodb_wru_kb),
-            cloudwatch_logs_ingest_usd_per_gb: nonneg(&mut p, "services.cloudwatch_logs_ingest_usd_per_gb", &s.cloudwatch_logs_ingest_usd_per_gb),
-            scheduler_usd_per_million: nonneg(&mut p, "services.scheduler_usd_per_million", &s.scheduler_usd_per_million),
-            s3_put_usd_per_thousand: nonneg(&mut p, "services.s3_put_usd_per_thousand", &s.s3_put_usd_per_thousand),
-            s3_get_usd_per_thousand: nonneg(&mut p, "services.s3_get_usd_per_thousand", &s.s3_get_usd_per_thousand),
-            sns_publish_usd_per_million: nonneg(&mut p, "services.sns_publish_usd_per_million", &s.sns_publish_usd_per_million),
+            cloudwatch_logs_ingest_usd_per_gb: nonneg(
+                &mut p,
+                "services.cloudwatch_logs_ingest_usd_per_gb",
+                &s.cloudwatch_logs_ingest_usd_per_gb,
+            ),
+            scheduler_usd_per_million: nonneg(
+                &mut p,
+                "services.scheduler_usd_per_million",
+                &s.scheduler_usd_per_million,
+            ),
+            s3_put_usd_per_thousand: nonneg(
+                &mut p,
+                "services.s3_put_usd_per_thousand",
+                &s.s3_put_usd_per_thousand,
+            ),
+            s3_get_usd_per_thousand: nonneg(
+                &mut p,
+                "services.s3_get_usd_per_thousand",
+                &s.s3_get_usd_per_thousand,
+            ),
+            sns_publish_usd_per_million: nonneg(
+                &mut p,
+                "services.sns_publish_usd_per_million",
+                &s.sns_publish_usd_per_million,
+            ),
         };
         let mut models = BTreeMap::new();
         for (name, m) in &raw.models {
             let key = format!("models.{name}");
             for (field, v) in [
-                ("input_usd_per_million_tokens", m.input_usd_per_million_tokens),
-                ("output_usd_per_million_tokens", m.output_usd_per_million_tokens),
+                (
+                    "input_usd_per_million_tokens",
+                    m.input_usd_per_million_tokens,
+                ),
+                (
+                    "output_usd_per_million_tokens",
+                    m.output_usd_per_million_tokens,
+                ),
             ] {
                 if !(v.is_finite() && v >= 0.0) {
-                    p.push(format!("{key}.{field}"), format!("must be a finite number ≥ 0, got {v}"));
+                    p.push(
+                        format!("{key}.{field}"),
+                        format!("must be a finite number ≥ 0, got {v}"),
+                    );
                 }
             }
             check_source(&mut p, &key, &m.source);
@@ -428,7 +571,10 @@ fn sourced<T>(p: &mut Problems, key: &str, f: &Fact<T>) {
 
 fn check_source(p: &mut Problems, key: &str, source: &str) {
     if !(source.starts_with("https://") || source.starts_with("http://")) {
-        p.push(format!("{key}.source"), format!("must be a URL, got '{source}'"));
+        p.push(
+            format!("{key}.source"),
+            format!("must be a URL, got '{source}'"),
+        );
     }
 }
 
@@ -437,16 +583,24 @@ fn check_date(p: &mut Problems, key: &str, date: &str) {
     let ok = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !ok {
-        p.push(key.to_string(), format!("must be a date YYYY-MM-DD, got '{date}'"));
+        p.push(
+            key.to_string(),
+            format!("must be a date YYYY-MM-DD, got '{date}'"),
+        );
     }
 }
 
 fn nonneg(p: &mut Problems, key: &str, f: &Fact<f64>) -> f64 {
     sourced(p, key, f);
     if !(f.value.is_finite() && f.value >= 0.0) {
-        p.push(format!("{key}.value"), format!("must be a finite number ≥ 0, got {}", f.value));
+        p.push(
+            format!("{key}.value"),
+            format!("must be a finite number ≥ 0, got {}", f.value),
+        );
     }
     f.value
 }
@@ -454,7 +608,10 @@ fn nonneg(p: &mut Problems, key: &str, f: &Fact<f64>) -> f64 {
 fn positive(p: &mut Problems, key: &str, f: &Fact<f64>) -> f64 {
     sourced(p, key, f);
     if !(f.value.is_finite() && f.value > 0.0) {
-        p.push(format!("{key}.value"), format!("must be a finite number > 0, got {}", f.value));
+        p.push(
+            format!("{key}.value"),
+            format!("must be a finite number > 0, got {}", f.value),
+        );
     }
     f.value
 }
@@ -469,7 +626,10 @@ fn tiers(p: &mut Problems, key: &str, f: &Fact<Vec<Tier>>) -> Vec<Tier> {
     for (i, tier) in t.iter().enumerate() {
         let last = i + 1 == t.len();
         if !(tier.usd_per_gb_second.is_finite() && tier.usd_per_gb_second >= 0.0) {
-            p.push(format!("{key}.value[{i}].usd_per_gb_second"), "must be a finite number ≥ 0");
+            p.push(
+                format!("{key}.value[{i}].usd_per_gb_second"),
+                "must be a finite number ≥ 0",
+            );
         }
         match (tier.up_to_gb_seconds, last) {
             (Some(_), true) => p.push(
@@ -493,4 +653,73 @@ fn tiers(p: &mut Problems, key: &str, f: &Fact<Vec<Tier>>) -> Vec<Tier> {
         }
     }
     t.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_book_is_valid_and_names_its_region() {
+        for (region, _) in EMBEDDED {
+            let book = PriceBook::embedded(region).unwrap().unwrap();
+            assert_eq!(&book.region, region);
+            assert!(book.lambda.duration_arm64_tiers[0].usd_per_gb_second > 0.0);
+        }
+        assert!(PriceBook::embedded("mars-1").is_none());
+    }
+
+    #[test]
+    fn a_renamed_price_is_an_error_naming_the_key() {
+        let text = EMBEDDED[0]
+            .1
+            .replace("request_usd_per_million", "request_usd_per_milion");
+        let e = PriceBook::from_toml("p.toml", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("request_usd_per_milion") && e.contains("p.toml"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_all_reported() {
+        let text = EMBEDDED[0]
+            .1
+            .replace(
+                "value = 0.20, source = \"https://aws.amazon.com/lambda/pricing/\"",
+                "value = -0.20, source = \"aws\"",
+            )
+            .replace("value = 0.0895,", "value = nan,");
+        let e = PriceBook::from_toml("p.toml", &text).unwrap_err();
+        let keys: Vec<_> = e.problems().iter().map(|p| p.key.as_str()).collect();
+        assert!(
+            keys.contains(&"lambda.request_usd_per_million.value"),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&"lambda.request_usd_per_million.source"),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&"agentcore.v1_cpu_usd_per_vcpu_hour.value"),
+            "{keys:?}"
+        );
+    }
+
+    #[test]
+    fn tiers_must_increase_and_end_unbounded() {
+        let text = EMBEDDED[0].1.replace(
+            "{ usd_per_gb_second = 0.0000133334 },\n]",
+            "{ up_to_gb_seconds = 1, usd_per_gb_second = 0.0000133334 },\n]",
+        );
+        let e = PriceBook::from_toml("p.toml", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("duration_x86_64_tiers.value[2].up_to_gb_seconds"),
+            "{e}"
+        );
+    }
 }

@@ -78,7 +78,13 @@ pub fn sample_documents<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R) ->
     docs
 }
 
-fn sample_one<R: Rng + ?Sized>(s: &Scenario, batch: u32, position: u32, batch_size: u32, rng: &mut R) -> Document {
+fn sample_one<R: Rng + ?Sized>(
+    s: &Scenario,
+    batch: u32,
+    position: u32,
+    batch_size: u32,
+    rng: &mut R,
+) -> Document {
     let d = &s.document;
     let cpu_seconds = d.cpu_seconds.sample(rng);
     let llm_calls = d.llm_calls.sample(rng).round().max(0.0);
@@ -87,13 +93,20 @@ fn sample_one<R: Rng + ?Sized>(s: &Scenario, batch: u32, position: u32, batch_si
         IoWait::Calls { per_call } => (0..llm_calls as u64).map(|_| per_call.sample(rng)).sum(),
     };
     // Tokens are per call; a document with no calls spends none.
-    let input_tokens = (0..llm_calls as u64).map(|_| d.input_tokens.sample(rng)).sum();
-    let output_tokens = (0..llm_calls as u64).map(|_| d.output_tokens.sample(rng)).sum();
+    let input_tokens = (0..llm_calls as u64)
+        .map(|_| d.input_tokens.sample(rng))
+        .sum();
+    let output_tokens = (0..llm_calls as u64)
+        .map(|_| d.output_tokens.sample(rng))
+        .sum();
     let peak_memory_mb = d.peak_memory_mb.sample(rng);
     let payload_kb = d.payload_kb.sample(rng);
     let result_kb = d.result_kb.sample(rng);
     let (rebuild_seconds, rebuild_tokens) = if position > 0 {
-        (s.batching.context_rebuild_seconds.sample(rng), s.batching.context_rebuild_tokens.sample(rng))
+        (
+            s.batching.context_rebuild_seconds.sample(rng),
+            s.batching.context_rebuild_tokens.sample(rng),
+        )
     } else {
         (0.0, 0.0)
     };

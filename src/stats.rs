@@ -46,14 +46,22 @@ pub struct MeanCi {
 pub fn mean_ci95(xs: &[f64]) -> MeanCi {
     let m = mean(xs);
     if xs.len() < 2 {
-        return MeanCi { mean: m, ci95_low: None, ci95_high: None };
+        return MeanCi {
+            mean: m,
+            ci95_low: None,
+            ci95_high: None,
+        };
     }
     let n = xs.len() as f64;
     let t = StudentsT::new(0.0, 1.0, n - 1.0)
         .expect("n ≥ 2 gives positive degrees of freedom")
         .inverse_cdf(0.975);
     let half = t * sample_sd(xs) / n.sqrt();
-    MeanCi { mean: m, ci95_low: Some(m - half), ci95_high: Some(m + half) }
+    MeanCi {
+        mean: m,
+        ci95_low: Some(m - half),
+        ci95_high: Some(m + half),
+    }
 }
 
 #[cfg(test)]

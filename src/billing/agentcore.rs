@@ -53,7 +53,10 @@ pub fn memory_segments(
     let mut peak = baseline_mb;
     let mut current = baseline_mb;
     if startup_s > 0.0 {
-        out.push(MemorySegment { seconds: startup_s, mb: baseline_mb });
+        out.push(MemorySegment {
+            seconds: startup_s,
+            mb: baseline_mb,
+        });
     }
     for a in activities {
         peak = peak.max(a.peak_mb);
@@ -62,16 +65,28 @@ pub fn memory_segments(
             Platform::V1 => peak,
             Platform::V2 => current,
         };
-        out.push(MemorySegment { seconds: a.seconds, mb });
+        out.push(MemorySegment {
+            seconds: a.seconds,
+            mb,
+        });
     }
     if idle_tail_s > 0.0 {
         match platform {
-            Platform::V1 => out.push(MemorySegment { seconds: idle_tail_s, mb: peak }),
+            Platform::V1 => out.push(MemorySegment {
+                seconds: idle_tail_s,
+                mb: peak,
+            }),
             Platform::V2 => {
                 let held = idle_tail_s.min(reclaim_after_s);
-                out.push(MemorySegment { seconds: held, mb: current });
+                out.push(MemorySegment {
+                    seconds: held,
+                    mb: current,
+                });
                 if idle_tail_s > held {
-                    out.push(MemorySegment { seconds: idle_tail_s - held, mb: baseline_mb });
+                    out.push(MemorySegment {
+                        seconds: idle_tail_s - held,
+                        mb: baseline_mb,
+                    });
                 }
             }
         }
@@ -91,7 +106,10 @@ pub fn billed_memory(
     partial: PartialSeconds,
 ) -> (f64, f64) {
     let life: f64 = segments.iter().map(|s| s.seconds).sum();
-    let mut gb_s: f64 = segments.iter().map(|s| s.seconds * s.mb.max(floor_mb) / 1024.0).sum();
+    let mut gb_s: f64 = segments
+        .iter()
+        .map(|s| s.seconds * s.mb.max(floor_mb) / 1024.0)
+        .sum();
     let mut billed = match partial {
         PartialSeconds::Prorate => life,
         PartialSeconds::RoundUp => round_up_seconds(life),
@@ -130,13 +148,19 @@ mod tests {
     const V2: (f64, f64) = (0.1276, 0.0169);
 
     fn seg(seconds: f64, gb: f64) -> MemorySegment {
-        MemorySegment { seconds, mb: gb * 1024.0 }
+        MemorySegment {
+            seconds,
+            mb: gb * 1024.0,
+        }
     }
 
     #[test]
     fn seed_example_bills_cpu_only_while_active_and_memory_for_the_whole_life() {
         // 1.5 s CPU + 8 s LLM wait, explicit stop, no startup: 1.5 vCPU-s and 9.5 s of memory.
-        let acts = [Activity { seconds: 9.5, peak_mb: 512.0 }];
+        let acts = [Activity {
+            seconds: 9.5,
+            peak_mb: 512.0,
+        }];
         for platform in [Platform::V1, Platform::V2] {
             let segs = memory_segments(platform, 0.0, 128.0, &acts, 0.0, 120.0);
             let (billed, gbs) = billed_memory(&segs, 128.0, 1.0, PartialSeconds::Prorate);
@@ -145,7 +169,10 @@ mod tests {
         }
         // The conservative reading bills the partial last second whole.
         let segs = memory_segments(Platform::V1, 0.0, 128.0, &acts, 0.0, 120.0);
-        assert_eq!(billed_memory(&segs, 128.0, 1.0, PartialSeconds::RoundUp), (10.0, 5.0));
+        assert_eq!(
+            billed_memory(&segs, 128.0, 1.0, PartialSeconds::RoundUp),
+            (10.0, 5.0)
+        );
     }
 
     #[test]
@@ -158,7 +185,10 @@ mod tests {
 
     #[test]
     fn idle_tail_is_billed_at_peak_on_v1_and_reclaimed_on_v2() {
-        let acts = [Activity { seconds: 60.0, peak_mb: 2048.0 }];
+        let acts = [Activity {
+            seconds: 60.0,
+            peak_mb: 2048.0,
+        }];
         let v1 = memory_segments(Platform::V1, 0.0, 256.0, &acts, 900.0, 120.0);
         assert_eq!(v1, vec![seg(60.0, 2.0), seg(900.0, 2.0)]);
         let v2 = memory_segments(Platform::V2, 0.0, 256.0, &acts, 900.0, 120.0);
@@ -172,8 +202,14 @@ mod tests {
     #[test]
     fn v1_memory_never_goes_down_within_a_session_but_v2_does() {
         let acts = [
-            Activity { seconds: 10.0, peak_mb: 4096.0 },
-            Activity { seconds: 10.0, peak_mb: 1024.0 },
+            Activity {
+                seconds: 10.0,
+                peak_mb: 4096.0,
+            },
+            Activity {
+                seconds: 10.0,
+                peak_mb: 1024.0,
+            },
         ];
         let v1 = memory_segments(Platform::V1, 2.0, 512.0, &acts, 0.0, 120.0);
         assert_eq!(v1, vec![seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 4.0)]);
@@ -188,7 +224,10 @@ mod tests {
         let segs = [seg(300.0, 1.0), seg(150.0, 2.0), seg(150.0, 2.5)];
         let (billed, gbs) = billed_memory(&segs, 128.0, 1.0, PartialSeconds::Prorate);
         assert_eq!(billed, 600.0);
-        let parts: Vec<f64> = segs.iter().map(|s| round_to(memory_cost(s.seconds * s.mb / 1024.0, V2.1), 6)).collect();
+        let parts: Vec<f64> = segs
+            .iter()
+            .map(|s| round_to(memory_cost(s.seconds * s.mb / 1024.0, V2.1), 6))
+            .collect();
         assert_eq!(parts, vec![0.001408, 0.001408, 0.001760]);
         assert_eq!(round_to(cpu, 6), 0.002127);
         assert_eq!(round_to(memory_cost(gbs, V2.1), 6), 0.004577); // exact: $0.00457708
@@ -231,13 +270,18 @@ mod tests {
         let mem = memory_cost(60.0 * 2.0, V1.1);
         assert_eq!(round_to(cpu, 6), 0.000448);
         assert_eq!(round_to(mem, 6), 0.000315);
-        assert_eq!(round_to(cpu + mem, 6), 0.000763);
+        // The source adds the rounded parts; the exact total is $0.0007625.
+        assert_eq!(round_to(round_to(cpu, 6) + round_to(mem, 6), 6), 0.000763);
+        assert!((cpu + mem - 0.0007625).abs() < 1e-15);
     }
 
     #[test]
     fn g4b_explicit_stop_versus_idle_timeout() {
         // 600 runs a month, 60 s each, 3 CPU-seconds, 512 MB, v1.
-        let acts = [Activity { seconds: 60.0, peak_mb: 512.0 }];
+        let acts = [Activity {
+            seconds: 60.0,
+            peak_mb: 512.0,
+        }];
         let month = |tail: f64| {
             let segs = memory_segments(Platform::V1, 0.0, 128.0, &acts, tail, 120.0);
             let (_, gbs) = billed_memory(&segs, 128.0, 1.0, PartialSeconds::Prorate);
@@ -257,7 +301,10 @@ mod tests {
         assert_eq!(round_to(s * memory_cost(132.0 * 4.0, V1.1), 2), 138.60);
         // G11: 500,000 sessions of the same shape.
         assert_eq!(round_to(5.0 * s * cpu_cost(21.6 * 2.0, V1.0), 2), 537.00);
-        assert_eq!(round_to(5.0 * s * memory_cost(132.0 * 4.0, V1.1), 2), 693.00);
+        assert_eq!(
+            round_to(5.0 * s * memory_cost(132.0 * 4.0, V1.1), 2),
+            693.00
+        );
         // G12: 300,000 sessions; 2 questions of 28 s at 30% active, 2 vCPU; 86 s at 4 GB.
         assert_eq!(round_to(3.0 * s * cpu_cost(16.8 * 2.0, V1.0), 2), 250.60);
         assert_eq!(round_to(3.0 * s * memory_cost(86.0 * 4.0, V1.1), 2), 270.90);

@@ -50,7 +50,12 @@ pub fn per_million(count: f64, usd_per_million: f64) -> f64 {
 }
 
 /// Ephemeral storage above the included amount: (storage − included) GB × billed seconds × price.
-pub fn ephemeral_storage_cost(billed_ms: u64, storage_mb: f64, included_mb: f64, usd_per_gb_s: f64) -> f64 {
+pub fn ephemeral_storage_cost(
+    billed_ms: u64,
+    storage_mb: f64,
+    included_mb: f64,
+    usd_per_gb_s: f64,
+) -> f64 {
     let extra_gb = (storage_mb - included_mb).max(0.0) / 1024.0;
     extra_gb * billed_ms as f64 / 1000.0 * usd_per_gb_s
 }
@@ -72,7 +77,10 @@ pub fn provisioned_concurrency_cost(
     duration_usd_per_gb_s: f64,
 ) -> (f64, f64) {
     let configured = environments * memory_mb / 1024.0 * enabled_seconds;
-    (configured * pc_usd_per_gb_s, invocation_gb_s * duration_usd_per_gb_s)
+    (
+        configured * pc_usd_per_gb_s,
+        invocation_gb_s * duration_usd_per_gb_s,
+    )
 }
 
 #[cfg(test)]
@@ -81,13 +89,25 @@ mod tests {
     use crate::billing::round_to;
 
     fn flat(price: f64) -> Vec<Tier> {
-        vec![Tier { up_to_gb_seconds: None, usd_per_gb_second: price }]
+        vec![Tier {
+            up_to_gb_seconds: None,
+            usd_per_gb_second: price,
+        }]
     }
 
     const X86: [Tier; 3] = [
-        Tier { up_to_gb_seconds: Some(6e9), usd_per_gb_second: 0.0000166667 },
-        Tier { up_to_gb_seconds: Some(15e9), usd_per_gb_second: 0.000015 },
-        Tier { up_to_gb_seconds: None, usd_per_gb_second: 0.0000133334 },
+        Tier {
+            up_to_gb_seconds: Some(6e9),
+            usd_per_gb_second: 0.0000166667,
+        },
+        Tier {
+            up_to_gb_seconds: Some(15e9),
+            usd_per_gb_second: 0.000015,
+        },
+        Tier {
+            up_to_gb_seconds: None,
+            usd_per_gb_second: 0.0000133334,
+        },
     ];
 
     #[test]
@@ -102,11 +122,16 @@ mod tests {
     #[test]
     fn cpu_share_follows_memory_and_threads() {
         // Half a vCPU at 884.5 MB doubles CPU time: 1 s of work takes 2 s.
-        assert_eq!(duration_seconds(0.0, 1.0, 0.0, vcpu_share(884.5, 1.0, 1769.0, 6.0)), 2.0);
+        assert_eq!(
+            duration_seconds(0.0, 1.0, 0.0, vcpu_share(884.5, 1.0, 1769.0, 6.0)),
+            2.0
+        );
         // A single-threaded agent gains nothing above 1,769 MB.
         assert_eq!(vcpu_share(10_240.0, 1.0, 1769.0, 6.0), 1.0);
-        // Six vCPUs at most.
-        assert_eq!(vcpu_share(10_240.0, 8.0, 1769.0, 6.0), 6.0);
+        // Proportional to memory even at the top: 10,240 MB is 5.79 vCPU, not AWS's rounded "6".
+        assert_eq!(vcpu_share(10_240.0, 8.0, 1769.0, 6.0), 10_240.0 / 1769.0);
+        // The cap binds when a price book's ratio would exceed it.
+        assert_eq!(vcpu_share(10_240.0, 8.0, 1024.0, 6.0), 6.0);
     }
 
     #[test]
@@ -158,17 +183,29 @@ mod tests {
         let at_100ms = 60e6 * gb_seconds(billed_ms(0.028, 100), 1024.0);
         let requests = per_million(60e6, 0.20);
         assert_eq!(round_to(requests, 2), 12.00);
-        assert_eq!(round_to(tiered_cost(at_100ms, &flat(0.0000166667)), 0), 100.0);
+        assert_eq!(
+            round_to(tiered_cost(at_100ms, &flat(0.0000166667)), 0),
+            100.0
+        );
         assert_eq!(round_to(tiered_cost(at_1ms, &flat(0.0000166667)), 0), 28.0);
-        assert_eq!(round_to(tiered_cost(at_100ms, &flat(0.0000166667)) + requests, 0), 112.0);
-        assert_eq!(round_to(tiered_cost(at_1ms, &flat(0.0000166667)) + requests, 0), 40.0);
+        assert_eq!(
+            round_to(tiered_cost(at_100ms, &flat(0.0000166667)) + requests, 0),
+            112.0
+        );
+        assert_eq!(
+            round_to(tiered_cost(at_1ms, &flat(0.0000166667)) + requests, 0),
+            40.0
+        );
     }
 
     #[test]
     fn g8_tiers_apply_per_band() {
         // 9 billion x86 GB-s: 6e9 at tier 1 + 3e9 at tier 2.
         assert_eq!(round_to(tiered_cost(9e9, &X86), 2), 145_000.20);
-        assert_eq!(round_to(tiered_cost(9e9, &flat(0.0000166667)), 2), 150_000.30);
+        assert_eq!(
+            round_to(tiered_cost(9e9, &flat(0.0000166667)), 2),
+            150_000.30
+        );
         // Beyond 15e9 the third band applies.
         let c = tiered_cost(16e9, &X86);
         let want = 6e9 * 0.0000166667 + 9e9 * 0.000015 + 1e9 * 0.0000133334;
@@ -181,7 +218,14 @@ mod tests {
         // arm64, 512 MB, 50 environments for 100 h, 10M requests of 350 ms.
         let inv_gbs = 10e6 * gb_seconds(billed_ms(0.35, 1), 512.0);
         assert_eq!(inv_gbs, 1_750_000.0);
-        let (pc, dur) = provisioned_concurrency_cost(50.0, 512.0, 100.0 * 3600.0, 0.0000033334, inv_gbs, 0.0000077778);
+        let (pc, dur) = provisioned_concurrency_cost(
+            50.0,
+            512.0,
+            100.0 * 3600.0,
+            0.0000033334,
+            inv_gbs,
+            0.0000077778,
+        );
         let req = per_million(10e6, 0.20);
         assert_eq!(round_to(pc, 2), 30.00);
         assert_eq!(round_to(dur, 2), 13.61);
@@ -191,7 +235,10 @@ mod tests {
 
     #[test]
     fn ephemeral_storage_bills_only_above_512_mb() {
-        assert_eq!(ephemeral_storage_cost(1000, 512.0, 512.0, 0.0000000309), 0.0);
+        assert_eq!(
+            ephemeral_storage_cost(1000, 512.0, 512.0, 0.0000000309),
+            0.0
+        );
         // 1,536 MB = 1 GB above the included 512 MB, for 2 s.
         let c = ephemeral_storage_cost(2000, 1536.0, 512.0, 0.0000000309);
         assert!((c - 2.0 * 0.0000000309).abs() < 1e-18);

@@ -17,7 +17,12 @@ pub fn kb_to_gb(kb: f64) -> f64 {
 }
 
 /// Token cost of one document: tokens × price per million tokens, input and output.
-pub fn token_cost(input_tokens: f64, output_tokens: f64, input_usd_per_m: f64, output_usd_per_m: f64) -> f64 {
+pub fn token_cost(
+    input_tokens: f64,
+    output_tokens: f64,
+    input_usd_per_m: f64,
+    output_usd_per_m: f64,
+) -> f64 {
     (input_tokens * input_usd_per_m + output_tokens * output_usd_per_m) / 1e6
 }
 
@@ -31,8 +36,14 @@ mod tests {
     fn g9_sqs_bills_64_kb_chunks() {
         // 1M standard messages of 128 KB → 2M requests → $0.80; FIFO 1M × 63 KB → 1M → $0.50.
         assert_eq!(sqs_requests(128.0, 64.0), 2.0);
-        assert_eq!(round_to(per_million(1e6 * sqs_requests(128.0, 64.0), 0.40), 2), 0.80);
-        assert_eq!(round_to(per_million(1e6 * sqs_requests(63.0, 64.0), 0.50), 2), 0.50);
+        assert_eq!(
+            round_to(per_million(1e6 * sqs_requests(128.0, 64.0), 0.40), 2),
+            0.80
+        );
+        assert_eq!(
+            round_to(per_million(1e6 * sqs_requests(63.0, 64.0), 0.50), 2),
+            0.50
+        );
         assert_eq!(sqs_requests(64.0, 64.0), 1.0);
         assert_eq!(sqs_requests(64.5, 64.0), 2.0);
         assert_eq!(sqs_requests(0.0, 64.0), 1.0);
@@ -45,7 +56,10 @@ mod tests {
         assert_eq!(round_to(per_million(3e6, 0.625), 2), 1.88);
         assert_eq!(round_to(per_million(8e6, 0.125), 2), 1.00);
         assert_eq!(round_to(1000.0 * 0.50, 2), 500.00);
-        assert_eq!(round_to(kb_to_gb(1000.0 * 1024.0 * 1024.0) * 0.50, 2), 500.00);
+        assert_eq!(
+            round_to(kb_to_gb(1000.0 * 1024.0 * 1024.0) * 0.50, 2),
+            500.00
+        );
         assert_eq!(round_to(per_million(1e6, 1.00), 2), 1.00);
         assert_eq!(round_to(10_000.0 * 0.005 / 1000.0, 2), 0.05);
         assert_eq!(dynamodb_wru(0.3, 1.0), 1.0);

@@ -245,10 +245,14 @@ impl Scenario {
 
         // --- arrivals
         let a = &raw.arrivals;
-        let given = [a.documents_per_month.is_some(), a.rate_per_second.is_some(), a.trace.is_some()]
-            .iter()
-            .filter(|g| **g)
-            .count();
+        let given = [
+            a.documents_per_month.is_some(),
+            a.rate_per_second.is_some(),
+            a.trace.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
         if given > 1 {
             p.push(
                 "arrivals",
@@ -259,13 +263,22 @@ impl Scenario {
         for (i, b) in a.bursts.iter().enumerate() {
             let key = format!("arrivals.bursts[{i}]");
             if !(1..=30).contains(&b.day) {
-                p.push(format!("{key}.day"), format!("must be a day of the month 1..=30, got {}", b.day));
+                p.push(
+                    format!("{key}.day"),
+                    format!("must be a day of the month 1..=30, got {}", b.day),
+                );
             }
             if !(0..=23).contains(&b.hour) {
-                p.push(format!("{key}.hour"), format!("must be an hour 0..=23, got {}", b.hour));
+                p.push(
+                    format!("{key}.hour"),
+                    format!("must be an hour 0..=23, got {}", b.hour),
+                );
             }
             if !(b.documents.is_finite() && b.documents >= 1.0) {
-                p.push(format!("{key}.documents"), format!("must be ≥ 1, got {}", b.documents));
+                p.push(
+                    format!("{key}.documents"),
+                    format!("must be ≥ 1, got {}", b.documents),
+                );
             }
             bursts.push(Burst {
                 day: b.day.clamp(1, 30) as u32,
@@ -280,7 +293,10 @@ impl Scenario {
                 Ok(text) => match trace::parse_trace(&text) {
                     Ok(t) => {
                         if t.last().copied().unwrap_or(0.0) > MONTH_SECONDS {
-                            p.push("arrivals.trace", format!("'{}' spans more than the 30-day month", full.display()));
+                            p.push(
+                                "arrivals.trace",
+                                format!("'{}' spans more than the 30-day month", full.display()),
+                            );
                         }
                         ArrivalProcess::Trace(t)
                     }
@@ -290,7 +306,10 @@ impl Scenario {
                     }
                 },
                 Err(e) => {
-                    p.push("arrivals.trace", format!("failed to read '{}': {e}", full.display()));
+                    p.push(
+                        "arrivals.trace",
+                        format!("failed to read '{}': {e}", full.display()),
+                    );
                     ArrivalProcess::Trace(vec![0.0])
                 }
             }
@@ -298,20 +317,28 @@ impl Scenario {
             let rate = match (a.documents_per_month, a.rate_per_second) {
                 (_, Some(r)) => {
                     if !(r.is_finite() && r > 0.0) {
-                        p.push("arrivals.rate_per_second", format!("must be a finite number > 0, got {r}"));
+                        p.push(
+                            "arrivals.rate_per_second",
+                            format!("must be a finite number > 0, got {r}"),
+                        );
                     }
                     r
                 }
                 (Some(n), None) => {
                     if !(n.is_finite() && n >= 0.0) {
-                        p.push("arrivals.documents_per_month", format!("must be a finite number ≥ 0, got {n}"));
+                        p.push(
+                            "arrivals.documents_per_month",
+                            format!("must be a finite number ≥ 0, got {n}"),
+                        );
                     }
                     n / MONTH_SECONDS
                 }
                 (None, None) if bursts.is_empty() => DEFAULT_DOCUMENTS_PER_MONTH / MONTH_SECONDS,
                 (None, None) => 0.0,
             };
-            ArrivalProcess::Poisson { rate_per_second: rate.max(0.0) }
+            ArrivalProcess::Poisson {
+                rate_per_second: rate.max(0.0),
+            }
         };
         let base_docs = match &process {
             ArrivalProcess::Poisson { rate_per_second } => rate_per_second * MONTH_SECONDS,
@@ -324,9 +351,15 @@ impl Scenario {
         let mut hourly_profile = [1.0; 24];
         if let Some(w) = &a.hourly_profile {
             if w.len() != 24 {
-                p.push("arrivals.hourly_profile", format!("needs 24 weights (one per hour), got {}", w.len()));
+                p.push(
+                    "arrivals.hourly_profile",
+                    format!("needs 24 weights (one per hour), got {}", w.len()),
+                );
             } else if w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
-                p.push("arrivals.hourly_profile", "weights must be finite numbers ≥ 0");
+                p.push(
+                    "arrivals.hourly_profile",
+                    "weights must be finite numbers ≥ 0",
+                );
             } else {
                 let mean = w.iter().sum::<f64>() / 24.0;
                 if mean <= 0.0 {
@@ -338,14 +371,26 @@ impl Scenario {
                 }
             }
         }
-        let arrivals = Arrivals { process, hourly_profile, bursts, documents_per_month };
+        let arrivals = Arrivals {
+            process,
+            hourly_profile,
+            bursts,
+            documents_per_month,
+        };
 
         // --- document
         let d = &raw.document;
-        let dist = |p: &mut Problems, raw: &Option<RawDist>, key: &str, default: f64, support: Support| -> Dist {
+        let dist = |p: &mut Problems,
+                    raw: &Option<RawDist>,
+                    key: &str,
+                    default: f64,
+                    support: Support|
+         -> Dist {
             match raw {
                 None => Dist::Constant(default),
-                Some(r) => Dist::from_raw(r, key, support, base, p).unwrap_or(Dist::Constant(default)),
+                Some(r) => {
+                    Dist::from_raw(r, key, support, base, p).unwrap_or(Dist::Constant(default))
+                }
             }
         };
         let nn = Support::NonNegative;
@@ -357,8 +402,22 @@ impl Scenario {
             );
         }
         let io_wait = match &d.llm_call_seconds {
-            Some(_) => IoWait::Calls { per_call: dist(&mut p, &d.llm_call_seconds, "document.llm_call_seconds", 2.0, nn) },
-            None => IoWait::Total(dist(&mut p, &d.io_wait_seconds, "document.io_wait_seconds", 8.0, nn)),
+            Some(_) => IoWait::Calls {
+                per_call: dist(
+                    &mut p,
+                    &d.llm_call_seconds,
+                    "document.llm_call_seconds",
+                    2.0,
+                    nn,
+                ),
+            },
+            None => IoWait::Total(dist(
+                &mut p,
+                &d.io_wait_seconds,
+                "document.io_wait_seconds",
+                8.0,
+                nn,
+            )),
         };
         let llm_calls = dist(&mut p, &d.llm_calls, "document.llm_calls", 1.0, nn);
         let input_tokens = dist(&mut p, &d.input_tokens, "document.input_tokens", 0.0, nn);
@@ -378,46 +437,124 @@ impl Scenario {
             p.push("document.model", "required when input_tokens or output_tokens are given (tokens are priced per model)");
         }
         let pos = Support::Positive;
-        let peak_memory_mb = dist(&mut p, &d.peak_memory_mb, "document.peak_memory_mb", 512.0, pos);
-        let idle_memory_mb = scalar(&mut p, d.idle_memory_mb, "document.idle_memory_mb", 128.0, Range::Positive);
+        let peak_memory_mb = dist(
+            &mut p,
+            &d.peak_memory_mb,
+            "document.peak_memory_mb",
+            512.0,
+            pos,
+        );
+        let idle_memory_mb = scalar(
+            &mut p,
+            d.idle_memory_mb,
+            "document.idle_memory_mb",
+            128.0,
+            Range::Positive,
+        );
         let payload_kb = dist(&mut p, &d.payload_kb, "document.payload_kb", 200.0, nn);
         let result_kb = dist(&mut p, &d.result_kb, "document.result_kb", 20.0, nn);
-        let threads = scalar(&mut p, d.threads, "document.threads", 1.0, Range::AtLeast(1.0));
+        let threads = scalar(
+            &mut p,
+            d.threads,
+            "document.threads",
+            1.0,
+            Range::AtLeast(1.0),
+        );
         let max_gb = book.agentcore.max_memory_gb;
         if peak_memory_mb.mean() > max_gb * 1024.0 {
-            p.push("document.peak_memory_mb", format!("mean exceeds the {max_gb} GB an AgentCore session may use"));
+            p.push(
+                "document.peak_memory_mb",
+                format!("mean exceeds the {max_gb} GB an AgentCore session may use"),
+            );
         }
         let document = DocumentModel {
-            cpu_seconds, io_wait, llm_calls, input_tokens, output_tokens, model: d.model.clone(),
-            peak_memory_mb, idle_memory_mb, payload_kb, result_kb, threads,
+            cpu_seconds,
+            io_wait,
+            llm_calls,
+            input_tokens,
+            output_tokens,
+            model: d.model.clone(),
+            peak_memory_mb,
+            idle_memory_mb,
+            payload_kb,
+            result_kb,
+            threads,
         };
 
         // --- batching
         let b = &raw.batching;
-        let documents_per_batch = dist(&mut p, &b.documents_per_batch, "batching.documents_per_batch", 1.0, pos);
+        let documents_per_batch = dist(
+            &mut p,
+            &b.documents_per_batch,
+            "batching.documents_per_batch",
+            1.0,
+            pos,
+        );
         let mean_batch_size = documents_per_batch.mean().round().max(1.0);
         let isolation = scope(b.isolation, Scope::PerDocument);
         let batching = Batching {
             documents_per_batch,
             mean_batch_size,
             isolation,
-            context_rebuild_seconds: dist(&mut p, &b.context_rebuild_seconds, "batching.context_rebuild_seconds", 0.0, nn),
-            context_rebuild_tokens: dist(&mut p, &b.context_rebuild_tokens, "batching.context_rebuild_tokens", 0.0, nn),
+            context_rebuild_seconds: dist(
+                &mut p,
+                &b.context_rebuild_seconds,
+                "batching.context_rebuild_seconds",
+                0.0,
+                nn,
+            ),
+            context_rebuild_tokens: dist(
+                &mut p,
+                &b.context_rebuild_tokens,
+                "batching.context_rebuild_tokens",
+                0.0,
+                nn,
+            ),
         };
 
         // --- lambda
         let l = &raw.lambda;
         let lp = &book.lambda;
-        let memory_mb = scalar(&mut p, l.memory_mb, "lambda.memory_mb", 1769.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max));
+        let memory_mb = scalar(
+            &mut p,
+            l.memory_mb,
+            "lambda.memory_mb",
+            1769.0,
+            Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+        );
         let lambda = LambdaConfig {
             memory_mb,
             architecture: l.architecture.unwrap_or(Architecture::Arm64),
-            max_concurrency: scalar(&mut p, l.max_concurrency, "lambda.max_concurrency", lp.concurrency_quota, Range::AtLeast(1.0)),
+            max_concurrency: scalar(
+                &mut p,
+                l.max_concurrency,
+                "lambda.max_concurrency",
+                lp.concurrency_quota,
+                Range::AtLeast(1.0),
+            ),
             init_seconds: dist(&mut p, &l.init_seconds, "lambda.init_seconds", 0.8, nn),
-            cold_start_share: scalar(&mut p, l.cold_start_share, "lambda.cold_start_share", 0.01, Range::Between(0.0, 1.0)),
-            ephemeral_storage_mb: scalar(&mut p, l.ephemeral_storage_mb, "lambda.ephemeral_storage_mb", 512.0, Range::Between(512.0, 10_240.0)),
+            cold_start_share: scalar(
+                &mut p,
+                l.cold_start_share,
+                "lambda.cold_start_share",
+                0.01,
+                Range::Between(0.0, 1.0),
+            ),
+            ephemeral_storage_mb: scalar(
+                &mut p,
+                l.ephemeral_storage_mb,
+                "lambda.ephemeral_storage_mb",
+                512.0,
+                Range::Between(512.0, 10_240.0),
+            ),
             batch_per_invocation: l.batch_per_invocation.unwrap_or(false),
-            log_kb_per_invocation: scalar(&mut p, l.log_kb_per_invocation, "lambda.log_kb_per_invocation", 1.0, Range::NonNegative),
+            log_kb_per_invocation: scalar(
+                &mut p,
+                l.log_kb_per_invocation,
+                "lambda.log_kb_per_invocation",
+                1.0,
+                Range::NonNegative,
+            ),
         };
         if lambda.batch_per_invocation && isolation == Scope::PerDocument && mean_batch_size > 1.0 {
             p.push(
@@ -430,14 +567,20 @@ impl Scenario {
         let ac = &raw.agentcore;
         let acp = &book.agentcore;
         let session_scope = scope(ac.session_scope, Scope::PerDocument);
-        if session_scope == Scope::PerBatch && isolation == Scope::PerDocument && mean_batch_size > 1.0 {
+        if session_scope == Scope::PerBatch
+            && isolation == Scope::PerDocument
+            && mean_batch_size > 1.0
+        {
             p.push(
                 "agentcore.session_scope",
                 "a session per batch shares one microVM across documents, which batching.isolation = \"per_document\" forbids (the session is the PII boundary)",
             );
         }
         let idle_timeout_seconds = scalar(
-            &mut p, ac.idle_timeout_seconds, "agentcore.idle_timeout_seconds", 900.0,
+            &mut p,
+            ac.idle_timeout_seconds,
+            "agentcore.idle_timeout_seconds",
+            900.0,
             Range::Between(acp.idle_timeout_min_seconds, acp.idle_timeout_max_seconds),
         );
         let agentcore = AgentCoreConfig {
@@ -451,42 +594,141 @@ impl Scenario {
                 RawSessionEnd::IdleTimeout => SessionEnd::IdleTimeout,
             },
             idle_timeout_seconds,
-            startup_seconds: dist(&mut p, &ac.startup_seconds, "agentcore.startup_seconds", 0.5, nn),
+            startup_seconds: dist(
+                &mut p,
+                &ac.startup_seconds,
+                "agentcore.startup_seconds",
+                0.5,
+                nn,
+            ),
             platform: ac.platform.unwrap_or(acp.default_platform),
-            invoker_seconds: scalar(&mut p, ac.invoker_seconds, "agentcore.invoker_seconds", 0.2, Range::NonNegative),
-            invoker_memory_mb: scalar(&mut p, ac.invoker_memory_mb, "agentcore.invoker_memory_mb", 256.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max)),
-            results_lambda_seconds: scalar(&mut p, ac.results_lambda_seconds, "agentcore.results_lambda_seconds", 0.2, Range::NonNegative),
-            results_lambda_memory_mb: scalar(&mut p, ac.results_lambda_memory_mb, "agentcore.results_lambda_memory_mb", 256.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max)),
-            checker_interval_minutes: scalar(&mut p, ac.checker_interval_minutes, "agentcore.checker_interval_minutes", 15.0, Range::AtLeast(1.0)),
-            checker_seconds: scalar(&mut p, ac.checker_seconds, "agentcore.checker_seconds", 1.0, Range::NonNegative),
-            checker_memory_mb: scalar(&mut p, ac.checker_memory_mb, "agentcore.checker_memory_mb", 256.0, Range::Between(lp.memory_mb_min, lp.memory_mb_max)),
-            checker_threshold_minutes: scalar(&mut p, ac.checker_threshold_minutes, "agentcore.checker_threshold_minutes", 60.0, Range::Positive),
-            tracking_item_kb: scalar(&mut p, ac.tracking_item_kb, "agentcore.tracking_item_kb", 1.0, Range::Positive),
+            invoker_seconds: scalar(
+                &mut p,
+                ac.invoker_seconds,
+                "agentcore.invoker_seconds",
+                0.2,
+                Range::NonNegative,
+            ),
+            invoker_memory_mb: scalar(
+                &mut p,
+                ac.invoker_memory_mb,
+                "agentcore.invoker_memory_mb",
+                256.0,
+                Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+            ),
+            results_lambda_seconds: scalar(
+                &mut p,
+                ac.results_lambda_seconds,
+                "agentcore.results_lambda_seconds",
+                0.2,
+                Range::NonNegative,
+            ),
+            results_lambda_memory_mb: scalar(
+                &mut p,
+                ac.results_lambda_memory_mb,
+                "agentcore.results_lambda_memory_mb",
+                256.0,
+                Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+            ),
+            checker_interval_minutes: scalar(
+                &mut p,
+                ac.checker_interval_minutes,
+                "agentcore.checker_interval_minutes",
+                15.0,
+                Range::AtLeast(1.0),
+            ),
+            checker_seconds: scalar(
+                &mut p,
+                ac.checker_seconds,
+                "agentcore.checker_seconds",
+                1.0,
+                Range::NonNegative,
+            ),
+            checker_memory_mb: scalar(
+                &mut p,
+                ac.checker_memory_mb,
+                "agentcore.checker_memory_mb",
+                256.0,
+                Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+            ),
+            checker_threshold_minutes: scalar(
+                &mut p,
+                ac.checker_threshold_minutes,
+                "agentcore.checker_threshold_minutes",
+                60.0,
+                Range::Positive,
+            ),
+            tracking_item_kb: scalar(
+                &mut p,
+                ac.tracking_item_kb,
+                "agentcore.tracking_item_kb",
+                1.0,
+                Range::Positive,
+            ),
             log_payloads: ac.log_payloads.unwrap_or(true),
         };
 
         // --- quotas, failures, account
         let q = &raw.quotas;
         let quotas = Quotas {
-            lambda_concurrency: scalar(&mut p, q.lambda_concurrency, "quotas.lambda_concurrency", lp.concurrency_quota, Range::AtLeast(1.0)),
-            agentcore_active_sessions: scalar(&mut p, q.agentcore_active_sessions, "quotas.agentcore_active_sessions", acp.active_sessions_quota, Range::AtLeast(1.0)),
+            lambda_concurrency: scalar(
+                &mut p,
+                q.lambda_concurrency,
+                "quotas.lambda_concurrency",
+                lp.concurrency_quota,
+                Range::AtLeast(1.0),
+            ),
+            agentcore_active_sessions: scalar(
+                &mut p,
+                q.agentcore_active_sessions,
+                "quotas.agentcore_active_sessions",
+                acp.active_sessions_quota,
+                Range::AtLeast(1.0),
+            ),
         };
         let f = &raw.failures;
-        let crash_probability = scalar(&mut p, f.crash_probability, "failures.crash_probability", 0.0, Range::Between(0.0, 1.0));
+        let crash_probability = scalar(
+            &mut p,
+            f.crash_probability,
+            "failures.crash_probability",
+            0.0,
+            Range::Between(0.0, 1.0),
+        );
         if crash_probability >= 1.0 {
-            p.push("failures.crash_probability", "must be below 1: every attempt would crash");
+            p.push(
+                "failures.crash_probability",
+                "must be below 1: every attempt would crash",
+            );
         }
         let max_attempts = f.max_attempts.unwrap_or(3);
         if !(1..=100).contains(&max_attempts) {
-            p.push("failures.max_attempts", format!("must be between 1 and 100, got {max_attempts}"));
+            p.push(
+                "failures.max_attempts",
+                format!("must be between 1 and 100, got {max_attempts}"),
+            );
         }
-        let failures = Failures { crash_probability, max_attempts: max_attempts.clamp(1, 100) as u32 };
+        let failures = Failures {
+            crash_probability,
+            max_attempts: max_attempts.clamp(1, 100) as u32,
+        };
 
         let expect = raw.expect.as_ref().map(|e| {
-            if !matches!(e.recommendation.as_str(), "lambda" | "agentcore" | "neither") {
-                p.push("expect.recommendation", format!("expected \"lambda\", \"agentcore\" or \"neither\", got '{}'", e.recommendation));
+            if !matches!(
+                e.recommendation.as_str(),
+                "lambda" | "agentcore" | "neither"
+            ) {
+                p.push(
+                    "expect.recommendation",
+                    format!(
+                        "expected \"lambda\", \"agentcore\" or \"neither\", got '{}'",
+                        e.recommendation
+                    ),
+                );
             }
-            Expectation { recommendation: e.recommendation.clone(), why: e.why.clone() }
+            Expectation {
+                recommendation: e.recommendation.clone(),
+                why: e.why.clone(),
+            }
         });
 
         let scenario = Scenario {
@@ -532,8 +774,174 @@ fn scalar(p: &mut Problems, v: Option<f64>, key: &str, default: f64, range: Rang
         Range::Between(lo, hi) => (v >= lo && v <= hi, format!("between {lo} and {hi}")),
     };
     if !(v.is_finite() && ok) {
-        p.push(key.to_string(), format!("must be a finite number {want}, got {v}"));
+        p.push(
+            key.to_string(),
+            format!("must be a finite number {want}, got {v}"),
+        );
         return default;
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::PriceBook;
+
+    fn book() -> PriceBook {
+        PriceBook::embedded("us-east-1").unwrap().unwrap()
+    }
+
+    fn validate(toml: &str) -> Result<Scenario, ConfigError> {
+        let raw = parse_raw("w.toml", &format!("name = \"t\"\n{toml}"))?;
+        Scenario::from_raw(&raw, "w.toml", None, &book())
+    }
+
+    fn keys(toml: &str) -> Vec<String> {
+        match validate(toml) {
+            Err(ConfigError::Invalid { problems, .. }) => {
+                problems.into_iter().map(|p| p.key).collect()
+            }
+            Err(e) => vec![format!("parse: {e}")],
+            Ok(_) => vec![],
+        }
+    }
+
+    #[test]
+    fn defaults_fill_an_empty_workload() {
+        let s = validate("").unwrap();
+        assert_eq!(s.arrivals.documents_per_month, DEFAULT_DOCUMENTS_PER_MONTH);
+        assert_eq!(s.lambda.memory_mb, 1769.0);
+        assert_eq!(s.agentcore.platform, Platform::V2);
+        assert_eq!(s.failures.max_attempts, 3);
+    }
+
+    #[test]
+    fn each_rule_names_its_key() {
+        let cases: &[(&str, &str)] = &[
+            ("[document]\ncpu_seconds = -1", "document.cpu_seconds"),
+            ("[document]\ncpu_seconds = nan", "document.cpu_seconds"),
+            (
+                "[document]\nio_wait_seconds = { dist = \"lognormal\", median = 5, p95 = 2 }",
+                "document.io_wait_seconds.p95",
+            ),
+            (
+                "[document]\nio_wait_seconds = { dist = \"lognormal\", median = 5, p95 = 9, cv = 1 }",
+                "document.io_wait_seconds",
+            ),
+            (
+                "[document]\nio_wait_seconds = { dist = \"exponential\", mean = 2, sd = 1 }",
+                "document.io_wait_seconds.sd",
+            ),
+            (
+                "[document]\nio_wait_seconds = { dist = \"zipf\", mean = 2 }",
+                "document.io_wait_seconds.dist",
+            ),
+            (
+                "[document]\nio_wait_seconds = { dist = \"uniform\", min = 3, max = 1 }",
+                "document.io_wait_seconds.max",
+            ),
+            (
+                "[document]\nio_wait_seconds = { dist = \"gamma\", mean = 3 }",
+                "document.io_wait_seconds.cv",
+            ),
+            (
+                "[document]\nio_wait_seconds = { dist = \"empirical\", file = \"nope.csv\" }",
+                "document.io_wait_seconds.file",
+            ),
+            (
+                "[document]\nio_wait_seconds = 3\nllm_call_seconds = 1",
+                "document.llm_call_seconds",
+            ),
+            ("[document]\ninput_tokens = 100", "document.model"),
+            ("[document]\nmodel = \"gpt-5\"", "document.model"),
+            ("[document]\npeak_memory_mb = 0", "document.peak_memory_mb"),
+            (
+                "[arrivals]\nrate_per_second = 0",
+                "arrivals.rate_per_second",
+            ),
+            (
+                "[arrivals]\nrate_per_second = 1\ndocuments_per_month = 5",
+                "arrivals",
+            ),
+            (
+                "[arrivals]\nhourly_profile = [1, 2]",
+                "arrivals.hourly_profile",
+            ),
+            (
+                "[arrivals]\nbursts = [{ day = 31, hour = 9, documents = 5 }]",
+                "arrivals.bursts[0].day",
+            ),
+            ("[arrivals]\ntrace = \"missing.csv\"", "arrivals.trace"),
+            ("[lambda]\nmemory_mb = 64", "lambda.memory_mb"),
+            (
+                "[lambda]\ncold_start_share = 1.5",
+                "lambda.cold_start_share",
+            ),
+            (
+                "[agentcore]\nidle_timeout_seconds = 30",
+                "agentcore.idle_timeout_seconds",
+            ),
+            (
+                "[batching]\ndocuments_per_batch = 4\n[agentcore]\nsession_scope = \"per_batch\"",
+                "agentcore.session_scope",
+            ),
+            (
+                "[batching]\ndocuments_per_batch = 4\n[lambda]\nbatch_per_invocation = true",
+                "lambda.batch_per_invocation",
+            ),
+            (
+                "[failures]\ncrash_probability = 1",
+                "failures.crash_probability",
+            ),
+            ("[failures]\nmax_attempts = 0", "failures.max_attempts"),
+            ("region = \"eu-central-1\"", "region"),
+        ];
+        for (toml, key) in cases {
+            let got = keys(toml);
+            assert!(
+                got.iter().any(|k| k == key),
+                "{toml:?}: expected key {key}, got {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_problem_in_a_file_is_reported_at_once() {
+        let got =
+            keys("[document]\ncpu_seconds = -1\npeak_memory_mb = -5\n[lambda]\nmemory_mb = 1");
+        assert_eq!(
+            got,
+            vec![
+                "document.cpu_seconds",
+                "document.peak_memory_mb",
+                "lambda.memory_mb"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_key_path() {
+        for (toml, key) in [
+            ("[lambda]\nmemroy_mb = 1024", "lambda.memroy_mb"),
+            ("typo = 1", "typo"),
+            ("[document]\ncpu_seconds = \"fast\"", "document.cpu_seconds"),
+            (
+                "[agentcore]\ninvocation = \"maybe\"",
+                "agentcore.invocation",
+            ),
+        ] {
+            match validate(toml) {
+                Err(ConfigError::Parse { key: k, file, .. }) => {
+                    assert_eq!(k, key, "{toml}");
+                    assert_eq!(file, "w.toml");
+                }
+                other => panic!("{toml}: expected a parse error, got {other:?}"),
+            }
+        }
+        let e = validate("[lambda]\nmemroy_mb = 1024")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("memroy_mb") && e.contains("line 3"), "{e}");
+    }
 }

@@ -9,7 +9,12 @@
 pub fn parse_trace(text: &str) -> Result<Vec<f64>, String> {
     let mut times = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let cell = line.split(',').next().unwrap_or("").trim().trim_matches('"');
+        let cell = line
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
         if cell.is_empty() {
             continue;
         }
@@ -44,8 +49,12 @@ pub fn parse_trace(text: &str) -> Result<Vec<f64>, String> {
 /// `2026-11-24 09:30:00+01:00`; `None` when it is not one.
 pub fn rfc3339_seconds(s: &str) -> Option<f64> {
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
-        || b[13] != b':' || b[16] != b':'
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
@@ -98,8 +107,14 @@ mod tests {
     fn rfc3339_matches_known_epochs() {
         assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0.0));
         assert_eq!(rfc3339_seconds("2000-03-01T00:00:00Z"), Some(951_868_800.0));
-        assert_eq!(rfc3339_seconds("2026-11-24T10:00:00+01:00"), rfc3339_seconds("2026-11-24T09:00:00Z"));
-        assert_eq!(rfc3339_seconds("2026-11-24T09:00:00.5Z"), Some(1_795_510_800.5));
+        assert_eq!(
+            rfc3339_seconds("2026-11-24T10:00:00+01:00"),
+            rfc3339_seconds("2026-11-24T09:00:00Z")
+        );
+        assert_eq!(
+            rfc3339_seconds("2026-11-24T09:00:00.5Z"),
+            Some(1_795_510_800.5)
+        );
         assert_eq!(rfc3339_seconds("2026-13-24T09:00:00Z"), None);
         assert_eq!(rfc3339_seconds("yesterday"), None);
     }
@@ -107,7 +122,7 @@ mod tests {
     #[test]
     fn trace_skips_header_sorts_and_offsets() {
         let t = parse_trace("timestamp\n30\n10\n20.5\n").unwrap();
-        assert_eq!(t, vec![0.0, 10.0, 20.5]);
+        assert_eq!(t, vec![0.0, 10.5, 20.0]);
     }
 
     #[test]

@@ -84,8 +84,11 @@ impl Component {
     }
 
     /// Components billed as Lambda GB-seconds, rescaled by the month's effective tier rate.
-    pub const LAMBDA_DURATION: [Component; 3] =
-        [Component::LambdaCompute, Component::InvokerLambda, Component::ResultsLambda];
+    pub const LAMBDA_DURATION: [Component; 3] = [
+        Component::LambdaCompute,
+        Component::InvokerLambda,
+        Component::ResultsLambda,
+    ];
 }
 
 /// Which architecture.
@@ -224,7 +227,9 @@ pub(crate) fn attempts(
 ) -> Vec<AttemptEnd> {
     match infeasible {
         Some(Infeasibility::Timeout) => return vec![AttemptEnd::Timeout; max_attempts as usize],
-        Some(Infeasibility::Memory) => return vec![AttemptEnd::Crash(crash_point); max_attempts as usize],
+        Some(Infeasibility::Memory) => {
+            return vec![AttemptEnd::Crash(crash_point); max_attempts as usize];
+        }
         // An oversized payload is refused before any work starts: one rejected attempt, then DLQ.
         Some(Infeasibility::Payload) => return vec![AttemptEnd::Crash(0.0)],
         None => {}

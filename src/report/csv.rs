@@ -10,8 +10,17 @@ use crate::simulate::Simulation;
 /// The header row.
 pub fn header() -> Vec<String> {
     let mut h: Vec<String> = [
-        "replication", "document", "batch", "position", "cpu_seconds", "io_wait_seconds", "llm_calls",
-        "input_tokens", "output_tokens", "peak_memory_mb", "payload_kb",
+        "replication",
+        "document",
+        "batch",
+        "position",
+        "cpu_seconds",
+        "io_wait_seconds",
+        "llm_calls",
+        "input_tokens",
+        "output_tokens",
+        "peak_memory_mb",
+        "payload_kb",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -19,8 +28,14 @@ pub fn header() -> Vec<String> {
     for kind in PatternKind::ALL {
         let p = kind.name();
         for col in [
-            "cost_usd", "billed_cpu_seconds", "billed_memory_seconds", "billed_memory_gb_seconds",
-            "duration_seconds", "attempts", "infeasible", "failed",
+            "cost_usd",
+            "billed_cpu_seconds",
+            "billed_memory_seconds",
+            "billed_memory_gb_seconds",
+            "duration_seconds",
+            "attempts",
+            "infeasible",
+            "failed",
         ] {
             h.push(format!("{p}_{col}"));
         }
@@ -43,9 +58,16 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
         for (i, d) in r.documents.iter().enumerate() {
             row.clear();
             row.extend([
-                r.index.to_string(), i.to_string(), d.batch.to_string(), d.position.to_string(),
-                d.cpu_seconds.to_string(), d.io_wait_seconds.to_string(), d.llm_calls.to_string(),
-                d.input_tokens.to_string(), d.output_tokens.to_string(), d.peak_memory_mb.to_string(),
+                r.index.to_string(),
+                i.to_string(),
+                d.batch.to_string(),
+                d.position.to_string(),
+                d.cpu_seconds.to_string(),
+                d.io_wait_seconds.to_string(),
+                d.llm_calls.to_string(),
+                d.input_tokens.to_string(),
+                d.output_tokens.to_string(),
+                d.peak_memory_mb.to_string(),
                 d.payload_kb.to_string(),
             ]);
             for (k, kind) in PatternKind::ALL.iter().enumerate() {
@@ -58,7 +80,10 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                     o.duration_seconds.to_string(),
                     o.attempts.to_string(),
                     o.infeasible.map_or(String::new(), |x| {
-                        serde_json::to_value(x).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+                        serde_json::to_value(x)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
                     }),
                     o.failed.to_string(),
                 ]);
@@ -69,6 +94,9 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
             w.write_record(&row)?;
         }
     }
-    w.flush().map_err(|source| ReportError::Io { what: "CSV".into(), source })?;
+    w.flush().map_err(|source| ReportError::Io {
+        what: "CSV".into(),
+        source,
+    })?;
     Ok(())
 }

@@ -39,10 +39,17 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
             return None;
         }
         let limit = match kind {
-            PatternKind::Lambda => format!("Lambda's {} s timeout or its memory", book.lambda.timeout_seconds),
+            PatternKind::Lambda => format!(
+                "Lambda's {} s timeout or its memory",
+                book.lambda.timeout_seconds
+            ),
             PatternKind::Agentcore => match s.agentcore.invocation {
-                crate::config::Invocation::Sync => "AgentCore's 15-minute sync limit, payload or memory cap".to_string(),
-                crate::config::Invocation::Async => "AgentCore's 8-hour async limit, payload or memory cap".to_string(),
+                crate::config::Invocation::Sync => {
+                    "AgentCore's 15-minute sync limit, payload or memory cap".to_string()
+                }
+                crate::config::Invocation::Async => {
+                    "AgentCore's 8-hour async limit, payload or memory cap".to_string()
+                }
             },
         };
         Some(format!(
@@ -70,7 +77,12 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
         (true, true) => {
             let (lm, am) = (l.monthly_cost.mean, a.monthly_cost.mean);
             let saving = lm - am;
-            let overlap = match (l.monthly_cost.ci95_low, l.monthly_cost.ci95_high, a.monthly_cost.ci95_low, a.monthly_cost.ci95_high) {
+            let overlap = match (
+                l.monthly_cost.ci95_low,
+                l.monthly_cost.ci95_high,
+                a.monthly_cost.ci95_low,
+                a.monthly_cost.ci95_high,
+            ) {
                 (Some(ll), Some(lh), Some(al), Some(ah)) => ll <= ah && al <= lh,
                 _ => true,
             };
@@ -83,13 +95,24 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
                 "agentcore"
             } else {
                 let why = if saving <= 0.0 {
-                    format!("Lambda is cheaper by {} a month ({} vs {})", usd(-saving), usd(lm), usd(am))
+                    format!(
+                        "Lambda is cheaper by {} a month ({} vs {})",
+                        usd(-saving),
+                        usd(lm),
+                        usd(am)
+                    )
                 } else if overlap {
-                    format!("AgentCore's saving of {} a month is within the simulation's 95% intervals", usd(saving))
+                    format!(
+                        "AgentCore's saving of {} a month is within the simulation's 95% intervals",
+                        usd(saving)
+                    )
                 } else {
                     let mut short = Vec::new();
                     if saving < MATERIAL_SAVING_SHARE * lm {
-                        short.push(format!("{:.0}% of Lambda's cost", 100.0 * MATERIAL_SAVING_SHARE));
+                        short.push(format!(
+                            "{:.0}% of Lambda's cost",
+                            100.0 * MATERIAL_SAVING_SHARE
+                        ));
                     }
                     if saving < MATERIAL_SAVING_USD {
                         short.push(usd(MATERIAL_SAVING_USD));
@@ -140,6 +163,13 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
         s.agentcore.checker_interval_minutes,
         usd(a.monthly_breakdown.get("checker").copied().unwrap_or(0.0) + a.monthly_breakdown.get("dynamodb").copied().unwrap_or(0.0))
     ));
-    let reasons = reasons.into_iter().enumerate().map(|(i, r)| format!("{}. {r}", i + 1)).collect();
-    Recommendation { pattern: pattern.to_string(), reasons }
+    let reasons = reasons
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}. {r}", i + 1))
+        .collect();
+    Recommendation {
+        pattern: pattern.to_string(),
+        reasons,
+    }
 }

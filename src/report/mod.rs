@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::{Invocation, Scope, SessionEnd, MONTH_SECONDS};
+use crate::config::{Invocation, MONTH_SECONDS, Scope, SessionEnd};
 use crate::load::Input;
 use crate::pattern::{Infeasibility, PatternKind};
 use crate::pricing::{Architecture, Platform};
 use crate::simulate::Simulation;
-use crate::stats::{mean, mean_ci95, quantile_sorted, MeanCi};
+use crate::stats::{MeanCi, mean, mean_ci95, quantile_sorted};
 
 /// Version of the JSON layout; bumped whenever a field's meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -166,7 +166,10 @@ impl Report {
     pub fn build(input: &Input, sim: &Simulation) -> Report {
         let s = &input.scenario;
         let pattern = |k: usize, kind: PatternKind| pattern_report(sim, k, kind);
-        let patterns = Patterns { lambda: pattern(0, PatternKind::Lambda), agentcore: pattern(1, PatternKind::Agentcore) };
+        let patterns = Patterns {
+            lambda: pattern(0, PatternKind::Lambda),
+            agentcore: pattern(1, PatternKind::Agentcore),
+        };
         let workload = WorkloadSummary {
             name: s.name.clone(),
             description: s.description.clone(),
@@ -200,7 +203,10 @@ impl Report {
             inputs_digest: input.inputs_digest.clone(),
             workload,
             region: input.book.region.clone(),
-            pricing: PricingSummary { origin: input.book.origin.clone(), as_of: input.book.as_of.clone() },
+            pricing: PricingSummary {
+                origin: input.book.origin.clone(),
+                as_of: input.book.as_of.clone(),
+            },
             patterns,
             recommendation,
         }
@@ -214,7 +220,11 @@ fn mean_io_wait(sim: &Simulation) -> f64 {
 }
 
 fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternReport {
-    let outcomes: Vec<_> = sim.replications.iter().flat_map(|r| r.outcomes[k].iter()).collect();
+    let outcomes: Vec<_> = sim
+        .replications
+        .iter()
+        .flat_map(|r| r.outcomes[k].iter())
+        .collect();
     let n = outcomes.len() as f64;
     let mut costs: Vec<f64> = outcomes.iter().map(|o| o.total()).collect();
     costs.sort_by(f64::total_cmp);
@@ -223,14 +233,34 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
     let mut monthly_breakdown = BTreeMap::new();
     for c in kind.components() {
         let i = *c as usize;
-        breakdown.insert(c.name(), outcomes.iter().map(|o| o.costs[i]).sum::<f64>() / n);
-        let per_rep: Vec<f64> = sim.replications.iter().map(|r| r.monthly_components[k][i]).collect();
+        breakdown.insert(
+            c.name(),
+            outcomes.iter().map(|o| o.costs[i]).sum::<f64>() / n,
+        );
+        let per_rep: Vec<f64> = sim
+            .replications
+            .iter()
+            .map(|r| r.monthly_components[k][i])
+            .collect();
         monthly_breakdown.insert(c.name(), mean(&per_rep));
     }
-    let avg = |f: &dyn Fn(&crate::pattern::Outcome) -> f64| outcomes.iter().map(|o| f(o)).sum::<f64>() / n;
+    let avg = |f: &dyn Fn(&crate::pattern::Outcome) -> f64| {
+        outcomes.iter().map(|o| f(o)).sum::<f64>() / n
+    };
     let mut infeasible = BTreeMap::new();
-    for (name, why) in [("timeout", Infeasibility::Timeout), ("memory", Infeasibility::Memory), ("payload", Infeasibility::Payload)] {
-        infeasible.insert(name, outcomes.iter().filter(|o| o.infeasible == Some(why)).count() as f64 / n);
+    for (name, why) in [
+        ("timeout", Infeasibility::Timeout),
+        ("memory", Infeasibility::Memory),
+        ("payload", Infeasibility::Payload),
+    ] {
+        infeasible.insert(
+            name,
+            outcomes
+                .iter()
+                .filter(|o| o.infeasible == Some(why))
+                .count() as f64
+                / n,
+        );
     }
     PatternReport {
         cost_per_document: Distribution {

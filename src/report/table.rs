@@ -47,7 +47,12 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         o,
         "{} prices as of {} · {} documents/month · {} replications × {} documents · seed {}",
-        r.region, r.pricing.as_of, thousands(w.documents_per_month, 0), r.replications, thousands(r.documents as f64, 0), r.seed
+        r.region,
+        r.pricing.as_of,
+        thousands(w.documents_per_month, 0),
+        r.replications,
+        thousands(r.documents as f64, 0),
+        r.seed
     );
     o.push('\n');
     let (l, a) = (&r.patterns.lambda, &r.patterns.agentcore);
@@ -56,33 +61,106 @@ pub fn render(r: &Report) -> String {
         _ => "n/a (1 replication)".into(),
     };
     let rows: Vec<(String, String, String)> = vec![
-        ("cost per document  mean".into(), usd(l.cost_per_document.mean), usd(a.cost_per_document.mean)),
-        ("                   p50".into(), usd(l.cost_per_document.p50), usd(a.cost_per_document.p50)),
-        ("                   p95".into(), usd(l.cost_per_document.p95), usd(a.cost_per_document.p95)),
-        ("                   p99".into(), usd(l.cost_per_document.p99), usd(a.cost_per_document.p99)),
-        ("monthly cost       mean".into(), usd(l.monthly_cost.mean), usd(a.monthly_cost.mean)),
+        (
+            "cost per document  mean".into(),
+            usd(l.cost_per_document.mean),
+            usd(a.cost_per_document.mean),
+        ),
+        (
+            "                   p50".into(),
+            usd(l.cost_per_document.p50),
+            usd(a.cost_per_document.p50),
+        ),
+        (
+            "                   p95".into(),
+            usd(l.cost_per_document.p95),
+            usd(a.cost_per_document.p95),
+        ),
+        (
+            "                   p99".into(),
+            usd(l.cost_per_document.p99),
+            usd(a.cost_per_document.p99),
+        ),
+        (
+            "monthly cost       mean".into(),
+            usd(l.monthly_cost.mean),
+            usd(a.monthly_cost.mean),
+        ),
         ("                   95% CI".into(), ci(l), ci(a)),
-        ("billed CPU         vCPU-s/doc".into(), format!("{:.3}", l.billed.cpu_seconds_mean), format!("{:.3}", a.billed.cpu_seconds_mean)),
-        ("billed memory      s/doc".into(), format!("{:.3}", l.billed.memory_seconds_mean), format!("{:.3}", a.billed.memory_seconds_mean)),
-        ("                   GB-s/doc".into(), format!("{:.3}", l.billed.memory_gb_seconds_mean), format!("{:.3}", a.billed.memory_gb_seconds_mean)),
-        ("processing time    s/doc".into(), format!("{:.2}", l.billed.duration_seconds_mean), format!("{:.2}", a.billed.duration_seconds_mean)),
-        ("within limits".into(), pct(l.feasible_share), pct(a.feasible_share)),
-        ("dead-lettered".into(), pct(l.failed_share), pct(a.failed_share)),
-        ("attempts/doc".into(), format!("{:.3}", l.attempts_mean), format!("{:.3}", a.attempts_mean)),
+        (
+            "billed CPU         vCPU-s/doc".into(),
+            format!("{:.3}", l.billed.cpu_seconds_mean),
+            format!("{:.3}", a.billed.cpu_seconds_mean),
+        ),
+        (
+            "billed memory      s/doc".into(),
+            format!("{:.3}", l.billed.memory_seconds_mean),
+            format!("{:.3}", a.billed.memory_seconds_mean),
+        ),
+        (
+            "                   GB-s/doc".into(),
+            format!("{:.3}", l.billed.memory_gb_seconds_mean),
+            format!("{:.3}", a.billed.memory_gb_seconds_mean),
+        ),
+        (
+            "processing time    s/doc".into(),
+            format!("{:.2}", l.billed.duration_seconds_mean),
+            format!("{:.2}", a.billed.duration_seconds_mean),
+        ),
+        (
+            "within limits".into(),
+            pct(l.feasible_share),
+            pct(a.feasible_share),
+        ),
+        (
+            "dead-lettered".into(),
+            pct(l.failed_share),
+            pct(a.failed_share),
+        ),
+        (
+            "attempts/doc".into(),
+            format!("{:.3}", l.attempts_mean),
+            format!("{:.3}", a.attempts_mean),
+        ),
     ];
     let mut all = rows;
     all.push(("monthly by component".into(), String::new(), String::new()));
     for c in Component::ALL {
         let get = |p: &PatternReport, k: PatternKind| {
-            if k.components().contains(&c) { usd(p.monthly_breakdown[c.name()]) } else { "–".into() }
+            if k.components().contains(&c) {
+                usd(p.monthly_breakdown[c.name()])
+            } else {
+                "–".into()
+            }
         };
-        if PatternKind::Lambda.components().contains(&c) || PatternKind::Agentcore.components().contains(&c) {
-            all.push((format!("  {}", c.name()), get(l, PatternKind::Lambda), get(a, PatternKind::Agentcore)));
+        if PatternKind::Lambda.components().contains(&c)
+            || PatternKind::Agentcore.components().contains(&c)
+        {
+            all.push((
+                format!("  {}", c.name()),
+                get(l, PatternKind::Lambda),
+                get(a, PatternKind::Agentcore),
+            ));
         }
     }
-    let w0 = all.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(20);
-    let w1 = all.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(8);
-    let w2 = all.iter().map(|r| r.2.chars().count()).max().unwrap_or(0).max(9);
+    let w0 = all
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(20);
+    let w1 = all
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let w2 = all
+        .iter()
+        .map(|r| r.2.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(9);
     let _ = writeln!(o, "{:w0$}  {:>w1$}  {:>w2$}", "", "Lambda", "AgentCore");
     for (k, x, y) in &all {
         let _ = writeln!(o, "{k:w0$}  {x:>w1$}  {y:>w2$}");
