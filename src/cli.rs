@@ -10,7 +10,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::report::{Report, csv as report_csv, table};
-use agentcost::simulate::{DEFAULT_REPLICATIONS, DEFAULT_SEED, RunOptions, simulate};
+use agentcost::simulate::{
+    DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, RunOptions, simulate,
+};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -71,7 +73,10 @@ pub struct SimulateArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
     pub format: Format,
-    /// Also write summary.json and documents.csv into DIR.
+    /// Seconds per row of the concurrency timeline written by --out.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMELINE_STEP_SECONDS, help_heading = "Output")]
+    pub timeline_step: f64,
+    /// Also write summary.json, documents.csv (replication 0) and timeline.csv into DIR.
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
@@ -129,7 +134,10 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         prepare_out_dir(dir, args.force)?;
     }
     let input = load(args.workload.as_deref(), args.pricing.as_deref())?;
+    let keep = args.format == Format::Csv || args.out.is_some();
     let opts = RunOptions {
+        timeline_step_seconds: args.timeline_step,
+        keep_documents: keep,
         seed: args.seed,
         documents: args.documents,
         replications: args.replications,

@@ -19,7 +19,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod arrivals;
 pub mod billing;
+pub mod capacity;
 pub mod config;
 pub mod error;
 pub mod load;

@@ -52,9 +52,7 @@ pub struct Document {
     pub rebuild_seconds: f64,
     /// Extra input tokens when processed without the batch's shared context.
     pub rebuild_tokens: f64,
-    /// Whether a Lambda invocation for this document starts cold (fixed-ratio model).
-    pub lambda_cold: bool,
-    /// INIT seconds if cold.
+    /// INIT seconds if its Lambda invocation starts cold (the capacity simulation decides).
     pub lambda_init_seconds: f64,
     /// microVM start-up seconds of a session this document opens.
     pub startup_seconds: f64,
@@ -69,13 +67,18 @@ pub fn sample_documents<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R) ->
     let mut docs = Vec::with_capacity(n + 8);
     let mut batch = 0u32;
     while docs.len() < n {
-        let size = s.batching.documents_per_batch.sample(rng).round().max(1.0) as u32;
-        for position in 0..size {
-            docs.push(sample_one(s, batch, position, size, rng));
-        }
+        docs.extend(sample_batch(s, batch, rng));
         batch += 1;
     }
     docs
+}
+
+/// Draws one batch (case file): its size, then each document.
+pub fn sample_batch<R: Rng + ?Sized>(s: &Scenario, batch: u32, rng: &mut R) -> Vec<Document> {
+    let size = s.batching.documents_per_batch.sample(rng).round().max(1.0) as u32;
+    (0..size)
+        .map(|position| sample_one(s, batch, position, size, rng))
+        .collect()
 }
 
 fn sample_one<R: Rng + ?Sized>(
@@ -110,7 +113,6 @@ fn sample_one<R: Rng + ?Sized>(
     } else {
         (0.0, 0.0)
     };
-    let lambda_cold = unit_f64(rng) < s.lambda.cold_start_share;
     let lambda_init_seconds = s.lambda.init_seconds.sample(rng);
     let startup_seconds = s.agentcore.startup_seconds.sample(rng);
     let mut crashes = 0;
@@ -132,7 +134,6 @@ fn sample_one<R: Rng + ?Sized>(
         result_kb,
         rebuild_seconds,
         rebuild_tokens,
-        lambda_cold,
         lambda_init_seconds,
         startup_seconds,
         crashes,

@@ -1,34 +1,42 @@
-//! Monte Carlo replications: sample documents, evaluate both patterns, price each simulated month
-//! (volume tiers and free tier apply to the month's totals), in parallel with results merged in
-//! replication order so output never depends on the thread count.
+//! Monte Carlo replications: each one simulates a month (or a window of it) of arrivals through
+//! both patterns' capacity simulations, which bill every attempt as it starts; then the month is
+//! priced (volume tiers and free tier apply to the month's totals). Replications run in parallel
+//! and are merged in index order, so output never depends on the thread count.
 
 use rayon::prelude::*;
 
+use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
-use crate::config::Scenario;
+use crate::capacity::agentcore::AgentCoreSim;
+use crate::capacity::lambda::LambdaSim;
+use crate::capacity::{CapacityStats, Sink};
+use crate::config::{Scenario, Scope};
 use crate::error::RunError;
-use crate::pattern::{self, Component, Outcome, PatternKind};
+use crate::pattern::{self, Component, Infeasibility, Outcome, PatternKind};
 use crate::pricing::PriceBook;
-use crate::sampling::{Document, sample_documents, stream};
+use crate::sampling::{Document, sample_batch, stream};
 
 /// Seed used when none is given.
 pub const DEFAULT_SEED: u64 = 42;
 /// Replications used when none is given.
 pub const DEFAULT_REPLICATIONS: usize = 10;
-/// Documents sampled per replication when not given: the month's volume, capped here.
-pub const DEFAULT_MAX_DOCUMENTS: usize = 20_000;
-/// Upper bound on documents × replications, so a typo cannot exhaust memory.
-pub const MAX_TOTAL_DOCUMENTS: usize = 50_000_000;
+/// Seconds per timeline step when not given.
+pub const DEFAULT_TIMELINE_STEP_SECONDS: f64 = 300.0;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
     /// Seed of every random stream.
     pub seed: u64,
-    /// Documents per replication; `None` for the month's volume capped at [`DEFAULT_MAX_DOCUMENTS`].
+    /// Stop each replication after this many documents (a window at the start of the month, scaled
+    /// to the month's volume); `None` simulates the whole month.
     pub documents: Option<usize>,
     /// Independent replications (≥ 1; ≥ 2 for a confidence interval).
     pub replications: usize,
+    /// Seconds per timeline step.
+    pub timeline_step_seconds: f64,
+    /// Keep replication 0's documents and outcomes (for per-document CSV); costs memory per document.
+    pub keep_documents: bool,
 }
 
 impl Default for RunOptions {
@@ -37,58 +45,121 @@ impl Default for RunOptions {
             seed: DEFAULT_SEED,
             documents: None,
             replications: DEFAULT_REPLICATIONS,
+            timeline_step_seconds: DEFAULT_TIMELINE_STEP_SECONDS,
+            keep_documents: false,
         }
     }
 }
 
-/// One replication: its documents and what each pattern made of them.
+/// Per-pattern sums over a replication's documents, fed by the capacity simulation as units finish.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Documents finished.
+    pub documents: f64,
+    /// Sum of every document's outcome (costs at first-tier Lambda prices until priced).
+    pub sum: Outcome,
+    /// Documents within the pattern's limits.
+    pub feasible: f64,
+    /// Documents over each limit: timeout, memory, payload.
+    pub infeasible: [f64; 3],
+    /// Documents dead-lettered.
+    pub failed: f64,
+    /// Per document: (Lambda duration USD, Lambda request USD, everything else) before month pricing.
+    pub parts: Vec<[f64; 3]>,
+    /// Per document (replication 0 with `keep_documents`): (document index, outcome).
+    pub records: Option<Vec<(u64, Outcome)>>,
+}
+
+impl Sink for Tally {
+    fn complete(
+        &mut self,
+        first: u64,
+        documents: &[Document],
+        outcome: &Outcome,
+        _wait: f64,
+        _latency: f64,
+    ) {
+        let n = documents.len() as f64;
+        let o = outcome.share(n);
+        let duration: f64 = Component::LAMBDA_DURATION
+            .iter()
+            .map(|c| o.costs[*c as usize])
+            .sum();
+        let requests = o.costs[Component::LambdaRequests as usize];
+        let part = [duration, requests, o.total() - duration - requests];
+        for j in 0..documents.len() {
+            self.documents += 1.0;
+            self.sum.accumulate(&o);
+            match o.infeasible {
+                None => self.feasible += 1.0,
+                Some(Infeasibility::Timeout) => self.infeasible[0] += 1.0,
+                Some(Infeasibility::Memory) => self.infeasible[1] += 1.0,
+                Some(Infeasibility::Payload) => self.infeasible[2] += 1.0,
+            }
+            if o.failed {
+                self.failed += 1.0;
+            }
+            self.parts.push(part);
+            if let Some(r) = &mut self.records {
+                r.push((first + j as u64, o));
+            }
+        }
+    }
+}
+
+/// One pattern's month within a replication.
+#[derive(Debug, Clone)]
+pub struct PatternMonth {
+    /// Sums over the simulated documents, costs fully priced.
+    pub tally: Tally,
+    /// Capacity measurements.
+    pub capacity: CapacityStats,
+    /// Monthly USD by component (scaled to the month's volume, checker included).
+    pub monthly_components: [f64; pattern::N_COMPONENTS],
+    /// Monthly USD.
+    pub monthly_usd: f64,
+    /// Per-document USD, sorted ascending (for percentiles).
+    pub sorted_costs: Vec<f64>,
+}
+
+/// One replication: a simulated month (or a window of it).
 #[derive(Debug, Clone)]
 pub struct Replication {
     /// Replication index (its random stream is `(seed, index)`).
     pub index: usize,
-    /// Sampled documents (whole batches, so possibly a few more than requested).
-    pub documents: Vec<Document>,
-    /// Outcomes per pattern, in [`PatternKind::ALL`] order, one per document; costs fully priced.
-    pub outcomes: [Vec<Outcome>; 2],
-    /// Monthly USD per pattern: the sample's costs scaled to the month's volume.
-    pub monthly_usd: [f64; 2],
-    /// Monthly USD per pattern and component.
-    pub monthly_components: [[f64; pattern::N_COMPONENTS]; 2],
+    /// Documents simulated.
+    pub documents: u64,
+    /// Seconds from the first arrival to the last event.
+    pub simulated_seconds: f64,
+    /// Results per pattern in [`PatternKind::ALL`] order.
+    pub patterns: [PatternMonth; 2],
+    /// The documents, in arrival order (with `keep_documents`, replication 0 only).
+    pub kept_documents: Option<Vec<Document>>,
 }
 
 /// A finished run.
 #[derive(Debug, Clone)]
 pub struct Simulation {
-    /// The seed.
-    pub seed: u64,
-    /// Documents requested per replication.
-    pub documents: usize,
+    /// The options it ran with.
+    pub options: RunOptions,
     /// Expected documents in a month.
     pub month_documents: f64,
     /// All replications in index order.
     pub replications: Vec<Replication>,
 }
 
-/// Resolves the documents per replication for a scenario.
-pub fn documents_per_replication(s: &Scenario, opts: &RunOptions) -> usize {
-    opts.documents.unwrap_or_else(|| {
-        (s.arrivals.documents_per_month.round() as usize).clamp(1, DEFAULT_MAX_DOCUMENTS)
-    })
-}
-
 /// Runs the Monte Carlo. `progress` is called with the number of replications finished so far
 /// (from worker threads, in any order); the library never prints.
 ///
 /// # Errors
-/// `RunError::Parameter` when documents or replications are zero or their product is too large.
+/// `RunError::Parameter` when documents or replications are zero or the timeline step is not positive.
 pub fn simulate(
     s: &Scenario,
     book: &PriceBook,
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Simulation, RunError> {
-    let n = documents_per_replication(s, opts);
-    if n == 0 {
+    if opts.documents == Some(0) {
         return Err(RunError::Parameter {
             name: "documents",
             message: "must be at least 1".into(),
@@ -100,83 +171,131 @@ pub fn simulate(
             message: "must be at least 1".into(),
         });
     }
-    if n.saturating_mul(opts.replications) > MAX_TOTAL_DOCUMENTS {
+    if !(opts.timeline_step_seconds.is_finite() && opts.timeline_step_seconds >= 1.0) {
         return Err(RunError::Parameter {
-            name: "documents",
-            message: format!(
-                "documents × replications = {} exceeds {MAX_TOTAL_DOCUMENTS}; sample fewer documents (the month's cost is scaled from the sample)",
-                n as u128 * opts.replications as u128
-            ),
+            name: "timeline-step",
+            message: "must be at least 1 second".into(),
         });
     }
     let done = std::sync::atomic::AtomicUsize::new(0);
     let replications = (0..opts.replications)
         .into_par_iter()
         .map(|i| {
-            let r = replicate(s, book, opts.seed, i, n);
+            let r = replicate(s, book, opts, i);
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
             r
         })
         .collect();
     Ok(Simulation {
-        seed: opts.seed,
-        documents: n,
+        options: *opts,
         month_documents: s.arrivals.documents_per_month,
         replications,
     })
 }
 
-/// One replication, a pure function of `(scenario, book, seed, index, n)`.
-pub fn replicate(s: &Scenario, book: &PriceBook, seed: u64, index: usize, n: usize) -> Replication {
-    let mut rng = stream(seed, index as u64);
-    let documents = sample_documents(s, n, &mut rng);
-    let scale = s.arrivals.documents_per_month / documents.len() as f64;
-    let mut outcomes = [
-        pattern::lambda::evaluate(s, book, &documents),
-        pattern::agentcore::evaluate(s, book, &documents),
-    ];
-    let mut monthly_usd = [0.0; 2];
-    let mut monthly_components = [[0.0; pattern::N_COMPONENTS]; 2];
-    for (k, kind) in PatternKind::ALL.iter().enumerate() {
-        price_month(s, book, *kind, &mut outcomes[k], scale);
-        for o in &outcomes[k] {
-            for (c, v) in o.costs.iter().enumerate() {
-                monthly_components[k][c] += v;
+/// One replication, a pure function of `(scenario, book, options, index)`: the month's arrivals
+/// drive both patterns' capacity simulations, which bill each attempt as it starts.
+pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize) -> Replication {
+    let mut rng = stream(opts.seed, index as u64);
+    let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
+    let step = opts.timeline_step_seconds;
+    let mut lam = LambdaSim::new(s, book, step);
+    let mut ac = AgentCoreSim::new(s, book, step);
+    let keep = opts.keep_documents && index == 0;
+    let mut tallies = [Tally::default(), Tally::default()];
+    if keep {
+        tallies[0].records = Some(Vec::new());
+        tallies[1].records = Some(Vec::new());
+    }
+    let mut kept = keep.then(Vec::new);
+    let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
+    let (mut n, mut batch) = (0u64, 0u32);
+    'month: while let Some(a) = arrivals.next(&mut rng) {
+        let t = a.time();
+        let [tl, ta] = &mut tallies;
+        lam.advance_to(t, tl);
+        ac.advance_to(t, ta);
+        let mut burst_left = match a {
+            Arrival::Batch(_) => 0.0,
+            Arrival::Burst(_, docs) => docs,
+        };
+        loop {
+            if n >= limit {
+                break 'month;
+            }
+            let docs = sample_batch(s, batch, &mut rng);
+            batch = batch.wrapping_add(1);
+            let k = docs.len() as u64;
+            if let Some(kept) = &mut kept {
+                kept.extend_from_slice(&docs);
+            }
+            if s.lambda.batch_per_invocation {
+                lam.arrive(t, n, docs.clone(), false);
+            } else {
+                for (j, d) in docs.iter().enumerate() {
+                    lam.arrive(t, n + j as u64, vec![*d], true);
+                }
+            }
+            match s.agentcore.session_scope {
+                Scope::PerBatch => ac.arrive(t, n, docs, false),
+                Scope::PerDocument => {
+                    for (j, d) in docs.iter().enumerate() {
+                        ac.arrive(t, n + j as u64, vec![*d], true);
+                    }
+                }
+            }
+            n += k;
+            burst_left -= k as f64;
+            if burst_left <= 0.0 {
+                break;
             }
         }
-        for c in &mut monthly_components[k] {
-            *c *= scale;
-        }
-        monthly_usd[k] = monthly_components[k].iter().sum();
     }
+    let [tl, ta] = &mut tallies;
+    lam.drain(tl);
+    ac.drain(ta);
+    let simulated_seconds = lam.stats.clock.max(ac.stats.clock);
+    let [tl, ta] = tallies;
+    let patterns = [
+        price_month(s, book, PatternKind::Lambda, tl, lam.stats),
+        price_month(s, book, PatternKind::Agentcore, ta, ac.stats),
+    ];
     Replication {
         index,
-        documents,
-        outcomes,
-        monthly_usd,
-        monthly_components,
+        documents: n,
+        simulated_seconds,
+        patterns,
+        kept_documents: kept,
     }
 }
 
-/// Applies the month's Lambda volume tiers and free tier, and spreads the checker over documents.
+/// Prices one pattern's month: Lambda volume tiers and free tier on the month's totals, the
+/// checker spread over the month's documents, and everything scaled from the simulated documents
+/// to the month's volume.
 ///
 /// Outcomes arrive with Lambda duration at the first-tier price. The month's Lambda GB-seconds
-/// (sample × scale, plus the checker's) fix one effective rate, so each document's duration cost is
-/// rescaled by `effective / first-tier`; requests likewise for the free tier.
+/// (scaled, plus the checker's) fix one effective rate, so duration costs are rescaled by
+/// `effective / first-tier`; requests likewise for the free tier.
 fn price_month(
     s: &Scenario,
     book: &PriceBook,
     kind: PatternKind,
-    outcomes: &mut [Outcome],
-    scale: f64,
-) {
+    mut tally: Tally,
+    capacity: CapacityStats,
+) -> PatternMonth {
     let lp = &book.lambda;
     let tiers = lp.tiers(s.lambda.architecture);
     let tier1 = tiers[0].usd_per_gb_second;
+    let month = s.arrivals.documents_per_month;
+    let scale = if tally.documents > 0.0 {
+        month / tally.documents
+    } else {
+        0.0
+    };
     let checker =
         (kind == PatternKind::Agentcore).then(|| pattern::agentcore::checker_monthly(s, book));
-    let mut gbs = scale * outcomes.iter().map(|o| o.lambda_gb_seconds).sum::<f64>();
-    let mut requests = scale * outcomes.iter().map(|o| o.lambda_requests).sum::<f64>();
+    let mut gbs = scale * tally.sum.lambda_gb_seconds;
+    let mut requests = scale * tally.sum.lambda_requests;
     if let Some(c) = &checker {
         gbs += c.lambda_gb_seconds;
         requests += c.runs;
@@ -197,18 +316,55 @@ fn price_month(
     } else {
         1.0
     };
-    let checker_per_doc = checker.map_or(0.0, |c| {
-        let usd = c.other_usd
+    let checker_usd = checker.map_or(0.0, |c| {
+        c.other_usd
             + c.lambda_gb_seconds * tier1 * k_gb
-            + per_million(c.runs, lp.request_usd_per_million) * k_req;
-        usd / s.arrivals.documents_per_month
+            + per_million(c.runs, lp.request_usd_per_million) * k_req
     });
-    for o in outcomes.iter_mut() {
+    let checker_per_doc = if month > 0.0 {
+        checker_usd / month
+    } else {
+        0.0
+    };
+    let rescale = |o: &mut Outcome| {
         for c in Component::LAMBDA_DURATION {
             o.costs[c as usize] *= k_gb;
         }
         o.costs[Component::LambdaRequests as usize] *= k_req;
         o.add(Component::Checker, checker_per_doc);
+    };
+    // The sum is rescaled like each document; the checker is added per document, times the count.
+    for c in Component::LAMBDA_DURATION {
+        tally.sum.costs[c as usize] *= k_gb;
+    }
+    tally.sum.costs[Component::LambdaRequests as usize] *= k_req;
+    tally
+        .sum
+        .add(Component::Checker, checker_per_doc * tally.documents);
+    if let Some(records) = &mut tally.records {
+        records.sort_by_key(|r| r.0);
+        for (_, o) in records.iter_mut() {
+            rescale(o);
+        }
+    }
+    let mut sorted_costs: Vec<f64> = tally
+        .parts
+        .iter()
+        .map(|[d, r, other]| d * k_gb + r * k_req + other + checker_per_doc)
+        .collect();
+    sorted_costs.sort_by(f64::total_cmp);
+    tally.parts = Vec::new();
+    let mut monthly_components = [0.0; pattern::N_COMPONENTS];
+    for (m, c) in monthly_components.iter_mut().zip(tally.sum.costs.iter()) {
+        *m = c * scale;
+    }
+    let monthly_usd = monthly_components.iter().sum();
+    PatternMonth {
+        tally,
+        capacity,
+        monthly_components,
+        monthly_usd,
+        sorted_costs,
     }
 }
 
@@ -216,68 +372,83 @@ fn price_month(
 mod tests {
     use super::*;
     use crate::load::{EMBEDDED_WORKLOADS, Input};
-    use crate::pattern::Component;
 
-    fn run_in_pool(threads: usize, input: &Input, opts: &RunOptions) -> Vec<[f64; 2]> {
+    fn opts(seed: u64, documents: usize, replications: usize) -> RunOptions {
+        RunOptions {
+            seed,
+            documents: Some(documents),
+            replications,
+            ..RunOptions::default()
+        }
+    }
+
+    fn fingerprint(threads: usize, input: &Input, o: &RunOptions) -> Vec<(f64, f64, u64, usize)> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        let sim = pool.install(|| simulate(&input.scenario, &input.book, opts, &|_| {}).unwrap());
-        sim.replications.iter().map(|r| r.monthly_usd).collect()
+        let sim = pool.install(|| simulate(&input.scenario, &input.book, o, &|_| {}).unwrap());
+        sim.replications
+            .iter()
+            .flat_map(|r| {
+                r.patterns.iter().map(|p| {
+                    (
+                        p.monthly_usd,
+                        p.sorted_costs[p.sorted_costs.len() / 2],
+                        p.capacity.throttles,
+                        p.capacity.waits.len(),
+                    )
+                })
+            })
+            .collect()
     }
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
         let input = Input::from_arg("case-file-batches", None).unwrap();
-        let opts = RunOptions {
-            seed: 3,
-            documents: Some(400),
-            replications: 5,
-        };
-        let one = run_in_pool(1, &input, &opts);
-        let two = run_in_pool(2, &input, &opts);
-        assert_eq!(one, two);
-        let other = run_in_pool(2, &input, &RunOptions { seed: 4, ..opts });
-        assert_ne!(one, other);
+        let o = opts(3, 400, 5);
+        let one = fingerprint(1, &input, &o);
+        assert_eq!(one, fingerprint(2, &input, &o));
+        assert_ne!(one, fingerprint(2, &input, &RunOptions { seed: 4, ..o }));
     }
 
     #[test]
     fn seed_example_is_billed_exactly_as_the_article_says() {
         let input = Input::embedded_default(None).unwrap();
-        let r = replicate(&input.scenario, &input.book, 42, 0, 10);
-        for (l, a) in r.outcomes[0].iter().zip(&r.outcomes[1]) {
-            assert_eq!(l.billed_cpu_seconds, 9.5);
-            assert_eq!(l.billed_memory_seconds, 9.5);
-            assert_eq!(a.billed_cpu_seconds, 1.5);
-            assert_eq!(a.billed_memory_seconds, 9.5);
-        }
-        // Hand computation, arm64 at 1,769 MB, first tier (100k docs is far below 7.5e9 GB-s):
-        // 9.5 s × 1769/1024 GB × $0.0000133334 = $0.000218833...
+        let r = replicate(&input.scenario, &input.book, &opts(42, 1000, 1), 0);
+        let (l, a) = (&r.patterns[0].tally, &r.patterns[1].tally);
+        // Sums of 9.5 and 1.5 are exact in binary floating point.
+        assert_eq!(l.sum.billed_cpu_seconds / l.documents, 9.5);
+        assert_eq!(l.sum.billed_memory_seconds / l.documents, 9.5);
+        assert_eq!(a.sum.billed_cpu_seconds / a.documents, 1.5);
+        assert_eq!(a.sum.billed_memory_seconds / a.documents, 9.5);
+        // Hand computation, arm64 at 1,769 MB, first tier: 9.5 s × 1769/1024 GB × $0.0000133334.
         let want = 9.5 * 1769.0 / 1024.0 * 0.0000133334;
-        let got = r.outcomes[0][0].costs[Component::LambdaCompute as usize];
+        let got = l.sum.costs[Component::LambdaCompute as usize] / l.documents;
         assert!((got - want).abs() < 1e-15, "{got} vs {want}");
         // AgentCore v2: 1.5 vCPU-s × $0.1276/h + 9.5 s × 0.5 GB × $0.0169/h.
-        let a = &r.outcomes[1][0];
-        assert!((a.costs[Component::AgentcoreCpu as usize] - 1.5 * 0.1276 / 3600.0).abs() < 1e-15);
-        assert!(
-            (a.costs[Component::AgentcoreMemory as usize] - 9.5 * 0.5 * 0.0169 / 3600.0).abs()
-                < 1e-15
-        );
+        let cpu = a.sum.costs[Component::AgentcoreCpu as usize] / a.documents;
+        let mem = a.sum.costs[Component::AgentcoreMemory as usize] / a.documents;
+        assert!((cpu - 1.5 * 0.1276 / 3600.0).abs() < 1e-15);
+        assert!((mem - 9.5 * 0.5 * 0.0169 / 3600.0).abs() < 1e-15);
     }
 
     #[test]
     fn monthly_cost_is_the_per_document_mean_times_the_volume() {
         let input = Input::from_arg("kyc-independent", None).unwrap();
-        let r = replicate(&input.scenario, &input.book, 1, 0, 3000);
-        for k in 0..2 {
-            let mean =
-                r.outcomes[k].iter().map(|o| o.total()).sum::<f64>() / r.outcomes[k].len() as f64;
+        let r = replicate(&input.scenario, &input.book, &opts(1, 3000, 1), 0);
+        for p in &r.patterns {
+            let mean = p.tally.sum.total() / p.tally.documents;
             let want = mean * input.scenario.arrivals.documents_per_month;
             assert!(
-                (r.monthly_usd[k] - want).abs() <= 1e-9 * want,
+                (p.monthly_usd - want).abs() <= 1e-9 * want,
                 "{} vs {want}",
-                r.monthly_usd[k]
+                p.monthly_usd
+            );
+            let from_docs: f64 = p.sorted_costs.iter().sum::<f64>() / p.sorted_costs.len() as f64;
+            assert!(
+                (from_docs - mean).abs() <= 1e-9 * mean,
+                "{from_docs} vs {mean}"
             );
         }
     }
@@ -289,9 +460,9 @@ mod tests {
             .replace("[lambda]", "[account]\nfree_tier = true\n\n[lambda]");
         let with = Input::from_text("t", &text, None, None).unwrap();
         let without = Input::embedded_default(None).unwrap();
-        let a = replicate(&with.scenario, &with.book, 1, 0, 100);
-        let b = replicate(&without.scenario, &without.book, 1, 0, 100);
-        let c = |r: &Replication, comp: Component| r.monthly_components[0][comp as usize];
+        let a = replicate(&with.scenario, &with.book, &opts(1, 100, 1), 0);
+        let b = replicate(&without.scenario, &without.book, &opts(1, 100, 1), 0);
+        let c = |r: &Replication, comp: Component| r.patterns[0].monthly_components[comp as usize];
         // 100k × 9.5 s × 1.7275 GB = 1,641,162 GB-s; 400,000 free → 75.63% billable.
         let gbs = 100_000.0 * 9.5 * 1769.0 / 1024.0;
         let ratio = c(&a, Component::LambdaCompute) / c(&b, Component::LambdaCompute);
@@ -310,12 +481,7 @@ mod tests {
                 .expect
                 .clone()
                 .expect("every example states its expectation");
-            let opts = RunOptions {
-                seed: 42,
-                documents: Some(2000),
-                replications: 4,
-            };
-            let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+            let sim = simulate(&input.scenario, &input.book, &opts(42, 2000, 4), &|_| {}).unwrap();
             let report = crate::report::Report::build(&input, &sim);
             assert_eq!(
                 report.recommendation.pattern, expect.recommendation,
@@ -328,21 +494,38 @@ mod tests {
     #[test]
     fn zero_documents_or_replications_are_refused() {
         let input = Input::embedded_default(None).unwrap();
-        let bad = [
-            RunOptions {
-                documents: Some(0),
-                ..RunOptions::default()
-            },
+        for o in [
+            opts(1, 0, 1),
             RunOptions {
                 replications: 0,
                 ..RunOptions::default()
             },
-        ];
-        for opts in bad {
+        ] {
             assert!(matches!(
-                simulate(&input.scenario, &input.book, &opts, &|_| {}),
+                simulate(&input.scenario, &input.book, &o, &|_| {}),
                 Err(RunError::Parameter { .. })
             ));
         }
+    }
+
+    #[test]
+    fn kept_documents_line_up_with_their_outcomes() {
+        let input = Input::from_arg("case-file-batches", None).unwrap();
+        let o = RunOptions {
+            keep_documents: true,
+            ..opts(9, 300, 2)
+        };
+        let sim = simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap();
+        let r = &sim.replications[0];
+        let docs = r.kept_documents.as_ref().unwrap();
+        for p in &r.patterns {
+            let rec = p.tally.records.as_ref().unwrap();
+            assert_eq!(rec.len(), docs.len());
+            assert!(rec.iter().enumerate().all(|(i, (k, _))| *k == i as u64));
+        }
+        assert!(
+            sim.replications[1].kept_documents.is_none(),
+            "only replication 0 keeps documents"
+        );
     }
 }

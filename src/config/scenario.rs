@@ -109,7 +109,8 @@ pub struct LambdaConfig {
     pub architecture: Architecture,
     pub max_concurrency: f64,
     pub init_seconds: Dist,
-    pub cold_start_share: f64,
+    pub warm_idle_seconds: f64,
+    pub visibility_timeout_seconds: f64,
     pub ephemeral_storage_mb: f64,
     pub batch_per_invocation: bool,
     pub log_kb_per_invocation: f64,
@@ -340,14 +341,8 @@ impl Scenario {
                 rate_per_second: rate.max(0.0),
             }
         };
-        let base_docs = match &process {
-            ArrivalProcess::Poisson { rate_per_second } => rate_per_second * MONTH_SECONDS,
-            ArrivalProcess::Trace(t) => t.len() as f64,
-        };
-        let documents_per_month = base_docs + burst_docs;
-        if documents_per_month < 1.0 && p.0.is_empty() {
-            p.push("arrivals", "the month must hold at least one document");
-        }
+        let _ = &process;
+        let documents_per_month = 0.0 + burst_docs;
         let mut hourly_profile = [1.0; 24];
         if let Some(w) = &a.hourly_profile {
             if w.len() != 24 {
@@ -371,7 +366,7 @@ impl Scenario {
                 }
             }
         }
-        let arrivals = Arrivals {
+        let mut arrivals = Arrivals {
             process,
             hourly_profile,
             bursts,
@@ -492,6 +487,14 @@ impl Scenario {
         );
         let mean_batch_size = documents_per_batch.mean().round().max(1.0);
         let isolation = scope(b.isolation, Scope::PerDocument);
+        // Each trace row is one batch (case file) arriving; rates count documents.
+        arrivals.documents_per_month += match &arrivals.process {
+            ArrivalProcess::Poisson { rate_per_second } => rate_per_second * MONTH_SECONDS,
+            ArrivalProcess::Trace(t) => t.len() as f64 * mean_batch_size,
+        };
+        if arrivals.documents_per_month < 1.0 && p.0.is_empty() {
+            p.push("arrivals", "the month must hold at least one document");
+        }
         let batching = Batching {
             documents_per_batch,
             mean_batch_size,
@@ -533,12 +536,19 @@ impl Scenario {
                 Range::AtLeast(1.0),
             ),
             init_seconds: dist(&mut p, &l.init_seconds, "lambda.init_seconds", 0.8, nn),
-            cold_start_share: scalar(
+            warm_idle_seconds: scalar(
                 &mut p,
-                l.cold_start_share,
-                "lambda.cold_start_share",
-                0.01,
-                Range::Between(0.0, 1.0),
+                l.warm_idle_seconds,
+                "lambda.warm_idle_seconds",
+                600.0,
+                Range::NonNegative,
+            ),
+            visibility_timeout_seconds: scalar(
+                &mut p,
+                l.visibility_timeout_seconds,
+                "lambda.visibility_timeout_seconds",
+                900.0,
+                Range::Between(0.0, 43_200.0),
             ),
             ephemeral_storage_mb: scalar(
                 &mut p,
@@ -875,8 +885,12 @@ mod tests {
             ("[arrivals]\ntrace = \"missing.csv\"", "arrivals.trace"),
             ("[lambda]\nmemory_mb = 64", "lambda.memory_mb"),
             (
-                "[lambda]\ncold_start_share = 1.5",
-                "lambda.cold_start_share",
+                "[lambda]\nwarm_idle_seconds = -1",
+                "lambda.warm_idle_seconds",
+            ),
+            (
+                "[lambda]\nvisibility_timeout_seconds = 50000",
+                "lambda.visibility_timeout_seconds",
             ),
             (
                 "[agentcore]\nidle_timeout_seconds = 30",

@@ -1,37 +1,311 @@
 //! AgentCore Runtime: S3 → SQS → invoker Lambda (tracking row in DynamoDB, InvokeAgentRuntime) →
 //! session microVM → results SQS queue → results Lambda → S3, with a scheduled stale-batch checker.
 //! CPU is billed only while active; memory for the whole session life, idle tail included.
+//!
+//! A session (one document, or a batch with `session_scope = "per_batch"`) is planned once and
+//! billed attempt by attempt; each attempt is a new session.
 
 use super::lambda::model_prices;
 use super::{AttemptEnd, Component, Infeasibility, Outcome, attempts};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
 use crate::billing::lambda::{billed_ms, gb_seconds, per_million};
 use crate::billing::services::{dynamodb_wru, kb_to_gb, sqs_requests, token_cost};
-use crate::config::{Invocation, MONTH_SECONDS, Scenario, Scope, SessionEnd};
+use crate::config::{Invocation, MONTH_SECONDS, Scenario, SessionEnd};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 
 /// Bytes of the S3 event notification carried by the input queue.
 const EVENT_MESSAGE_KB: f64 = 2.0;
 
-/// Evaluates every document; `docs` must hold whole batches, contiguous. The scheduled checker is a
-/// monthly fixed cost; `simulate` spreads it over the month's documents (see [`checker_monthly`]).
-pub fn evaluate(s: &Scenario, book: &PriceBook, docs: &[Document]) -> Vec<Outcome> {
-    let mut out = Vec::with_capacity(docs.len());
-    match s.agentcore.session_scope {
-        Scope::PerBatch => {
-            for unit in docs.chunk_by(|a, b| a.batch == b.batch) {
-                let o = session(s, book, unit, false).share(unit.len() as f64);
-                out.extend(std::iter::repeat_n(o, unit.len()));
-            }
+/// What one session will do, before knowing when it runs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    activities: Vec<Activity>,
+    /// Seconds of processing after start-up.
+    pub processing: f64,
+    /// microVM start-up seconds.
+    pub startup: f64,
+    limit: f64,
+    vcpu_seconds: f64,
+    tokens_in: f64,
+    tokens_out: f64,
+    payload_kb: f64,
+    result_kb: f64,
+    documents: usize,
+    /// Set when the session cannot succeed.
+    pub infeasible: Option<Infeasibility>,
+    /// How each attempt ends.
+    pub ends: Vec<AttemptEnd>,
+}
+
+impl Plan {
+    /// How attempt `i` ends (attempts past the planned crashes succeed).
+    pub fn end(&self, i: usize) -> AttemptEnd {
+        self.ends.get(i).copied().unwrap_or(AttemptEnd::Success)
+    }
+}
+
+/// The timing of one session attempt, for the capacity simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttemptTiming {
+    /// Seconds from session start to the end of processing (start-up included).
+    pub busy: f64,
+    /// Seconds the session then lingers idle, still holding its slot.
+    pub tail: f64,
+    /// Whether the attempt produced a result.
+    pub success: bool,
+}
+
+/// Plans a session processing `unit` in order. `stateless`: one session per document, so
+/// documents after a batch's first rebuild the shared context.
+pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Plan {
+    let ac = &s.agentcore;
+    let acp = &book.agentcore;
+    let threads = s.document.threads.min(acp.max_vcpus);
+    let mut p = Plan {
+        activities: Vec::with_capacity(unit.len()),
+        processing: 0.0,
+        startup: unit[0].startup_seconds,
+        limit: match ac.invocation {
+            // The invoker Lambda waits for the answer, so its own timeout binds too.
+            Invocation::Sync => acp.sync_timeout_seconds.min(book.lambda.timeout_seconds),
+            Invocation::Async => acp.async_max_lifetime_seconds,
+        },
+        vcpu_seconds: 0.0,
+        tokens_in: 0.0,
+        tokens_out: 0.0,
+        payload_kb: 0.0,
+        result_kb: 0.0,
+        documents: unit.len(),
+        infeasible: None,
+        ends: Vec::new(),
+    };
+    let mut peak_mb: f64 = 0.0;
+    for d in unit {
+        let rebuild = if stateless { d.rebuild_seconds } else { 0.0 };
+        let a = Activity {
+            seconds: d.cpu_seconds / threads + d.io_wait_seconds + rebuild,
+            peak_mb: d.peak_memory_mb,
+        };
+        p.processing += a.seconds;
+        p.activities.push(a);
+        peak_mb = peak_mb.max(d.peak_memory_mb);
+        p.vcpu_seconds += d.cpu_seconds;
+        p.tokens_in += d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 };
+        p.tokens_out += d.output_tokens;
+        p.payload_kb += d.payload_kb;
+        p.result_kb += d.result_kb;
+    }
+    p.infeasible = if p.payload_kb / 1024.0 > acp.max_payload_mb {
+        Some(Infeasibility::Payload)
+    } else if peak_mb > acp.max_memory_gb * 1024.0 {
+        Some(Infeasibility::Memory)
+    } else if p.startup + p.processing > p.limit {
+        Some(Infeasibility::Timeout)
+    } else {
+        None
+    };
+    p.ends = attempts(
+        unit[0].crashes,
+        unit[0].crash_point,
+        s.failures.max_attempts,
+        p.infeasible,
+    );
+    p
+}
+
+/// Bills session attempt `i` into `o` and returns its timing.
+pub fn bill_attempt(
+    s: &Scenario,
+    book: &PriceBook,
+    p: &Plan,
+    i: usize,
+    o: &mut Outcome,
+) -> AttemptTiming {
+    let ac = &s.agentcore;
+    let acp = &book.agentcore;
+    let lp = &book.lambda;
+    let sp = &book.services;
+    let end = p.end(i);
+    let (done, progress, tail) = match end {
+        AttemptEnd::Success => {
+            let tail = match ac.session_end {
+                SessionEnd::ExplicitStop => 0.0,
+                SessionEnd::IdleTimeout => ac.idle_timeout_seconds,
+            };
+            (p.activities.clone(), 1.0, tail)
         }
-        Scope::PerDocument => {
-            for d in docs {
-                out.push(session(s, book, std::slice::from_ref(d), true));
-            }
+        // Nobody stops a crashed session: it lingers until the idle timeout.
+        AttemptEnd::Crash(f) => (
+            truncate(&p.activities, p.processing * f),
+            f,
+            ac.idle_timeout_seconds,
+        ),
+        // The run is cut at the limit and the microVM terminated.
+        AttemptEnd::Timeout => {
+            let cut = (p.limit - p.startup).max(0.0).min(p.processing);
+            (
+                truncate(&p.activities, cut),
+                if p.processing > 0.0 {
+                    cut / p.processing
+                } else {
+                    1.0
+                },
+                0.0,
+            )
+        }
+    };
+    let ran: f64 = done.iter().map(|a| a.seconds).sum();
+    let segs = memory_segments(
+        ac.platform,
+        p.startup,
+        s.document.idle_memory_mb,
+        &done,
+        tail,
+        acp.v2_memory_reclaim_after_seconds,
+    );
+    let (billed_s, gbs) = billed_memory(
+        &segs,
+        acp.min_memory_mb,
+        acp.min_billed_seconds,
+        acp.partial_seconds,
+    );
+    let (cpu_rate, mem_rate) = acp.rates(ac.platform);
+    let cpu_used = p.vcpu_seconds
+        * if p.processing > 0.0 {
+            ran / p.processing
+        } else {
+            1.0
+        };
+    o.add(Component::AgentcoreCpu, cpu_cost(cpu_used, cpu_rate));
+    o.add(Component::AgentcoreMemory, memory_cost(gbs, mem_rate));
+    o.billed_cpu_seconds += cpu_used;
+    o.billed_memory_seconds += billed_s;
+    o.billed_memory_gb_seconds += gbs;
+    o.duration_seconds += p.startup + ran;
+    o.attempts += 1.0;
+
+    // Invoker Lambda: validates, writes the tracking row, invokes; a sync invoker waits for the session.
+    let wait = match ac.invocation {
+        Invocation::Sync => p.startup + ran,
+        Invocation::Async => 0.0,
+    };
+    let inv_gbs = gb_seconds(
+        billed_ms(ac.invoker_seconds + wait, lp.billing_granularity_ms),
+        ac.invoker_memory_mb,
+    );
+    o.lambda_gb_seconds += inv_gbs;
+    o.lambda_requests += 1.0;
+    o.add(
+        Component::InvokerLambda,
+        inv_gbs * lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
+    );
+    o.add(
+        Component::LambdaRequests,
+        per_million(1.0, lp.request_usd_per_million),
+    );
+    let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
+    o.add(
+        Component::Dynamodb,
+        per_million(wru, sp.dynamodb_usd_per_million_wru),
+    );
+    o.add(
+        Component::Sqs,
+        per_million(
+            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
+            sp.sqs_usd_per_million_requests,
+        ),
+    );
+    o.add(
+        Component::S3,
+        p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0,
+    );
+    let success = matches!(end, AttemptEnd::Success);
+    if ac.log_payloads {
+        let logged = p.payload_kb + if success { p.result_kb } else { 0.0 };
+        o.add(
+            Component::CloudwatchLogs,
+            kb_to_gb(logged) * sp.cloudwatch_logs_ingest_usd_per_gb,
+        );
+    }
+    let (pin, pout) = model_prices(s, book);
+    o.add(
+        Component::LlmTokens,
+        progress * token_cost(p.tokens_in, p.tokens_out, pin, pout),
+    );
+    if !success {
+        // The checker marks the stale row failed before the retry.
+        o.add(
+            Component::Dynamodb,
+            per_million(wru, sp.dynamodb_usd_per_million_wru),
+        );
+    }
+    AttemptTiming {
+        busy: p.startup + ran,
+        tail,
+        success,
+    }
+}
+
+/// Charges what happens once per session: input-queue send and delete, and on success the
+/// results queue, results Lambda, S3 write and the agent's success update. `o.failed` must be set.
+pub fn finish(s: &Scenario, book: &PriceBook, p: &Plan, o: &mut Outcome) {
+    let ac = &s.agentcore;
+    let lp = &book.lambda;
+    let sp = &book.services;
+    let sqs_in = per_million(
+        sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
+        sp.sqs_usd_per_million_requests,
+    );
+    o.add(Component::Sqs, 2.0 * sqs_in);
+    if !o.failed {
+        let chunks = sqs_requests(p.result_kb, sp.sqs_billing_chunk_kb);
+        o.add(
+            Component::Sqs,
+            per_million(3.0 * chunks, sp.sqs_usd_per_million_requests),
+        );
+        let res_gbs = gb_seconds(
+            billed_ms(ac.results_lambda_seconds, lp.billing_granularity_ms),
+            ac.results_lambda_memory_mb,
+        );
+        o.lambda_gb_seconds += res_gbs;
+        o.lambda_requests += 1.0;
+        o.add(
+            Component::ResultsLambda,
+            res_gbs * lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
+        );
+        o.add(
+            Component::LambdaRequests,
+            per_million(1.0, lp.request_usd_per_million),
+        );
+        o.add(
+            Component::S3,
+            p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0,
+        );
+        let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
+        o.add(
+            Component::Dynamodb,
+            per_million(wru, sp.dynamodb_usd_per_million_wru),
+        );
+    }
+}
+
+/// Bills a whole session with no capacity simulation (every attempt as planned).
+pub fn bill_unit(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Outcome {
+    let p = plan(s, book, unit, stateless);
+    let mut o = Outcome {
+        infeasible: p.infeasible,
+        failed: true,
+        ..Outcome::default()
+    };
+    for i in 0..s.failures.max_attempts as usize {
+        if bill_attempt(s, book, &p, i, &mut o).success {
+            o.failed = false;
+            break;
         }
     }
-    out
+    finish(s, book, &p, &mut o);
+    o
 }
 
 /// The scheduled stale-batch checker over one month. Each run is one EventBridge Scheduler
@@ -63,206 +337,6 @@ pub fn checker_monthly(s: &Scenario, book: &PriceBook) -> CheckerMonth {
         lambda_gb_seconds,
         other_usd,
     }
-}
-
-/// One session processing `unit` in order. `stateless`: one session per document, so documents
-/// after a batch's first rebuild the shared context.
-fn session(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Outcome {
-    let ac = &s.agentcore;
-    let acp = &book.agentcore;
-    let lp = &book.lambda;
-    let sp = &book.services;
-    let first = &unit[0];
-    let threads = s.document.threads.min(acp.max_vcpus);
-    let mut activities = Vec::with_capacity(unit.len());
-    let (mut vcpu_s, mut tokens_in, mut tokens_out, mut payload_kb, mut result_kb) =
-        (0.0, 0.0, 0.0, 0.0, 0.0);
-    for d in unit {
-        let rebuild = if stateless { d.rebuild_seconds } else { 0.0 };
-        activities.push(Activity {
-            seconds: d.cpu_seconds / threads + d.io_wait_seconds + rebuild,
-            peak_mb: d.peak_memory_mb,
-        });
-        vcpu_s += d.cpu_seconds;
-        tokens_in += d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 };
-        tokens_out += d.output_tokens;
-        payload_kb += d.payload_kb;
-        result_kb += d.result_kb;
-    }
-    let processing: f64 = activities.iter().map(|a| a.seconds).sum();
-    let startup = first.startup_seconds;
-    let limit = match ac.invocation {
-        // The invoker Lambda waits for the answer, so its own timeout binds too.
-        Invocation::Sync => acp.sync_timeout_seconds.min(lp.timeout_seconds),
-        Invocation::Async => acp.async_max_lifetime_seconds,
-    };
-    let peak_mb = activities.iter().map(|a| a.peak_mb).fold(0.0, f64::max);
-    let infeasible = if payload_kb / 1024.0 > acp.max_payload_mb {
-        Some(Infeasibility::Payload)
-    } else if peak_mb > acp.max_memory_gb * 1024.0 {
-        Some(Infeasibility::Memory)
-    } else if startup + processing > limit {
-        Some(Infeasibility::Timeout)
-    } else {
-        None
-    };
-    let ends = attempts(
-        first.crashes,
-        first.crash_point,
-        s.failures.max_attempts,
-        infeasible,
-    );
-    let (cpu_rate, mem_rate) = acp.rates(ac.platform);
-    let (token_in_price, token_out_price) = model_prices(s, book);
-    let tier1 = lp.tiers(s.lambda.architecture)[0].usd_per_gb_second;
-    let baseline = s.document.idle_memory_mb;
-    let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
-    let sqs_in = per_million(
-        sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-        sp.sqs_usd_per_million_requests,
-    );
-    let mut o = Outcome {
-        infeasible,
-        ..Outcome::default()
-    };
-    for end in &ends {
-        let (done, progress, tail) = match end {
-            AttemptEnd::Success => {
-                let tail = match ac.session_end {
-                    SessionEnd::ExplicitStop => 0.0,
-                    SessionEnd::IdleTimeout => ac.idle_timeout_seconds,
-                };
-                (activities.clone(), 1.0, tail)
-            }
-            // Nobody stops a crashed session: it lingers until the idle timeout.
-            AttemptEnd::Crash(f) => (
-                truncate(&activities, processing * f),
-                *f,
-                ac.idle_timeout_seconds,
-            ),
-            // The run is cut at the limit and the microVM terminated.
-            AttemptEnd::Timeout => {
-                let cut = (limit - startup).max(0.0).min(processing);
-                (
-                    truncate(&activities, cut),
-                    if processing > 0.0 {
-                        cut / processing
-                    } else {
-                        1.0
-                    },
-                    0.0,
-                )
-            }
-        };
-        let ran: f64 = done.iter().map(|a| a.seconds).sum();
-        let segs = memory_segments(
-            ac.platform,
-            startup,
-            baseline,
-            &done,
-            tail,
-            acp.v2_memory_reclaim_after_seconds,
-        );
-        let (billed_s, gbs) = billed_memory(
-            &segs,
-            acp.min_memory_mb,
-            acp.min_billed_seconds,
-            acp.partial_seconds,
-        );
-        let cpu_used = vcpu_s
-            * if processing > 0.0 {
-                ran / processing
-            } else {
-                1.0
-            };
-        o.add(Component::AgentcoreCpu, cpu_cost(cpu_used, cpu_rate));
-        o.add(Component::AgentcoreMemory, memory_cost(gbs, mem_rate));
-        o.billed_cpu_seconds += cpu_used;
-        o.billed_memory_seconds += billed_s;
-        o.billed_memory_gb_seconds += gbs;
-        o.duration_seconds += startup + ran;
-        o.attempts += 1.0;
-
-        // Invoker Lambda: validates, writes the tracking row, invokes; a sync invoker waits for the session.
-        let wait = match ac.invocation {
-            Invocation::Sync => startup + ran,
-            Invocation::Async => 0.0,
-        };
-        let inv_gbs = gb_seconds(
-            billed_ms(ac.invoker_seconds + wait, lp.billing_granularity_ms),
-            ac.invoker_memory_mb,
-        );
-        o.lambda_gb_seconds += inv_gbs;
-        o.lambda_requests += 1.0;
-        o.add(Component::InvokerLambda, inv_gbs * tier1);
-        o.add(
-            Component::LambdaRequests,
-            per_million(1.0, lp.request_usd_per_million),
-        );
-        o.add(
-            Component::Dynamodb,
-            per_million(wru, sp.dynamodb_usd_per_million_wru),
-        );
-        o.add(Component::Sqs, sqs_in); // receive
-        o.add(
-            Component::S3,
-            unit.len() as f64 * sp.s3_get_usd_per_thousand / 1000.0,
-        );
-        if ac.log_payloads {
-            let logged = payload_kb
-                + if matches!(end, AttemptEnd::Success) {
-                    result_kb
-                } else {
-                    0.0
-                };
-            o.add(
-                Component::CloudwatchLogs,
-                kb_to_gb(logged) * sp.cloudwatch_logs_ingest_usd_per_gb,
-            );
-        }
-        o.add(
-            Component::LlmTokens,
-            progress * token_cost(tokens_in, tokens_out, token_in_price, token_out_price),
-        );
-        if !matches!(end, AttemptEnd::Success) {
-            // The checker marks the stale row failed before the retry.
-            o.add(
-                Component::Dynamodb,
-                per_million(wru, sp.dynamodb_usd_per_million_wru),
-            );
-        }
-    }
-    o.add(Component::Sqs, 2.0 * sqs_in); // send + delete on the input queue
-    o.failed = !matches!(ends.last(), Some(AttemptEnd::Success));
-    if !o.failed {
-        // Agent publishes the result (send), results Lambda receives and deletes it, writes S3, and
-        // the agent records success in DynamoDB.
-        let chunks = sqs_requests(result_kb, sp.sqs_billing_chunk_kb);
-        o.add(
-            Component::Sqs,
-            per_million(3.0 * chunks, sp.sqs_usd_per_million_requests),
-        );
-        let res_gbs = gb_seconds(
-            billed_ms(ac.results_lambda_seconds, lp.billing_granularity_ms),
-            ac.results_lambda_memory_mb,
-        );
-        o.lambda_gb_seconds += res_gbs;
-        o.lambda_requests += 1.0;
-        o.add(Component::ResultsLambda, res_gbs * tier1);
-        o.add(
-            Component::LambdaRequests,
-            per_million(1.0, lp.request_usd_per_million),
-        );
-        o.add(
-            Component::S3,
-            unit.len() as f64 * sp.s3_put_usd_per_thousand / 1000.0,
-        );
-        o.add(
-            Component::Dynamodb,
-            per_million(wru, sp.dynamodb_usd_per_million_wru),
-        );
-    }
-    o
 }
 
 /// The activities that fit in `seconds` of processing, the last one cut short.

@@ -1,5 +1,8 @@
 //! Lambda + Bedrock: S3 → SQS → Lambda (event source mapping) → Bedrock → S3 + SNS.
 //! Lambda bills the whole wall-clock duration, LLM waiting included.
+//!
+//! A unit of work (one document, or a whole batch with `batch_per_invocation`) is planned once,
+//! then billed attempt by attempt as the capacity simulation starts each attempt, cold or warm.
 
 use super::{AttemptEnd, Component, Infeasibility, Outcome, attempts};
 use crate::billing::lambda::{
@@ -13,25 +16,25 @@ use crate::sampling::Document;
 /// Bytes of the S3 event notification carried by SQS (the document itself stays in S3).
 const EVENT_MESSAGE_KB: f64 = 2.0;
 
-/// Evaluates every document; `docs` must hold whole batches, contiguous.
-pub fn evaluate(s: &Scenario, book: &PriceBook, docs: &[Document]) -> Vec<Outcome> {
-    let mut out = Vec::with_capacity(docs.len());
-    if s.lambda.batch_per_invocation {
-        for unit in docs.chunk_by(|a, b| a.batch == b.batch) {
-            let o = invocation(s, book, unit, false);
-            out.extend(std::iter::repeat_n(o.share(unit.len() as f64), unit.len()));
-        }
-    } else {
-        for d in docs {
-            out.push(invocation(s, book, std::slice::from_ref(d), true));
-        }
-    }
-    out
+/// What one invocation will do, before knowing when it runs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Seconds of processing at the function's vCPU share (no INIT).
+    pub processing: f64,
+    share: f64,
+    init: f64,
+    tokens_in: f64,
+    tokens_out: f64,
+    documents: usize,
+    /// Set when the unit cannot succeed.
+    pub infeasible: Option<Infeasibility>,
+    /// How each attempt ends.
+    pub ends: Vec<AttemptEnd>,
 }
 
-/// One invocation processing `unit` in order (one document, or a whole batch in memory).
-/// `stateless`: documents after a batch's first must rebuild the shared context.
-fn invocation(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Outcome {
+/// Plans one invocation processing `unit` in order. `stateless`: documents after a batch's first
+/// must rebuild the shared context.
+pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Plan {
     let lp = &book.lambda;
     let cfg = &s.lambda;
     let first = &unit[0];
@@ -41,9 +44,8 @@ fn invocation(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool
         lp.mb_per_vcpu,
         lp.max_vcpus,
     );
-    let mut processing = 0.0;
-    let (mut tokens_in, mut tokens_out) = (0.0, 0.0);
-    let mut memory_needed: f64 = 0.0;
+    let (mut processing, mut tokens_in, mut tokens_out, mut memory_needed) =
+        (0.0, 0.0, 0.0, 0.0f64);
     for d in unit {
         let rebuild = if stateless { d.rebuild_seconds } else { 0.0 };
         processing += d.cpu_seconds / share + d.io_wait_seconds + rebuild;
@@ -51,114 +53,152 @@ fn invocation(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool
         tokens_out += d.output_tokens;
         memory_needed = memory_needed.max(d.peak_memory_mb);
     }
-    let init = if first.lambda_cold && lp.init_billed {
+    let init = if lp.init_billed {
         first.lambda_init_seconds
     } else {
         0.0
     };
     let infeasible = if memory_needed > cfg.memory_mb {
         Some(Infeasibility::Memory)
-    } else if init + processing > lp.timeout_seconds {
+    } else if processing > lp.timeout_seconds {
         Some(Infeasibility::Timeout)
     } else {
         None
     };
-    let ends = attempts(
-        first.crashes,
-        first.crash_point,
-        s.failures.max_attempts,
+    Plan {
+        processing,
+        share,
+        init,
+        tokens_in,
+        tokens_out,
+        documents: unit.len(),
         infeasible,
-    );
-    let memory_gb = cfg.memory_mb / 1024.0;
-    let (token_in_price, token_out_price) = model_prices(s, book);
-    let sp = &book.services;
-    let mut o = Outcome {
-        infeasible,
-        ..Outcome::default()
-    };
-    for (i, end) in ends.iter().enumerate() {
-        let cold = if i == 0 { init } else { 0.0 };
-        let (ran, progress) = match end {
-            AttemptEnd::Success => (processing, 1.0),
-            AttemptEnd::Crash(f) => (processing * f, *f),
-            AttemptEnd::Timeout => {
-                let ran = (lp.timeout_seconds - cold).max(0.0).min(processing);
-                (
-                    ran,
-                    if processing > 0.0 {
-                        ran / processing
-                    } else {
-                        1.0
-                    },
-                )
-            }
-        };
-        let ms = billed_ms(cold + ran, lp.billing_granularity_ms);
-        let gbs = gb_seconds(ms, cfg.memory_mb);
-        o.lambda_gb_seconds += gbs;
-        o.lambda_requests += 1.0;
-        o.add(
-            Component::LambdaCompute,
-            gbs * lp.tiers(cfg.architecture)[0].usd_per_gb_second,
-        );
-        o.add(
-            Component::LambdaRequests,
-            per_million(1.0, lp.request_usd_per_million),
-        );
-        o.add(
-            Component::EphemeralStorage,
-            ephemeral_storage_cost(
-                ms,
-                cfg.ephemeral_storage_mb,
-                lp.ephemeral_storage_included_mb,
-                lp.ephemeral_storage_usd_per_gb_second,
-            ),
-        );
-        let secs = ms as f64 / 1000.0;
-        o.billed_cpu_seconds += secs * share;
-        o.billed_memory_seconds += secs;
-        o.billed_memory_gb_seconds += secs * memory_gb;
-        o.duration_seconds += cold + ran;
-        o.attempts += 1.0;
-        // One receive per attempt; S3 GET of each document per attempt; logs per attempt.
-        o.add(
-            Component::Sqs,
-            per_million(
-                sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-                sp.sqs_usd_per_million_requests,
-            ),
-        );
-        o.add(
-            Component::S3,
-            unit.len() as f64 * sp.s3_get_usd_per_thousand / 1000.0,
-        );
-        o.add(
-            Component::CloudwatchLogs,
-            kb_to_gb(cfg.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb,
-        );
-        o.add(
-            Component::LlmTokens,
-            progress * token_cost(tokens_in, tokens_out, token_in_price, token_out_price),
-        );
+        ends: attempts(
+            first.crashes,
+            first.crash_point,
+            s.failures.max_attempts,
+            infeasible,
+        ),
     }
-    // Send once; delete on success; DLQ move on failure costs one more send.
-    let sqs_once = per_million(
+}
+
+/// Bills attempt `i` (cold: pays INIT) into `o`; returns the attempt's wall-clock seconds.
+///
+/// INIT counts toward the 900 s limit, so a cold attempt that would finish warm can still time out.
+pub fn bill_attempt(
+    s: &Scenario,
+    book: &PriceBook,
+    p: &Plan,
+    i: usize,
+    cold: bool,
+    o: &mut Outcome,
+) -> f64 {
+    let lp = &book.lambda;
+    let cfg = &s.lambda;
+    let sp = &book.services;
+    let init = if cold { p.init } else { 0.0 };
+    let (ran, progress) = match p.end(i) {
+        AttemptEnd::Success if init + p.processing <= lp.timeout_seconds => (p.processing, 1.0),
+        AttemptEnd::Crash(f) => (p.processing * f, f),
+        // Timeouts, and successes pushed over the limit by INIT.
+        AttemptEnd::Success | AttemptEnd::Timeout => {
+            let ran = (lp.timeout_seconds - init).max(0.0).min(p.processing);
+            (
+                ran,
+                if p.processing > 0.0 {
+                    ran / p.processing
+                } else {
+                    1.0
+                },
+            )
+        }
+    };
+    let ms = billed_ms(init + ran, lp.billing_granularity_ms);
+    let gbs = gb_seconds(ms, cfg.memory_mb);
+    o.lambda_gb_seconds += gbs;
+    o.lambda_requests += 1.0;
+    o.add(
+        Component::LambdaCompute,
+        gbs * lp.tiers(cfg.architecture)[0].usd_per_gb_second,
+    );
+    o.add(
+        Component::LambdaRequests,
+        per_million(1.0, lp.request_usd_per_million),
+    );
+    o.add(
+        Component::EphemeralStorage,
+        ephemeral_storage_cost(
+            ms,
+            cfg.ephemeral_storage_mb,
+            lp.ephemeral_storage_included_mb,
+            lp.ephemeral_storage_usd_per_gb_second,
+        ),
+    );
+    let secs = ms as f64 / 1000.0;
+    o.billed_cpu_seconds += secs * p.share;
+    o.billed_memory_seconds += secs;
+    o.billed_memory_gb_seconds += secs * cfg.memory_mb / 1024.0;
+    o.duration_seconds += init + ran;
+    o.attempts += 1.0;
+    if cold {
+        o.cold_starts += 1.0;
+    }
+    // One receive per attempt; S3 GET of each document per attempt; logs per attempt.
+    o.add(
+        Component::Sqs,
+        per_million(
+            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
+            sp.sqs_usd_per_million_requests,
+        ),
+    );
+    o.add(
+        Component::S3,
+        p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0,
+    );
+    o.add(
+        Component::CloudwatchLogs,
+        kb_to_gb(cfg.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb,
+    );
+    let (pin, pout) = model_prices(s, book);
+    o.add(
+        Component::LlmTokens,
+        progress * token_cost(p.tokens_in, p.tokens_out, pin, pout),
+    );
+    init + ran
+}
+
+/// Whether attempt `i`, billed with `cold`, succeeded.
+pub fn succeeded(book: &PriceBook, p: &Plan, i: usize, cold: bool) -> bool {
+    matches!(p.end(i), AttemptEnd::Success)
+        && (if cold { p.init } else { 0.0 }) + p.processing <= book.lambda.timeout_seconds
+}
+
+impl Plan {
+    /// How attempt `i` ends (attempts past the planned crashes succeed).
+    pub fn end(&self, i: usize) -> AttemptEnd {
+        self.ends.get(i).copied().unwrap_or(AttemptEnd::Success)
+    }
+}
+
+/// Charges what happens once per unit: the SQS send and delete (or DLQ move), the result write
+/// and the completion notice. `o.failed` must already say whether the last attempt failed.
+pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
+    let sp = &book.services;
+    let once = per_million(
         sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
         sp.sqs_usd_per_million_requests,
     );
-    o.add(Component::Sqs, 2.0 * sqs_once);
-    o.failed = !matches!(ends.last(), Some(AttemptEnd::Success));
-    if !o.failed {
+    o.add(Component::Sqs, 2.0 * once);
+    if o.infeasible.is_none() && !o.failed {
         o.add(
             Component::S3,
-            unit.len() as f64 * sp.s3_put_usd_per_thousand / 1000.0,
+            p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0,
         );
         o.add(
             Component::Sns,
             per_million(1.0, sp.sns_publish_usd_per_million),
         );
     }
-    o
 }
 
 /// (input, output) USD per million tokens of the workload's model; zero when no model is set.
@@ -173,4 +213,30 @@ pub(crate) fn model_prices(s: &Scenario, book: &PriceBook) -> (f64, f64) {
                 m.output_usd_per_million_tokens,
             )
         })
+}
+
+/// Bills a whole unit with no capacity simulation: attempt 0 cold when `cold`, retries warm.
+/// Used by tests and by callers that want one document's bill in isolation.
+pub fn bill_unit(
+    s: &Scenario,
+    book: &PriceBook,
+    unit: &[Document],
+    stateless: bool,
+    cold: bool,
+) -> Outcome {
+    let p = plan(s, book, unit, stateless);
+    let mut o = Outcome {
+        infeasible: p.infeasible,
+        failed: true,
+        ..Outcome::default()
+    };
+    for i in 0..s.failures.max_attempts as usize {
+        bill_attempt(s, book, &p, i, cold && i == 0, &mut o);
+        if succeeded(book, &p, i, cold && i == 0) {
+            o.failed = false;
+            break;
+        }
+    }
+    finish(book, &p, &mut o);
+    o
 }

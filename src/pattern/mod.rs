@@ -174,6 +174,8 @@ pub struct Outcome {
     pub duration_seconds: f64,
     /// Attempts made (1 when the first succeeds).
     pub attempts: f64,
+    /// Attempts that started a new execution environment (Lambda INIT); 0 for AgentCore.
+    pub cold_starts: f64,
     /// Set when the pattern cannot process this document within its limits.
     pub infeasible: Option<Infeasibility>,
     /// The document ended in the dead-letter queue (infeasible, or every attempt crashed).
@@ -189,6 +191,21 @@ impl Outcome {
     /// Adds `x` to a component.
     pub fn add(&mut self, c: Component, x: f64) {
         self.costs[c as usize] += x;
+    }
+
+    /// Adds another outcome's additive quantities (costs, usage, attempts) into this one.
+    pub fn accumulate(&mut self, o: &Outcome) {
+        for (a, b) in self.costs.iter_mut().zip(o.costs.iter()) {
+            *a += b;
+        }
+        self.lambda_gb_seconds += o.lambda_gb_seconds;
+        self.lambda_requests += o.lambda_requests;
+        self.billed_cpu_seconds += o.billed_cpu_seconds;
+        self.billed_memory_seconds += o.billed_memory_seconds;
+        self.billed_memory_gb_seconds += o.billed_memory_gb_seconds;
+        self.duration_seconds += o.duration_seconds;
+        self.attempts += o.attempts;
+        self.cold_starts += o.cold_starts;
     }
 
     /// Divides every additive quantity by `n` (a session's or invocation's share of one document).
@@ -208,7 +225,7 @@ impl Outcome {
 
 /// How one attempt of a unit of work ends.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum AttemptEnd {
+pub enum AttemptEnd {
     /// Ran to completion.
     Success,
     /// Crashed this far into its processing (0..1).

@@ -1,10 +1,10 @@
-//! Per-document CSV: one row per sampled document with its demand and, for each pattern, its
+//! Per-document CSV: one row per document of replication 0 with its demand and, for each pattern, its
 //! billed quantities and cost lines. Column order is fixed; floats use Rust's shortest round-trip form.
 
 use std::io::Write;
 
 use crate::error::ReportError;
-use crate::pattern::PatternKind;
+use crate::pattern::{Outcome, PatternKind};
 use crate::simulate::Simulation;
 
 /// The header row.
@@ -46,7 +46,7 @@ pub fn header() -> Vec<String> {
     h
 }
 
-/// Writes every document of every replication.
+/// Writes replication 0's documents (run with `keep_documents`); nothing but the header otherwise.
 ///
 /// # Errors
 /// `ReportError` when writing fails.
@@ -55,7 +55,15 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
     w.write_record(header())?;
     let mut row: Vec<String> = Vec::with_capacity(64);
     for r in &sim.replications {
-        for (i, d) in r.documents.iter().enumerate() {
+        let Some(docs) = &r.kept_documents else {
+            continue;
+        };
+        let records: Vec<&Vec<(u64, Outcome)>> = r
+            .patterns
+            .iter()
+            .filter_map(|p| p.tally.records.as_ref())
+            .collect();
+        for (i, d) in docs.iter().enumerate() {
             row.clear();
             row.extend([
                 r.index.to_string(),
@@ -71,7 +79,7 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                 d.payload_kb.to_string(),
             ]);
             for (k, kind) in PatternKind::ALL.iter().enumerate() {
-                let o = &r.outcomes[k][i];
+                let o = &records[k][i].1;
                 row.extend([
                     o.total().to_string(),
                     o.billed_cpu_seconds.to_string(),
@@ -92,6 +100,55 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                 }
             }
             w.write_record(&row)?;
+        }
+    }
+    w.flush().map_err(|source| ReportError::Io {
+        what: "CSV".into(),
+        source,
+    })?;
+    Ok(())
+}
+
+/// Writes replication 0's concurrency timeline: one row per step with both patterns' maxima
+/// (executions, idle sessions, queue) and throttles, beside their limits.
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_timeline(sim: &Simulation, out: &mut dyn Write) -> Result<(), ReportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "step_start_s",
+        "lambda_limit",
+        "lambda_concurrency_max",
+        "lambda_queue_max",
+        "lambda_throttles",
+        "agentcore_quota",
+        "agentcore_sessions_max",
+        "agentcore_idle_sessions_max",
+        "agentcore_queue_max",
+        "agentcore_throttles",
+    ])?;
+    if let Some(r) = sim.replications.first() {
+        let (l, a) = (&r.patterns[0].capacity, &r.patterns[1].capacity);
+        let steps = l.timeline.len().max(a.timeline.len());
+        let empty = crate::capacity::TimelineStep::default();
+        for i in 0..steps {
+            let (x, y) = (
+                l.timeline.get(i).unwrap_or(&empty),
+                a.timeline.get(i).unwrap_or(&empty),
+            );
+            w.write_record([
+                (i as f64 * l.step_seconds).to_string(),
+                l.limit.to_string(),
+                x.concurrency_max.to_string(),
+                x.queue_max.to_string(),
+                x.throttles.to_string(),
+                a.limit.to_string(),
+                y.concurrency_max.to_string(),
+                y.idle_max.to_string(),
+                y.queue_max.to_string(),
+                y.throttles.to_string(),
+            ])?;
         }
     }
     w.flush().map_err(|source| ReportError::Io {

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::{Invocation, MONTH_SECONDS, Scope, SessionEnd};
+use crate::capacity::CapacityStats;
+use crate::config::{Invocation, IoWait, MONTH_SECONDS, Scope, SessionEnd};
 use crate::load::Input;
-use crate::pattern::{Infeasibility, PatternKind};
+use crate::pattern::{Outcome, PatternKind};
 use crate::pricing::{Architecture, Platform};
-use crate::simulate::Simulation;
+use crate::simulate::{PatternMonth, Simulation};
 use crate::stats::{MeanCi, mean, mean_ci95, quantile_sorted};
 
 /// Version of the JSON layout; bumped whenever a field's meaning changes.
@@ -28,8 +29,8 @@ pub struct Report {
     pub tool: String,
     /// Seed of every random stream.
     pub seed: u64,
-    /// Documents sampled per replication (requested; whole batches may add a few).
-    pub documents: usize,
+    /// Documents simulated, all replications together.
+    pub documents: u64,
     /// Independent replications.
     pub replications: usize,
     /// Digest of the workload and price-book texts.
@@ -123,17 +124,39 @@ pub struct Billed {
     pub duration_seconds_mean: f64,
 }
 
-/// Capacity results; `null` until the discrete-event simulation fills them.
+/// Capacity results from the discrete-event simulation, per replication and averaged (peaks: the
+/// largest over replications). Waits and latencies are per unit of work (a document, or a batch
+/// when it is processed as one); `null` where a figure does not apply.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
-#[allow(missing_docs)]
 pub struct Capacity {
+    /// The limit in force: Lambda concurrency, or the AgentCore active-session quota.
+    pub limit: Option<f64>,
+    /// Most executions at once (AgentCore: sessions holding a slot, idle ones included).
     pub peak_concurrency: Option<f64>,
+    /// Share of simulated time at the limit.
     pub saturated_share: Option<f64>,
+    /// Units that could not start when they arrived (limit or rate exhausted).
     pub throttles: Option<f64>,
+    /// Share of units that waited at all.
     pub waited_share: Option<f64>,
+    /// Mean seconds from arrival to the first attempt's start.
     pub queue_wait_mean_s: Option<f64>,
+    /// 95th percentile of that wait.
     pub queue_wait_p95_s: Option<f64>,
+    /// 99th percentile of that wait.
+    pub queue_wait_p99_s: Option<f64>,
+    /// 95th percentile of seconds from arrival to result (or dead letter).
     pub latency_p95_s: Option<f64>,
+    /// 99th percentile of the same.
+    pub latency_p99_s: Option<f64>,
+    /// Most units waiting at once.
+    pub peak_backlog: Option<f64>,
+    /// Time-average number of units waiting.
+    pub mean_waiting: Option<f64>,
+    /// Share of Lambda attempts that started a new environment (paid INIT).
+    pub cold_start_share: Option<f64>,
+    /// Seconds simulated (first arrival to last event).
+    pub simulated_seconds: Option<f64>,
 }
 
 /// One pattern's results.
@@ -179,7 +202,10 @@ impl Report {
             mean_documents_per_batch: s.batching.mean_batch_size,
             isolation: s.batching.isolation,
             mean_cpu_seconds: s.document.cpu_seconds.mean(),
-            mean_io_wait_seconds: mean_io_wait(sim),
+            mean_io_wait_seconds: match &s.document.io_wait {
+                IoWait::Total(d) => d.mean(),
+                IoWait::Calls { per_call } => s.document.llm_calls.mean() * per_call.mean(),
+            },
             model: s.document.model.clone(),
             lambda_memory_mb: s.lambda.memory_mb,
             lambda_architecture: s.lambda.architecture,
@@ -197,8 +223,8 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: format!("agentcost {}", env!("CARGO_PKG_VERSION")),
-            seed: sim.seed,
-            documents: sim.documents,
+            seed: sim.options.seed,
+            documents: sim.replications.iter().map(|r| r.documents).sum(),
             replications: sim.replications.len(),
             inputs_digest: input.inputs_digest.clone(),
             workload,
@@ -213,58 +239,35 @@ impl Report {
     }
 }
 
-fn mean_io_wait(sim: &Simulation) -> f64 {
-    let docs = sim.replications.iter().flat_map(|r| r.documents.iter());
-    let (sum, n) = docs.fold((0.0, 0usize), |(s, n), d| (s + d.io_wait_seconds, n + 1));
-    sum / n as f64
-}
-
 fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternReport {
-    let outcomes: Vec<_> = sim
-        .replications
+    let months: Vec<&PatternMonth> = sim.replications.iter().map(|r| &r.patterns[k]).collect();
+    let docs: f64 = months.iter().map(|m| m.tally.documents).sum();
+    let mut sum = Outcome::default();
+    for m in &months {
+        sum.accumulate(&m.tally.sum);
+    }
+    let mut costs: Vec<f64> = months
         .iter()
-        .flat_map(|r| r.outcomes[k].iter())
+        .flat_map(|m| m.sorted_costs.iter().copied())
         .collect();
-    let n = outcomes.len() as f64;
-    let mut costs: Vec<f64> = outcomes.iter().map(|o| o.total()).collect();
     costs.sort_by(f64::total_cmp);
-    let monthly: Vec<f64> = sim.replications.iter().map(|r| r.monthly_usd[k]).collect();
+    let monthly: Vec<f64> = months.iter().map(|m| m.monthly_usd).collect();
     let mut breakdown = BTreeMap::new();
     let mut monthly_breakdown = BTreeMap::new();
     for c in kind.components() {
         let i = *c as usize;
-        breakdown.insert(
-            c.name(),
-            outcomes.iter().map(|o| o.costs[i]).sum::<f64>() / n,
-        );
-        let per_rep: Vec<f64> = sim
-            .replications
-            .iter()
-            .map(|r| r.monthly_components[k][i])
-            .collect();
+        breakdown.insert(c.name(), sum.costs[i] / docs);
+        let per_rep: Vec<f64> = months.iter().map(|m| m.monthly_components[i]).collect();
         monthly_breakdown.insert(c.name(), mean(&per_rep));
     }
-    let avg = |f: &dyn Fn(&crate::pattern::Outcome) -> f64| {
-        outcomes.iter().map(|o| f(o)).sum::<f64>() / n
-    };
+    let share = |f: &dyn Fn(&PatternMonth) -> f64| months.iter().map(|m| f(m)).sum::<f64>() / docs;
     let mut infeasible = BTreeMap::new();
-    for (name, why) in [
-        ("timeout", Infeasibility::Timeout),
-        ("memory", Infeasibility::Memory),
-        ("payload", Infeasibility::Payload),
-    ] {
-        infeasible.insert(
-            name,
-            outcomes
-                .iter()
-                .filter(|o| o.infeasible == Some(why))
-                .count() as f64
-                / n,
-        );
+    for (i, name) in ["timeout", "memory", "payload"].iter().enumerate() {
+        infeasible.insert(*name, share(&|m| m.tally.infeasible[i]));
     }
     PatternReport {
         cost_per_document: Distribution {
-            mean: mean(&costs),
+            mean: sum.total() / docs,
             p50: quantile_sorted(&costs, 0.50),
             p95: quantile_sorted(&costs, 0.95),
             p99: quantile_sorted(&costs, 0.99),
@@ -273,15 +276,67 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
         breakdown,
         monthly_breakdown,
         billed: Billed {
-            cpu_seconds_mean: avg(&|o| o.billed_cpu_seconds),
-            memory_seconds_mean: avg(&|o| o.billed_memory_seconds),
-            memory_gb_seconds_mean: avg(&|o| o.billed_memory_gb_seconds),
-            duration_seconds_mean: avg(&|o| o.duration_seconds),
+            cpu_seconds_mean: sum.billed_cpu_seconds / docs,
+            memory_seconds_mean: sum.billed_memory_seconds / docs,
+            memory_gb_seconds_mean: sum.billed_memory_gb_seconds / docs,
+            duration_seconds_mean: sum.duration_seconds / docs,
         },
-        feasible_share: outcomes.iter().filter(|o| o.infeasible.is_none()).count() as f64 / n,
+        feasible_share: share(&|m| m.tally.feasible),
         infeasible,
-        failed_share: outcomes.iter().filter(|o| o.failed).count() as f64 / n,
-        attempts_mean: avg(&|o| o.attempts),
-        capacity: Capacity::default(),
+        failed_share: share(&|m| m.tally.failed),
+        attempts_mean: sum.attempts / docs,
+        capacity: capacity_report(&months, kind),
+    }
+}
+
+/// Capacity figures: per replication, then averaged (peaks: the largest).
+fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
+    let per = |f: &dyn Fn(&CapacityStats) -> f64| -> f64 {
+        let v: Vec<f64> = months.iter().map(|m| f(&m.capacity)).collect();
+        mean(&v)
+    };
+    let q = |v: &[f32], p: f64| -> f64 {
+        let mut x: Vec<f64> = v.iter().map(|w| f64::from(*w)).collect();
+        x.sort_by(f64::total_cmp);
+        quantile_sorted(&x, p)
+    };
+    let units = |c: &CapacityStats| c.waits.len().max(1) as f64;
+    Capacity {
+        limit: Some(months[0].capacity.limit),
+        peak_concurrency: Some(
+            months
+                .iter()
+                .map(|m| f64::from(m.capacity.peak_concurrency))
+                .fold(0.0, f64::max),
+        ),
+        saturated_share: Some(per(&|c| c.saturated_share())),
+        throttles: Some(per(&|c| c.throttles as f64)),
+        waited_share: Some(per(&|c| {
+            c.waits.iter().filter(|w| **w > 0.0).count() as f64 / units(c)
+        })),
+        queue_wait_mean_s: Some(per(&|c| {
+            c.waits.iter().map(|w| f64::from(*w)).sum::<f64>() / units(c)
+        })),
+        queue_wait_p95_s: Some(per(&|c| q(&c.waits, 0.95))),
+        queue_wait_p99_s: Some(per(&|c| q(&c.waits, 0.99))),
+        latency_p95_s: Some(per(&|c| q(&c.latencies, 0.95))),
+        latency_p99_s: Some(per(&|c| q(&c.latencies, 0.99))),
+        peak_backlog: Some(
+            months
+                .iter()
+                .map(|m| f64::from(m.capacity.peak_backlog))
+                .fold(0.0, f64::max),
+        ),
+        mean_waiting: Some(per(&|c| c.mean_waiting())),
+        cold_start_share: (kind == PatternKind::Lambda).then(|| {
+            per(&|c| {
+                if c.attempts > 0 {
+                    c.cold_starts as f64 / c.attempts as f64
+                } else {
+                    0.0
+                }
+            })
+        }),
+        simulated_seconds: Some(per(&|c| c.clock)),
     }
 }

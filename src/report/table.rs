@@ -124,6 +124,56 @@ pub fn render(r: &Report) -> String {
         ),
     ];
     let mut all = rows;
+    let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("–".to_string(), f);
+    let secs = |x: f64| format!("{x:.1} s");
+    let (lc, ac) = (&l.capacity, &a.capacity);
+    all.extend([
+        (
+            "capacity           limit".into(),
+            opt(lc.limit, &|x| thousands(x, 0)),
+            opt(ac.limit, &|x| thousands(x, 0)),
+        ),
+        (
+            "                   peak in use".into(),
+            opt(lc.peak_concurrency, &|x| thousands(x, 0)),
+            opt(ac.peak_concurrency, &|x| thousands(x, 0)),
+        ),
+        (
+            "                   time at limit".into(),
+            opt(lc.saturated_share, &pct),
+            opt(ac.saturated_share, &pct),
+        ),
+        (
+            "                   throttled units".into(),
+            opt(lc.throttles, &|x| thousands(x, 0)),
+            opt(ac.throttles, &|x| thousands(x, 0)),
+        ),
+        (
+            "                   waited".into(),
+            opt(lc.waited_share, &pct),
+            opt(ac.waited_share, &pct),
+        ),
+        (
+            "                   queue wait mean".into(),
+            opt(lc.queue_wait_mean_s, &secs),
+            opt(ac.queue_wait_mean_s, &secs),
+        ),
+        (
+            "                   queue wait p95".into(),
+            opt(lc.queue_wait_p95_s, &secs),
+            opt(ac.queue_wait_p95_s, &secs),
+        ),
+        (
+            "                   latency p95".into(),
+            opt(lc.latency_p95_s, &secs),
+            opt(ac.latency_p95_s, &secs),
+        ),
+        (
+            "                   cold starts".into(),
+            opt(lc.cold_start_share, &pct),
+            opt(ac.cold_start_share, &pct),
+        ),
+    ]);
     all.push(("monthly by component".into(), String::new(), String::new()));
     for c in Component::ALL {
         let get = |p: &PatternReport, k: PatternKind| {

@@ -1,0 +1,124 @@
+//! Capacity statistics kept while a simulation runs: time-weighted areas (for saturation and
+//! Little's law), per-document waits and latencies (for percentiles), and a fixed-step timeline.
+
+use serde::Serialize;
+
+/// One step of the timeline: maxima over the step, and throttles that happened in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct TimelineStep {
+    /// Most executions running at once (Lambda environments busy; AgentCore sessions holding a slot, idle included).
+    pub concurrency_max: u32,
+    /// Most AgentCore sessions idling in their tail at once (0 for Lambda).
+    pub idle_max: u32,
+    /// Most units waiting in the queue at once.
+    pub queue_max: u32,
+    /// Units that could not start when they arrived.
+    pub throttles: u32,
+}
+
+/// What one pattern's simulation measured.
+#[derive(Debug, Clone, Default)]
+pub struct CapacityStats {
+    /// The concurrency limit in force (Lambda concurrency, or the AgentCore session quota).
+    pub limit: f64,
+    /// Units that arrived.
+    pub units: u64,
+    /// Units that had to wait for capacity (or rate) when they arrived.
+    pub throttles: u64,
+    /// Most executions at once.
+    pub peak_concurrency: u32,
+    /// Most units waiting at once.
+    pub peak_backlog: u32,
+    /// Attempts started.
+    pub attempts: u64,
+    /// Attempts that started a new Lambda environment.
+    pub cold_starts: u64,
+    /// Per unit: seconds from arrival to the first attempt's start.
+    pub waits: Vec<f32>,
+    /// Per unit: seconds from arrival to result (or dead letter).
+    pub latencies: Vec<f32>,
+    /// ∫ units waiting dt.
+    pub queue_area: f64,
+    /// ∫ executions dt.
+    pub busy_area: f64,
+    /// ∫ 1[executions ≥ limit] dt.
+    pub saturated_time: f64,
+    /// Time of the last state change.
+    pub clock: f64,
+    /// Seconds per timeline step.
+    pub step_seconds: f64,
+    /// The timeline.
+    pub timeline: Vec<TimelineStep>,
+}
+
+impl CapacityStats {
+    /// Empty statistics for a limit and timeline step.
+    pub fn new(limit: f64, step_seconds: f64) -> Self {
+        Self {
+            limit,
+            step_seconds,
+            ..Self::default()
+        }
+    }
+
+    /// Moves the clock to `now`, integrating the state that held since the last change.
+    pub fn advance(&mut self, now: f64, executions: u32, idle: u32, waiting: u32) {
+        let dt = now - self.clock;
+        if dt > 0.0 {
+            self.queue_area += f64::from(waiting) * dt;
+            self.busy_area += f64::from(executions) * dt;
+            if f64::from(executions) >= self.limit {
+                self.saturated_time += dt;
+            }
+            self.clock = now;
+        }
+        self.mark(executions, idle, waiting);
+    }
+
+    /// Records the current state in the timeline step of the clock (and fills steps skipped over).
+    pub fn mark(&mut self, executions: u32, idle: u32, waiting: u32) {
+        let step = (self.clock / self.step_seconds) as usize;
+        while self.timeline.len() <= step {
+            // A step with no event still saw the state carried into it.
+            self.timeline.push(TimelineStep {
+                concurrency_max: executions,
+                idle_max: idle,
+                queue_max: waiting,
+                throttles: 0,
+            });
+        }
+        let t = &mut self.timeline[step];
+        t.concurrency_max = t.concurrency_max.max(executions);
+        t.idle_max = t.idle_max.max(idle);
+        t.queue_max = t.queue_max.max(waiting);
+        self.peak_concurrency = self.peak_concurrency.max(executions);
+        self.peak_backlog = self.peak_backlog.max(waiting);
+    }
+
+    /// Counts a throttled unit at the clock.
+    pub fn throttle(&mut self) {
+        self.throttles += 1;
+        let step = (self.clock / self.step_seconds) as usize;
+        if let Some(t) = self.timeline.get_mut(step) {
+            t.throttles += 1;
+        }
+    }
+
+    /// Share of the simulated time spent at the limit.
+    pub fn saturated_share(&self) -> f64 {
+        if self.clock > 0.0 {
+            self.saturated_time / self.clock
+        } else {
+            0.0
+        }
+    }
+
+    /// Time-average number of units waiting.
+    pub fn mean_waiting(&self) -> f64 {
+        if self.clock > 0.0 {
+            self.queue_area / self.clock
+        } else {
+            0.0
+        }
+    }
+}
