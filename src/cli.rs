@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use agentcost::capacity::quota::quota_sweep;
 use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
+use agentcost::pattern::PatternKind;
 use agentcost::report::{Report, csv as report_csv, table};
 use agentcost::simulate::{
     DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, RunOptions, simulate,
@@ -34,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate both patterns on a workload and report cost per document and per month.
     Simulate(SimulateArgs),
+    /// Run a workload at several quotas and find the smallest that meets a p95 queue-wait target.
+    Capacity(CapacityArgs),
     /// Check a workload (and price book) without running it.
     Validate(ValidateArgs),
     /// List the example workloads built into the binary.
@@ -84,6 +88,47 @@ pub struct SimulateArgs {
     pub force: bool,
 }
 
+/// Which pattern's limit `capacity` varies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum QuotaPattern {
+    /// The AgentCore active-session quota.
+    #[default]
+    Agentcore,
+    /// The Lambda concurrency limit.
+    Lambda,
+}
+
+/// Arguments of `capacity`.
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// Workload TOML file or built-in example name.
+    pub workload: String,
+    /// Quotas to simulate, comma-separated (e.g. 500,1000,2000).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', required = true)]
+    pub quota: Vec<f64>,
+    /// The p95 queue wait (seconds) a quota must keep to.
+    #[arg(long, value_name = "SECONDS")]
+    pub target_p95_wait: Option<f64>,
+    /// Which limit to vary.
+    #[arg(long, value_enum, default_value_t = QuotaPattern::Agentcore)]
+    pub pattern: QuotaPattern,
+    /// Price book TOML to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+    /// Stop each replication after N documents (default: the whole month).
+    #[arg(long, value_name = "N")]
+    pub documents: Option<usize>,
+    /// Seed of every random stream.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Replications per quota.
+    #[arg(long, value_name = "R", default_value_t = 3)]
+    pub replications: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -98,6 +143,7 @@ pub struct ValidateArgs {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Simulate(args) => run_simulate(&args),
+        Command::Capacity(args) => run_capacity(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
             println!(
@@ -165,6 +211,115 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         }
     };
     match written.and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
+        Err(e) => Err(e).context("failed to write to stdout"),
+    }
+}
+
+fn run_capacity(args: &CapacityArgs) -> Result<i32> {
+    let input = load(Some(&args.workload), args.pricing.as_deref())?;
+    let opts = RunOptions {
+        seed: args.seed,
+        documents: args.documents,
+        replications: args.replications,
+        ..RunOptions::default()
+    };
+    let pattern = match args.pattern {
+        QuotaPattern::Agentcore => PatternKind::Agentcore,
+        QuotaPattern::Lambda => PatternKind::Lambda,
+    };
+    let sweep = quota_sweep(
+        &input.scenario,
+        &input.book,
+        &opts,
+        pattern,
+        &args.quota,
+        args.target_p95_wait,
+    )?;
+    let mut out = String::new();
+    if args.json {
+        out = serde_json::to_string_pretty(&sweep)? + "\n";
+    } else {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
+            "{} · {} limit of '{}' · seed {}",
+            env!("CARGO_PKG_NAME"),
+            pattern.name(),
+            input.scenario.name,
+            args.seed
+        );
+        let _ = writeln!(
+            out,
+            "{:>8}  {:>9}  {:>9}  {:>10}  {:>8}  {:>12}  {:>12}  {:>12}  {:>12}",
+            "quota",
+            "peak",
+            "at limit",
+            "throttled",
+            "waited",
+            "wait p95 s",
+            "wait p99 s",
+            "latency p95",
+            "latency p99"
+        );
+        for p in &sweep.points {
+            let c = &p.capacity;
+            let f = |x: Option<f64>, d: usize| x.map_or("–".into(), |v| format!("{v:.d$}"));
+            let mark = match p.meets_target {
+                Some(true) => "  ✓",
+                Some(false) => "  ✗",
+                None => "",
+            };
+            let _ = writeln!(
+                out,
+                "{:>8}  {:>9}  {:>8}%  {:>10}  {:>7}%  {:>12}  {:>12}  {:>12}  {:>12}{mark}",
+                p.quota,
+                f(c.peak_concurrency, 0),
+                f(c.saturated_share.map(|x| 100.0 * x), 1),
+                f(c.throttles, 0),
+                f(c.waited_share.map(|x| 100.0 * x), 1),
+                f(c.queue_wait_p95_s, 1),
+                f(c.queue_wait_p99_s, 1),
+                f(c.latency_p95_s, 1),
+                f(c.latency_p99_s, 1),
+            );
+        }
+        match (sweep.target_p95_wait_s, sweep.smallest_meeting_target) {
+            (Some(t), Some(q)) => {
+                let _ = writeln!(out, "smallest quota with p95 queue wait ≤ {t} s: {q}");
+            }
+            (Some(t), None) => {
+                let p95: Vec<f64> = sweep
+                    .points
+                    .iter()
+                    .filter_map(|p| p.capacity.queue_wait_p95_s)
+                    .collect();
+                let flat = p95.len() >= 2
+                    && (p95[p95.len() - 1] - p95[p95.len() - 2]).abs()
+                        <= 0.01 * p95[p95.len() - 2].max(1e-9);
+                if flat {
+                    let _ = writeln!(
+                        out,
+                        "no quota tried keeps the p95 queue wait ≤ {t} s, and the wait stopped falling with the quota: a rate limit binds (AgentCore admits {} new sessions/s; Lambda scales by {} environments per 10 s), so a larger quota will not help",
+                        input.book.agentcore.session_creation_tps,
+                        input.book.lambda.scaling_environments_per_10s
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "no quota tried keeps the p95 queue wait ≤ {t} s; try larger ones"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         Ok(()) => Ok(EXIT_OK),
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
         Err(e) => Err(e).context("failed to write to stdout"),
@@ -272,6 +427,15 @@ mod tests {
             ],
             vec!["agentcost", "validate", "w.toml", "--pricing", "p.toml"],
             vec!["agentcost", "examples"],
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "500,1000",
+                "--target-p95-wait",
+                "30",
+            ],
         ];
         for args in ok {
             assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
@@ -282,6 +446,8 @@ mod tests {
             vec!["agentcost", "simulate", "--seed", "-1"],
             vec!["agentcost", "simulate", "--documents", "many"],
             vec!["agentcost", "validate"],
+            vec!["agentcost", "capacity", "w.toml"],
+            vec!["agentcost", "capacity", "w.toml", "--quota", "five"],
         ];
         for args in bad {
             assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");

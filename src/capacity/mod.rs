@@ -7,6 +7,7 @@
 pub mod agentcore;
 pub mod lambda;
 pub mod queue;
+pub mod quota;
 pub mod stats;
 
 pub use stats::{CapacityStats, TimelineStep};

@@ -289,6 +289,16 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
     }
 }
 
+/// Capacity figures of one pattern in a simulation.
+pub fn capacity_of(sim: &Simulation, kind: PatternKind) -> Capacity {
+    let k = PatternKind::ALL
+        .iter()
+        .position(|p| *p == kind)
+        .expect("kind is one of ALL");
+    let months: Vec<&PatternMonth> = sim.replications.iter().map(|r| &r.patterns[k]).collect();
+    capacity_report(&months, kind)
+}
+
 /// Capacity figures: per replication, then averaged (peaks: the largest).
 fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
     let per = |f: &dyn Fn(&CapacityStats) -> f64| -> f64 {

@@ -1,0 +1,101 @@
+//! Quota sweep: the same workload (same seed, same documents) at several values of one pattern's
+//! concurrency limit, and the smallest that keeps the 95th-percentile queue wait within a target.
+
+use serde::Serialize;
+
+use crate::config::Scenario;
+use crate::error::RunError;
+use crate::pattern::PatternKind;
+use crate::pricing::PriceBook;
+use crate::report::{Capacity, capacity_of};
+use crate::simulate::{RunOptions, simulate};
+
+/// One quota's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuotaPoint {
+    /// The limit simulated.
+    pub quota: f64,
+    /// Capacity figures at that limit.
+    pub capacity: Capacity,
+    /// Whether the p95 queue wait is within the target (`None` without a target).
+    pub meets_target: Option<bool>,
+}
+
+/// A finished sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuotaSweep {
+    /// Which pattern's limit was varied.
+    pub pattern: PatternKind,
+    /// The p95 queue-wait target in seconds, if any.
+    pub target_p95_wait_s: Option<f64>,
+    /// One point per quota, ascending.
+    pub points: Vec<QuotaPoint>,
+    /// The smallest quota meeting the target (`None`: no target, or none meets it).
+    pub smallest_meeting_target: Option<f64>,
+}
+
+/// Runs the workload at each quota: the AgentCore active-session quota, or the Lambda concurrency
+/// limit (account quota and function maximum both set).
+///
+/// # Errors
+/// `RunError::Parameter` for an empty list, a quota below 1, a negative target, or bad run options.
+pub fn quota_sweep(
+    s: &Scenario,
+    book: &PriceBook,
+    opts: &RunOptions,
+    pattern: PatternKind,
+    quotas: &[f64],
+    target_p95_wait_s: Option<f64>,
+) -> Result<QuotaSweep, RunError> {
+    if quotas.is_empty() {
+        return Err(RunError::Parameter {
+            name: "quota",
+            message: "give at least one quota".into(),
+        });
+    }
+    if let Some(q) = quotas.iter().find(|q| !(q.is_finite() && **q >= 1.0)) {
+        return Err(RunError::Parameter {
+            name: "quota",
+            message: format!("quotas must be at least 1, got {q}"),
+        });
+    }
+    if target_p95_wait_s.is_some_and(|t| !(t.is_finite() && t >= 0.0)) {
+        return Err(RunError::Parameter {
+            name: "target-p95-wait",
+            message: "must be a number of seconds ≥ 0".into(),
+        });
+    }
+    let mut sorted = quotas.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup();
+    let mut points = Vec::with_capacity(sorted.len());
+    for q in sorted {
+        let mut sc = s.clone();
+        match pattern {
+            PatternKind::Agentcore => sc.quotas.agentcore_active_sessions = q,
+            PatternKind::Lambda => {
+                sc.quotas.lambda_concurrency = q;
+                sc.lambda.max_concurrency = q;
+            }
+        }
+        let sim = simulate(&sc, book, opts, &|_| {})?;
+        let capacity = capacity_of(&sim, pattern);
+        let meets_target =
+            target_p95_wait_s.map(|t| capacity.queue_wait_p95_s.is_some_and(|w| w <= t));
+        points.push(QuotaPoint {
+            quota: q,
+            capacity,
+            meets_target,
+        });
+    }
+    let smallest_meeting_target = points
+        .iter()
+        .find(|p| p.meets_target == Some(true))
+        .map(|p| p.quota);
+    Ok(QuotaSweep {
+        pattern,
+        target_p95_wait_s,
+        points,
+        smallest_meeting_target,
+    })
+}
