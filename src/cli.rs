@@ -199,6 +199,9 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         write_file(&dir.join("documents.csv"), |w| {
             Ok(report_csv::write_documents(&sim, w)?)
         })?;
+        write_file(&dir.join("timeline.csv"), |w| {
+            Ok(report_csv::write_timeline(&sim, w)?)
+        })?;
     }
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {
@@ -354,7 +357,7 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
             .is_some();
         if non_empty && !force {
             return Err(OutDirError(format!(
-                "--out directory '{}' already holds files; pass --force to write summary.json and documents.csv into it, or choose a new directory",
+                "--out directory '{}' already holds files; pass --force to write summary.json, documents.csv and timeline.csv into it, or choose a new directory",
                 dir.display()
             ))
             .into());
