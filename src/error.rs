@@ -25,7 +25,7 @@ impl Problem {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("failed to read '{file}': {source}")]
+    #[error("failed to read '{file}'")]
     Read {
         /// Path as the user gave it.
         file: String,
@@ -112,7 +112,7 @@ pub enum RunError {
 #[non_exhaustive]
 pub enum ReportError {
     /// Writing failed.
-    #[error("failed to write {what}: {source}")]
+    #[error("failed to write {what}")]
     Io {
         /// What was being written.
         what: String,
@@ -121,10 +121,10 @@ pub enum ReportError {
         source: std::io::Error,
     },
     /// CSV serialisation failed.
-    #[error("failed to write CSV: {0}")]
+    #[error("failed to write CSV")]
     Csv(#[from] csv::Error),
     /// JSON serialisation failed.
-    #[error("failed to write JSON: {0}")]
+    #[error("failed to write JSON")]
     Json(#[from] serde_json::Error),
 }
 

@@ -1,0 +1,661 @@
+//! End-to-end tests of the `agentcost` binary: bad input exits 2 naming file and key, `--out` never
+//! clobbers, output is byte-identical whatever the thread count, and the built-in examples run.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// The binary under test, run from the crate root so `workloads/…` and `pricing/…` resolve.
+fn agentcost() -> Command {
+    let mut cmd = Command::cargo_bin("agentcost").expect("the agentcost binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.env_remove("RAYON_NUM_THREADS");
+    cmd
+}
+
+/// Writes `text` to `name` inside `dir` and returns its path as given on the command line.
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("tempdir is writable");
+    path.display().to_string()
+}
+
+/// Asserts the contract for input the user must fix: exit code 2, stderr opening with `error:`,
+/// every needle in stderr, and no panic. Returns stderr.
+fn assert_refused(cmd: &mut Command, needles: &[&str]) -> String {
+    let mut assert = cmd
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error:"))
+        .stderr(predicate::str::contains("panicked").not());
+    for needle in needles {
+        assert = assert.stderr(predicate::str::contains(*needle));
+    }
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+/// Writes a workload and asserts that both `simulate` and `validate` refuse it, naming the file
+/// and every key in `keys`.
+fn assert_workload_refused(toml: &str, keys: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "workload.toml", toml);
+    let mut needles = vec![path.as_str()];
+    needles.extend_from_slice(keys);
+    assert_refused(
+        agentcost().args([
+            "simulate",
+            &path,
+            "--documents",
+            "10",
+            "--replications",
+            "2",
+        ]),
+        &needles,
+    );
+    assert_refused(agentcost().args(["validate", &path]), &needles);
+}
+
+fn crate_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout_of(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().expect("agentcost runs");
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stdout.is_empty(), "empty stdout");
+    out.stdout
+}
+
+fn json_of(cmd: &mut Command) -> serde_json::Value {
+    serde_json::from_slice(&stdout_of(cmd)).expect("stdout is one JSON document")
+}
+
+// --- 1. bad input: exit 2, `error:`, file and key named, no panic
+
+#[test]
+fn malformed_toml_is_refused_naming_the_file_and_the_line() {
+    assert_workload_refused("name = \"x\"\n[document\n", &["line 2"]);
+}
+
+#[test]
+fn an_unknown_top_level_key_is_refused_naming_the_key() {
+    assert_workload_refused("name = \"x\"\ntypo = 1\n", &["`typo`"]);
+}
+
+#[test]
+fn a_misspelt_nested_key_is_refused_naming_its_table_and_the_key() {
+    assert_workload_refused(
+        "name = \"x\"\n[lambda]\nmemroy_mb = 1024\n",
+        &["lambda.memroy_mb", "line 3"],
+    );
+}
+
+#[test]
+fn a_misspelt_key_in_a_price_book_is_refused_naming_the_book_and_the_key() {
+    let book = std::fs::read_to_string(crate_root().join("pricing/us-east-1.toml")).unwrap();
+    assert!(book.contains("sqs_usd_per_million_requests"));
+    let dir = tempfile::tempdir().unwrap();
+    let prices = write(
+        &dir,
+        "prices.toml",
+        &book.replace(
+            "sqs_usd_per_million_requests",
+            "sqs_usd_per_milion_requests",
+        ),
+    );
+    let needles = [prices.as_str(), "services.sqs_usd_per_milion_requests"];
+    assert_refused(
+        agentcost().args([
+            "simulate",
+            "--pricing",
+            &prices,
+            "--documents",
+            "10",
+            "--replications",
+            "2",
+        ]),
+        &needles,
+    );
+    assert_refused(
+        agentcost().args(["validate", "seed-example", "--pricing", &prices]),
+        &needles,
+    );
+}
+
+#[test]
+fn an_unmodified_copy_of_the_price_book_is_accepted_with_pricing() {
+    let book = std::fs::read_to_string(crate_root().join("pricing/us-east-1.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let prices = write(&dir, "prices.toml", &book);
+    agentcost()
+        .args(["validate", "seed-example", "--pricing", &prices])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok:"));
+}
+
+#[test]
+fn a_negative_value_is_refused_naming_its_key() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\ncpu_seconds = -1\n",
+        &["document.cpu_seconds"],
+    );
+}
+
+#[test]
+fn nan_is_refused_naming_its_key() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\ncpu_seconds = nan\n",
+        &["document.cpu_seconds"],
+    );
+}
+
+#[test]
+fn a_zero_arrival_rate_is_refused_naming_its_key() {
+    assert_workload_refused(
+        "name = \"x\"\n[arrivals]\nrate_per_second = 0\n",
+        &["arrivals.rate_per_second"],
+    );
+}
+
+#[test]
+fn a_lognormal_whose_p95_is_below_its_median_is_refused_naming_the_p95() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\nio_wait_seconds = { dist = \"lognormal\", median = 5, p95 = 2 }\n",
+        &["document.io_wait_seconds.p95"],
+    );
+}
+
+#[test]
+fn an_unknown_distribution_is_refused_naming_its_dist_key() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\nio_wait_seconds = { dist = \"zipf\", mean = 2 }\n",
+        &["document.io_wait_seconds.dist", "zipf"],
+    );
+}
+
+#[test]
+fn a_parameter_the_family_does_not_take_is_refused_naming_it() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\nio_wait_seconds = { dist = \"exponential\", mean = 2, sd = 1 }\n",
+        &["document.io_wait_seconds.sd"],
+    );
+}
+
+#[test]
+fn an_unknown_model_is_refused_naming_document_model() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\nmodel = \"gpt-5\"\ninput_tokens = 1000\noutput_tokens = 100\n",
+        &["document.model", "gpt-5"],
+    );
+}
+
+#[test]
+fn tokens_without_a_model_are_refused_naming_document_model() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\ninput_tokens = 1000\n",
+        &["document.model"],
+    );
+}
+
+#[test]
+fn an_unknown_region_is_refused_pointing_to_the_pricing_flag() {
+    assert_workload_refused(
+        "name = \"x\"\nregion = \"mars-1\"\n",
+        &["`region`", "mars-1", "--pricing"],
+    );
+}
+
+#[test]
+fn a_missing_workload_file_is_refused_naming_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-workload.toml");
+    let path = path.to_str().unwrap();
+    for command in ["simulate", "validate"] {
+        let stderr = assert_refused(agentcost().args([command, path]), &[path]);
+        assert_eq!(
+            stderr.matches("os error").count(),
+            1,
+            "the OS reason should be given once: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_price_book_is_refused_naming_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-prices.toml");
+    let path = path.to_str().unwrap();
+    assert_refused(
+        agentcost().args([
+            "simulate",
+            "--pricing",
+            path,
+            "--documents",
+            "10",
+            "--replications",
+            "2",
+        ]),
+        &[path],
+    );
+    assert_refused(
+        agentcost().args(["validate", "seed-example", "--pricing", path]),
+        &[path],
+    );
+}
+
+#[test]
+fn a_session_per_batch_under_per_document_isolation_is_refused_naming_the_session_scope() {
+    assert_workload_refused(
+        "name = \"x\"\n[batching]\ndocuments_per_batch = 4\nisolation = \"per_document\"\n\
+         [agentcore]\nsession_scope = \"per_batch\"\n",
+        &["agentcore.session_scope"],
+    );
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once() {
+    assert_workload_refused(
+        "name = \"x\"\n[document]\ncpu_seconds = -1\nio_wait_seconds = { dist = \"exponential\", mean = 2, sd = 1 }\n\
+         [lambda]\nmemory_mb = 1\n",
+        &[
+            "document.cpu_seconds",
+            "document.io_wait_seconds.sd",
+            "lambda.memory_mb",
+        ],
+    );
+}
+
+#[test]
+fn zero_replications_are_refused() {
+    assert_refused(
+        agentcost().args(["simulate", "--replications", "0", "--documents", "10"]),
+        &["replications"],
+    );
+}
+
+#[test]
+fn zero_documents_are_refused() {
+    assert_refused(
+        agentcost().args(["simulate", "--documents", "0"]),
+        &["documents"],
+    );
+}
+
+#[test]
+fn a_zero_quota_is_refused_by_capacity() {
+    assert_refused(
+        agentcost().args(["capacity", "seed-example", "--quota", "0"]),
+        &["quota"],
+    );
+}
+
+// --- 2. --out
+
+/// Runs a small simulation into `out`, with `extra` flags appended.
+fn simulate_into(out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = agentcost();
+    cmd.args([
+        "simulate",
+        "--documents",
+        "200",
+        "--replications",
+        "2",
+        "--out",
+    ])
+    .arg(out)
+    .args(extra);
+    cmd
+}
+
+fn read_dir_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn out_writes_a_summary_and_a_documents_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    simulate_into(&out, &[]).assert().success();
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap())
+            .expect("summary.json is valid JSON");
+    for pointer in [
+        "/schema_version",
+        "/seed",
+        "/documents",
+        "/workload",
+        "/region",
+        "/patterns/lambda/cost_per_document/mean",
+        "/patterns/agentcore/monthly_cost/ci95_low",
+        "/recommendation/pattern",
+        "/recommendation/reasons",
+    ] {
+        let v = summary.pointer(pointer);
+        assert!(
+            v.is_some_and(|v| !v.is_null()),
+            "summary.json: {pointer} missing or null"
+        );
+    }
+    assert!(
+        summary["patterns"]["lambda"]["cost_per_document"]["mean"].is_number(),
+        "cost_per_document.mean is not a number"
+    );
+    assert!(
+        summary["recommendation"]["reasons"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "recommendation.reasons is not a non-empty array"
+    );
+
+    let mut csv = csv::Reader::from_path(out.join("documents.csv")).unwrap();
+    let width = csv.headers().unwrap().len();
+    assert!(width > 1, "documents.csv header has {width} column(s)");
+    let mut rows = 0;
+    for record in csv.records() {
+        let record = record.expect("every row has the header's width");
+        assert_eq!(record.len(), width);
+        rows += 1;
+    }
+    assert!(rows > 0, "documents.csv has no rows");
+    assert!(
+        !std::fs::read_dir(&out).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "partial")),
+        "temporary .partial files left behind"
+    );
+}
+
+#[test]
+fn out_refuses_a_non_empty_directory_without_force_and_leaves_its_files_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    simulate_into(&out, &[]).assert().success();
+    let before = read_dir_bytes(&out);
+    assert!(before.len() >= 2);
+
+    // Another seed: any file it managed to write would differ.
+    assert_refused(
+        &mut simulate_into(&out, &["--seed", "9"]),
+        &["--force", out.to_str().unwrap()],
+    );
+    assert_eq!(
+        before,
+        read_dir_bytes(&out),
+        "a refused run changed the directory"
+    );
+}
+
+#[test]
+fn out_refuses_a_directory_holding_an_unrelated_file_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "notes.txt", "mine");
+    assert_refused(&mut simulate_into(dir.path(), &[]), &["--force"]);
+    assert_eq!(
+        read_dir_bytes(dir.path()),
+        vec![(dir.path().join("notes.txt"), b"mine".to_vec())]
+    );
+}
+
+#[test]
+fn out_overwrites_a_non_empty_directory_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    simulate_into(&out, &[]).assert().success();
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+    simulate_into(&out, &["--seed", "9", "--force"])
+        .assert()
+        .success();
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(after["seed"], 9, "summary.json was not rewritten");
+    assert_ne!(before, std::fs::read(out.join("summary.json")).unwrap());
+}
+
+#[test]
+fn out_refuses_a_path_that_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "not-a-dir", "x");
+    assert_refused(&mut simulate_into(Path::new(&file), &["--force"]), &[&file]);
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+}
+
+// --- 3. determinism
+
+/// `simulate` stdout for a workload (None: the default), format and seed, on `threads` threads.
+fn run_on_threads(workload: Option<&str>, format: &str, seed: &str, threads: &str) -> Vec<u8> {
+    let mut cmd = agentcost();
+    cmd.env("RAYON_NUM_THREADS", threads).arg("simulate");
+    if let Some(w) = workload {
+        cmd.arg(w);
+    }
+    cmd.args([
+        "--format",
+        format,
+        "--documents",
+        "2000",
+        "--replications",
+        "6",
+        "--seed",
+        seed,
+    ]);
+    stdout_of(&mut cmd)
+}
+
+fn assert_thread_count_does_not_matter(workload: Option<&str>) {
+    for format in ["json", "csv"] {
+        let one = run_on_threads(workload, format, "7", "1");
+        for threads in ["2", "4"] {
+            assert!(
+                one == run_on_threads(workload, format, "7", threads),
+                "{workload:?} --format {format}: 1 thread and {threads} threads differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_default_workload_is_byte_identical_on_one_two_and_four_threads() {
+    assert_thread_count_does_not_matter(None);
+}
+
+#[test]
+fn a_stochastic_workload_is_byte_identical_on_one_two_and_four_threads() {
+    assert_thread_count_does_not_matter(Some("case-file-batches"));
+}
+
+#[test]
+fn another_seed_gives_different_output() {
+    assert!(
+        run_on_threads(None, "json", "7", "2") != run_on_threads(None, "json", "8", "2"),
+        "default workload, json: seeds 7 and 8 agree"
+    );
+    // The seed example's documents are all alike, so its CSV cannot depend on the seed; a
+    // workload with random documents must.
+    for format in ["json", "csv"] {
+        assert!(
+            run_on_threads(Some("case-file-batches"), format, "7", "2")
+                != run_on_threads(Some("case-file-batches"), format, "8", "2"),
+            "case-file-batches, {format}: seeds 7 and 8 agree"
+        );
+    }
+}
+
+// --- 4. the seed example
+
+#[test]
+fn the_seed_example_bills_what_the_article_says() {
+    let v = json_of(agentcost().args(["simulate", "--format", "json"]));
+    for (pointer, want) in [
+        ("/patterns/lambda/billed/cpu_seconds_mean", 9.5),
+        ("/patterns/lambda/billed/memory_seconds_mean", 9.5),
+        ("/patterns/agentcore/billed/cpu_seconds_mean", 1.5),
+        ("/patterns/agentcore/billed/memory_seconds_mean", 9.5),
+    ] {
+        let got = v
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or_else(|| panic!("{pointer} missing or not a number"));
+        assert!((got - want).abs() < 1e-9, "{pointer}: {got}, want {want}");
+    }
+}
+
+// --- 5. built-in examples and workload files
+
+fn example_names() -> Vec<String> {
+    let out = stdout_of(agentcost().arg("examples"));
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_built_in_example_runs() {
+    let names = example_names();
+    assert!(
+        names.contains(&"seed-example".to_string()),
+        "examples: {names:?}"
+    );
+    for name in names {
+        let v = json_of(agentcost().args([
+            "simulate",
+            &name,
+            "--documents",
+            "500",
+            "--replications",
+            "2",
+            "--format",
+            "json",
+        ]));
+        assert!(
+            v.pointer("/recommendation/pattern").is_some(),
+            "{name}: no recommendation"
+        );
+    }
+}
+
+#[test]
+fn every_workload_file_validates() {
+    let mut files: Vec<String> = std::fs::read_dir(crate_root().join("workloads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for file in &files {
+        let path = format!("workloads/{file}");
+        agentcost()
+            .args(["validate", &path])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("ok:"));
+    }
+    // Each file is also built in under its stem, so `examples` and workloads/ stay in step.
+    let names = example_names();
+    for file in &files {
+        let stem = file.trim_end_matches(".toml");
+        assert!(
+            names.iter().any(|n| n == stem),
+            "workloads/{file} is not listed by `agentcost examples`: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn capacity_finds_the_smallest_quota_meeting_a_target() {
+    agentcost()
+        .args([
+            "capacity",
+            "kyc-independent",
+            "--quota",
+            "5,50",
+            "--target-p95-wait",
+            "5",
+            "--documents",
+            "2000",
+            "--replications",
+            "1",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("smallest quota"));
+}
+
+// --- 6. CSV shape
+
+#[test]
+fn csv_output_has_the_same_number_of_columns_on_every_row() {
+    for workload in ["seed-example", "case-file-batches", "month-end-burst"] {
+        let out = stdout_of(agentcost().args([
+            "simulate",
+            workload,
+            "--format",
+            "csv",
+            "--documents",
+            "300",
+            "--replications",
+            "2",
+        ]));
+        let mut reader = csv::Reader::from_reader(out.as_slice());
+        let width = reader.headers().unwrap().len();
+        assert!(width > 1, "{workload}: header has {width} column(s)");
+        let mut rows = 0;
+        for (i, record) in reader.records().enumerate() {
+            let record = record.unwrap_or_else(|e| panic!("{workload}: row {}: {e}", i + 1));
+            assert_eq!(record.len(), width, "{workload}: row {}", i + 1);
+            rows += 1;
+        }
+        assert!(rows >= 300, "{workload}: only {rows} rows");
+    }
+}
+
+// --- 7. closed pipe
+
+#[test]
+fn a_reader_that_stops_early_gets_no_error_message() {
+    use std::process::{Command as StdCommand, Stdio};
+    // Several megabytes of CSV: far more than a pipe buffers, so the writer must hit EPIPE.
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_agentcost"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "simulate",
+            "--format",
+            "csv",
+            "--documents",
+            "10000",
+            "--replications",
+            "2",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+}
