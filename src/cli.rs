@@ -330,11 +330,27 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
 }
 
 fn is_broken_pipe(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::BrokenPipe
-        || e.get_ref()
-            .and_then(|i| i.downcast_ref::<std::io::Error>())
-            .is_some_and(|i| i.kind() == std::io::ErrorKind::BrokenPipe)
-        || e.to_string().contains("Broken pipe")
+    // The pipe error may sit under layers of wrapping (CSV writer, report error): walk the chain.
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        if let Some(csv) = err.downcast_ref::<csv::Error>()
+            && let csv::ErrorKind::Io(io) = csv.kind()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        cur = err.source().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+        });
+    }
+    false
 }
 
 /// A usage problem with the output directory: reported with exit code 2.
