@@ -187,6 +187,7 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         seed: args.seed,
         documents: args.documents,
         replications: args.replications,
+        trace_waits: false,
     };
     let sim = simulate(&input.scenario, &input.book, &opts, &|_| {})?;
     let report = Report::build(&input, &sim);

@@ -15,6 +15,7 @@ use crate::error::RunError;
 use crate::pattern::{self, Component, Infeasibility, Outcome, PatternKind};
 use crate::pricing::PriceBook;
 use crate::sampling::{Document, sample_batch, stream};
+use crate::stats::Sketch;
 
 /// Seed used when none is given.
 pub const DEFAULT_SEED: u64 = 42;
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub timeline_step_seconds: f64,
     /// Keep replication 0's documents and outcomes (for per-document CSV); costs memory per document.
     pub keep_documents: bool,
+    /// Keep every unit's queue wait (tests and diagnostics); costs memory per unit.
+    pub trace_waits: bool,
 }
 
 impl Default for RunOptions {
@@ -47,6 +50,7 @@ impl Default for RunOptions {
             replications: DEFAULT_REPLICATIONS,
             timeline_step_seconds: DEFAULT_TIMELINE_STEP_SECONDS,
             keep_documents: false,
+            trace_waits: false,
         }
     }
 }
@@ -64,8 +68,10 @@ pub struct Tally {
     pub infeasible: [f64; 3],
     /// Documents dead-lettered.
     pub failed: f64,
-    /// Per document: (Lambda duration USD, Lambda request USD, everything else) before month pricing.
-    pub parts: Vec<[f64; 3]>,
+    /// Rates used for per-document costs while the month runs (estimated by a pilot; see [`MonthRates`]).
+    pub estimate: MonthRates,
+    /// Distribution of per-document USD at the estimated rates.
+    pub costs: Sketch,
     /// Per document (replication 0 with `keep_documents`): (document index, outcome).
     pub records: Option<Vec<(u64, Outcome)>>,
 }
@@ -81,12 +87,7 @@ impl Sink for Tally {
     ) {
         let n = documents.len() as f64;
         let o = outcome.share(n);
-        let duration: f64 = Component::LAMBDA_DURATION
-            .iter()
-            .map(|c| o.costs[*c as usize])
-            .sum();
-        let requests = o.costs[Component::LambdaRequests as usize];
-        let part = [duration, requests, o.total() - duration - requests];
+        let cost = self.estimate.document_cost(&o);
         for j in 0..documents.len() {
             self.documents += 1.0;
             self.sum.accumulate(&o);
@@ -99,7 +100,7 @@ impl Sink for Tally {
             if o.failed {
                 self.failed += 1.0;
             }
-            self.parts.push(part);
+            self.costs.add(cost);
             if let Some(r) = &mut self.records {
                 r.push((first + j as u64, o));
             }
@@ -118,8 +119,10 @@ pub struct PatternMonth {
     pub monthly_components: [f64; pattern::N_COMPONENTS],
     /// Monthly USD.
     pub monthly_usd: f64,
-    /// Per-document USD, sorted ascending (for percentiles).
-    pub sorted_costs: Vec<f64>,
+    /// Distribution of per-document USD.
+    pub costs: Sketch,
+    /// The rates the month's totals fixed.
+    pub rates: MonthRates,
 }
 
 /// One replication: a simulated month (or a window of it).
@@ -199,10 +202,20 @@ pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize
     let mut rng = stream(opts.seed, index as u64);
     let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
     let step = opts.timeline_step_seconds;
-    let mut lam = LambdaSim::new(s, book, step);
-    let mut ac = AgentCoreSim::new(s, book, step);
+    let mut lam = LambdaSim::new(s, book, step, opts.trace_waits);
+    let mut ac = AgentCoreSim::new(s, book, step, opts.trace_waits);
     let keep = opts.keep_documents && index == 0;
-    let mut tallies = [Tally::default(), Tally::default()];
+    let estimate = pilot_rates(s, book, opts.seed, index);
+    let mut tallies = [
+        Tally {
+            estimate: estimate[0],
+            ..Tally::default()
+        },
+        Tally {
+            estimate: estimate[1],
+            ..Tally::default()
+        },
+    ];
     if keep {
         tallies[0].records = Some(Vec::new());
         tallies[1].records = Some(Vec::new());
@@ -269,13 +282,149 @@ pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize
     }
 }
 
-/// Prices one pattern's month: Lambda volume tiers and free tier on the month's totals, the
-/// checker spread over the month's documents, and everything scaled from the simulated documents
-/// to the month's volume.
+/// How a month's totals turn the first-tier list prices that outcomes carry into what is billed.
 ///
-/// Outcomes arrive with Lambda duration at the first-tier price. The month's Lambda GB-seconds
-/// (scaled, plus the checker's) fix one effective rate, so duration costs are rescaled by
-/// `effective / first-tier`; requests likewise for the free tier.
+/// Lambda volume tiers and the free tier apply to the month's totals of the pattern's Lambda
+/// GB-seconds and requests (the checker's included), which fix one effective rate for each; so
+/// each document's duration cost is rescaled by `k_gb = effective / first-tier` and its request
+/// cost by `k_req`. The scheduled checker is a fixed monthly cost spread over the month's documents.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MonthRates {
+    /// Effective ÷ first-tier price of Lambda GB-seconds.
+    pub k_gb: f64,
+    /// Billable ÷ all Lambda requests (below 1 only with the free tier).
+    pub k_req: f64,
+    /// The checker's USD per document of the month.
+    pub checker_per_doc: f64,
+}
+
+impl MonthRates {
+    /// Rates for a month in which the pattern's documents use `gbs` Lambda GB-seconds and
+    /// `requests` Lambda requests (both for the whole month, checker excluded).
+    pub fn new(s: &Scenario, book: &PriceBook, kind: PatternKind, gbs: f64, requests: f64) -> Self {
+        let lp = &book.lambda;
+        let tiers = lp.tiers(s.lambda.architecture);
+        let tier1 = tiers[0].usd_per_gb_second;
+        let month = s.arrivals.documents_per_month;
+        let checker =
+            (kind == PatternKind::Agentcore).then(|| pattern::agentcore::checker_monthly(s, book));
+        let (mut gbs, mut requests) = (gbs, requests);
+        if let Some(c) = &checker {
+            gbs += c.lambda_gb_seconds;
+            requests += c.runs;
+        }
+        let (free_gbs, free_requests) = if s.free_tier {
+            (lp.free_tier_gb_seconds, lp.free_tier_requests)
+        } else {
+            (0.0, 0.0)
+        };
+        let nominal = gbs * tier1;
+        let k_gb = if nominal > 0.0 {
+            tiered_cost(after_free_tier(gbs, free_gbs), tiers) / nominal
+        } else {
+            1.0
+        };
+        let k_req = if requests > 0.0 {
+            after_free_tier(requests, free_requests) / requests
+        } else {
+            1.0
+        };
+        let checker_usd = checker.map_or(0.0, |c| {
+            c.other_usd
+                + c.lambda_gb_seconds * tier1 * k_gb
+                + per_million(c.runs, lp.request_usd_per_million) * k_req
+        });
+        Self {
+            k_gb,
+            k_req,
+            checker_per_doc: if month > 0.0 {
+                checker_usd / month
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// Applies the rates to an outcome priced at list prices.
+    pub fn apply(&self, o: &mut Outcome) {
+        for c in Component::LAMBDA_DURATION {
+            o.costs[c as usize] *= self.k_gb;
+        }
+        o.costs[Component::LambdaRequests as usize] *= self.k_req;
+        o.add(Component::Checker, self.checker_per_doc);
+    }
+
+    /// The USD of one document's list-price outcome at these rates.
+    pub fn document_cost(&self, o: &Outcome) -> f64 {
+        let mut x = *o;
+        self.apply(&mut x);
+        x.total()
+    }
+}
+
+/// Documents in the pilot that estimates a month's rates before it runs.
+pub const PILOT_DOCUMENTS: usize = 5_000;
+
+/// Estimates each pattern's [`MonthRates`] from a pilot sample billed without the capacity
+/// simulation (warm starts), drawn from its own stream so the month's draws are unchanged.
+///
+/// Per-document cost percentiles are recorded at these rates while the month streams by; the
+/// month's totals and means use the exact rates fixed afterwards. The two differ only when the
+/// month crosses a volume tier or the free tier applies, and then only by the pilot's error in
+/// the month's GB-seconds and request count.
+pub fn pilot_rates(s: &Scenario, book: &PriceBook, seed: u64, index: usize) -> [MonthRates; 2] {
+    let mut rng = stream(seed ^ 0x5049_4C4F_545F_5354, index as u64);
+    let docs = crate::sampling::sample_documents(s, PILOT_DOCUMENTS, &mut rng);
+    let (mut l, mut a) = (Outcome::default(), Outcome::default());
+    for unit in docs.chunk_by(|x, y| x.batch == y.batch) {
+        if s.lambda.batch_per_invocation {
+            l.accumulate(&pattern::lambda::bill_unit(s, book, unit, false, false));
+        } else {
+            for d in unit {
+                l.accumulate(&pattern::lambda::bill_unit(
+                    s,
+                    book,
+                    std::slice::from_ref(d),
+                    true,
+                    false,
+                ));
+            }
+        }
+        match s.agentcore.session_scope {
+            Scope::PerBatch => a.accumulate(&pattern::agentcore::bill_unit(s, book, unit, false)),
+            Scope::PerDocument => {
+                for d in unit {
+                    a.accumulate(&pattern::agentcore::bill_unit(
+                        s,
+                        book,
+                        std::slice::from_ref(d),
+                        true,
+                    ));
+                }
+            }
+        }
+    }
+    let per_month = s.arrivals.documents_per_month / docs.len() as f64;
+    [
+        MonthRates::new(
+            s,
+            book,
+            PatternKind::Lambda,
+            l.lambda_gb_seconds * per_month,
+            l.lambda_requests * per_month,
+        ),
+        MonthRates::new(
+            s,
+            book,
+            PatternKind::Agentcore,
+            a.lambda_gb_seconds * per_month,
+            a.lambda_requests * per_month,
+        ),
+    ]
+}
+
+/// Prices one pattern's month with the exact rates its totals fix, scaled from the simulated
+/// documents to the month's volume.
 fn price_month(
     s: &Scenario,
     book: &PriceBook,
@@ -283,88 +432,46 @@ fn price_month(
     mut tally: Tally,
     capacity: CapacityStats,
 ) -> PatternMonth {
-    let lp = &book.lambda;
-    let tiers = lp.tiers(s.lambda.architecture);
-    let tier1 = tiers[0].usd_per_gb_second;
     let month = s.arrivals.documents_per_month;
     let scale = if tally.documents > 0.0 {
         month / tally.documents
     } else {
         0.0
     };
-    let checker =
-        (kind == PatternKind::Agentcore).then(|| pattern::agentcore::checker_monthly(s, book));
-    let mut gbs = scale * tally.sum.lambda_gb_seconds;
-    let mut requests = scale * tally.sum.lambda_requests;
-    if let Some(c) = &checker {
-        gbs += c.lambda_gb_seconds;
-        requests += c.runs;
-    }
-    let (free_gbs, free_requests) = if s.free_tier {
-        (lp.free_tier_gb_seconds, lp.free_tier_requests)
-    } else {
-        (0.0, 0.0)
-    };
-    let nominal = gbs * tier1;
-    let k_gb = if nominal > 0.0 {
-        tiered_cost(after_free_tier(gbs, free_gbs), tiers) / nominal
-    } else {
-        1.0
-    };
-    let k_req = if requests > 0.0 {
-        after_free_tier(requests, free_requests) / requests
-    } else {
-        1.0
-    };
-    let checker_usd = checker.map_or(0.0, |c| {
-        c.other_usd
-            + c.lambda_gb_seconds * tier1 * k_gb
-            + per_million(c.runs, lp.request_usd_per_million) * k_req
-    });
-    let checker_per_doc = if month > 0.0 {
-        checker_usd / month
-    } else {
-        0.0
-    };
-    let rescale = |o: &mut Outcome| {
-        for c in Component::LAMBDA_DURATION {
-            o.costs[c as usize] *= k_gb;
-        }
-        o.costs[Component::LambdaRequests as usize] *= k_req;
-        o.add(Component::Checker, checker_per_doc);
-    };
+    let rates = MonthRates::new(
+        s,
+        book,
+        kind,
+        scale * tally.sum.lambda_gb_seconds,
+        scale * tally.sum.lambda_requests,
+    );
     // The sum is rescaled like each document; the checker is added per document, times the count.
     for c in Component::LAMBDA_DURATION {
-        tally.sum.costs[c as usize] *= k_gb;
+        tally.sum.costs[c as usize] *= rates.k_gb;
     }
-    tally.sum.costs[Component::LambdaRequests as usize] *= k_req;
+    tally.sum.costs[Component::LambdaRequests as usize] *= rates.k_req;
     tally
         .sum
-        .add(Component::Checker, checker_per_doc * tally.documents);
+        .add(Component::Checker, rates.checker_per_doc * tally.documents);
     if let Some(records) = &mut tally.records {
         records.sort_by_key(|r| r.0);
         for (_, o) in records.iter_mut() {
-            rescale(o);
+            rates.apply(o);
         }
     }
-    let mut sorted_costs: Vec<f64> = tally
-        .parts
-        .iter()
-        .map(|[d, r, other]| d * k_gb + r * k_req + other + checker_per_doc)
-        .collect();
-    sorted_costs.sort_by(f64::total_cmp);
-    tally.parts = Vec::new();
     let mut monthly_components = [0.0; pattern::N_COMPONENTS];
     for (m, c) in monthly_components.iter_mut().zip(tally.sum.costs.iter()) {
         *m = c * scale;
     }
     let monthly_usd = monthly_components.iter().sum();
+    let costs = std::mem::take(&mut tally.costs);
     PatternMonth {
         tally,
         capacity,
         monthly_components,
         monthly_usd,
-        sorted_costs,
+        costs,
+        rates,
     }
 }
 
@@ -382,7 +489,7 @@ mod tests {
         }
     }
 
-    fn fingerprint(threads: usize, input: &Input, o: &RunOptions) -> Vec<(f64, f64, u64, usize)> {
+    fn fingerprint(threads: usize, input: &Input, o: &RunOptions) -> Vec<(f64, f64, u64, u64)> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -394,9 +501,9 @@ mod tests {
                 r.patterns.iter().map(|p| {
                     (
                         p.monthly_usd,
-                        p.sorted_costs[p.sorted_costs.len() / 2],
+                        p.costs.quantile(0.5),
                         p.capacity.throttles,
-                        p.capacity.waits.len(),
+                        p.capacity.finished,
                     )
                 })
             })
@@ -445,11 +552,11 @@ mod tests {
                 "{} vs {want}",
                 p.monthly_usd
             );
-            let from_docs: f64 = p.sorted_costs.iter().sum::<f64>() / p.sorted_costs.len() as f64;
-            assert!(
-                (from_docs - mean).abs() <= 1e-9 * mean,
-                "{from_docs} vs {mean}"
-            );
+            assert_eq!(p.costs.count() as f64, p.tally.documents);
+            // Within the first tier and without the free tier, the pilot's rates are the exact ones,
+            // so per-document percentiles are priced exactly as the month.
+            assert_eq!(p.rates, p.tally.estimate);
+            assert_eq!(p.rates.k_gb, 1.0);
         }
     }
 

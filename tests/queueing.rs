@@ -79,6 +79,7 @@ fn run(input: &Input, seed: u64) -> [CapacityStats; 2] {
         seed,
         documents: Some(UNITS),
         replications: 1,
+        trace_waits: true,
         ..RunOptions::default()
     };
     let r = replicate(&input.scenario, &input.book, &opts, 0);
@@ -106,7 +107,7 @@ fn check_mmc(lambda: f64, mu: f64, c: usize) {
     let wq = p_wait / (c as f64 * mu - lambda);
     for (pattern, stats) in ["lambda", "agentcore"].iter().zip(run(&input, 7)) {
         let case = format!("{pattern} λ={lambda} μ={mu} c={c}");
-        let waits = &stats.waits;
+        let waits = stats.wait_trace.as_ref().expect("traced");
         assert_eq!(waits.len(), UNITS, "{case}");
         let se = batch_means_rel_se(waits);
         assert!(
@@ -180,12 +181,16 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
         seed: 3,
         documents: Some(60_000),
         replications: 1,
+        trace_waits: true,
         ..RunOptions::default()
     };
     let ra = replicate(&a.scenario, &a.book, &opts, 0);
     let rb = replicate(&b.scenario, &b.book, &opts, 0);
     let (sa, sb) = (&ra.patterns[1].capacity, &rb.patterns[1].capacity);
-    assert_eq!(sa.waits, sb.waits, "waits must match unit for unit");
+    assert_eq!(
+        sa.wait_trace, sb.wait_trace,
+        "waits must match unit for unit"
+    );
     assert_eq!(sa.peak_concurrency, sb.peak_concurrency);
     // Occupancy by Little's law: λ × (60 + 60) slots on average.
     let busy = sb.busy_area / sb.clock;
@@ -201,5 +206,6 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
     // An idle timeout lengthens waits compared with stopping at once.
     let stop = mmc_input(lambda, 1.0 / 60.0, c, "");
     let rs = replicate(&stop.scenario, &stop.book, &opts, 0);
-    assert!(mean(&rs.patterns[1].capacity.waits) < mean(&sb.waits));
+    let trace = |c: &CapacityStats| mean(c.wait_trace.as_ref().expect("traced"));
+    assert!(trace(&rs.patterns[1].capacity) < trace(sb));
 }

@@ -47,7 +47,7 @@ pub struct AgentCoreSim<'a> {
 
 impl<'a> AgentCoreSim<'a> {
     /// A simulation with the workload's quota and the region's rate limits.
-    pub fn new(s: &'a Scenario, book: &'a PriceBook, step_seconds: f64) -> Self {
+    pub fn new(s: &'a Scenario, book: &'a PriceBook, step_seconds: f64, trace_waits: bool) -> Self {
         let quota = s.quotas.agentcore_active_sessions.floor().max(1.0);
         let acp = &book.agentcore;
         Self {
@@ -63,7 +63,7 @@ impl<'a> AgentCoreSim<'a> {
             data_plane: RateLimit::new(acp.data_plane_tps, acp.data_plane_tps.max(1.0)),
             wake_pending: false,
             events: EventQueue::default(),
-            stats: CapacityStats::new(quota, step_seconds),
+            stats: CapacityStats::new(quota, step_seconds, trace_waits),
         }
     }
 
@@ -200,8 +200,7 @@ impl<'a> AgentCoreSim<'a> {
         let mut job = self.jobs.remove(id);
         finish(self.s, self.book, &job.plan, &mut job.outcome);
         let wait = job.first_start.unwrap_or(now) - job.arrival;
-        self.stats.waits.push(wait as f32);
-        self.stats.latencies.push((now - job.arrival) as f32);
+        self.stats.finish_unit(wait, now - job.arrival);
         sink.complete(
             job.first_document,
             &job.documents,

@@ -42,7 +42,7 @@ pub struct LambdaSim<'a> {
 
 impl<'a> LambdaSim<'a> {
     /// A simulation with the workload's limits; `step_seconds` sets the timeline resolution.
-    pub fn new(s: &'a Scenario, book: &'a PriceBook, step_seconds: f64) -> Self {
+    pub fn new(s: &'a Scenario, book: &'a PriceBook, step_seconds: f64, trace_waits: bool) -> Self {
         let limit = s
             .quotas
             .lambda_concurrency
@@ -62,7 +62,7 @@ impl<'a> LambdaSim<'a> {
             scaling: RateLimit::new(per_10s / 10.0, per_10s),
             wake_pending: false,
             events: EventQueue::default(),
-            stats: CapacityStats::new(limit, step_seconds),
+            stats: CapacityStats::new(limit, step_seconds, trace_waits),
         }
     }
 
@@ -197,8 +197,7 @@ impl<'a> LambdaSim<'a> {
         let mut job = self.jobs.remove(id);
         finish(self.book, &job.plan, &mut job.outcome);
         let wait = job.first_start.unwrap_or(now) - job.arrival;
-        self.stats.waits.push(wait as f32);
-        self.stats.latencies.push((now - job.arrival) as f32);
+        self.stats.finish_unit(wait, now - job.arrival);
         sink.complete(
             job.first_document,
             &job.documents,

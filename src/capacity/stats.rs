@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::stats::Sketch;
+
 /// One step of the timeline: maxima over the step, and throttles that happened in it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct TimelineStep {
@@ -33,10 +35,18 @@ pub struct CapacityStats {
     pub attempts: u64,
     /// Attempts that started a new Lambda environment.
     pub cold_starts: u64,
-    /// Per unit: seconds from arrival to the first attempt's start.
-    pub waits: Vec<f32>,
-    /// Per unit: seconds from arrival to result (or dead letter).
-    pub latencies: Vec<f32>,
+    /// Units finished.
+    pub finished: u64,
+    /// Units that waited at all.
+    pub waited: u64,
+    /// Σ seconds from arrival to the first attempt's start.
+    pub wait_sum: f64,
+    /// Distribution of that wait.
+    pub waits: Sketch,
+    /// Distribution of seconds from arrival to result (or dead letter).
+    pub latencies: Sketch,
+    /// Every unit's wait in completion order, only when asked for (tests, diagnostics).
+    pub wait_trace: Option<Vec<f32>>,
     /// ∫ units waiting dt.
     pub queue_area: f64,
     /// ∫ executions dt.
@@ -52,11 +62,12 @@ pub struct CapacityStats {
 }
 
 impl CapacityStats {
-    /// Empty statistics for a limit and timeline step.
-    pub fn new(limit: f64, step_seconds: f64) -> Self {
+    /// Empty statistics for a limit and timeline step; `trace` keeps every unit's wait.
+    pub fn new(limit: f64, step_seconds: f64, trace: bool) -> Self {
         Self {
             limit,
             step_seconds,
+            wait_trace: trace.then(Vec::new),
             ..Self::default()
         }
     }
@@ -93,6 +104,20 @@ impl CapacityStats {
         t.queue_max = t.queue_max.max(waiting);
         self.peak_concurrency = self.peak_concurrency.max(executions);
         self.peak_backlog = self.peak_backlog.max(waiting);
+    }
+
+    /// Records a finished unit's wait and latency.
+    pub fn finish_unit(&mut self, wait: f64, latency: f64) {
+        self.finished += 1;
+        if wait > 0.0 {
+            self.waited += 1;
+        }
+        self.wait_sum += wait;
+        self.waits.add(wait);
+        self.latencies.add(latency);
+        if let Some(t) = &mut self.wait_trace {
+            t.push(wait as f32);
+        }
     }
 
     /// Counts a throttled unit at the clock.

@@ -127,27 +127,29 @@ pub fn bill_attempt(
     let lp = &book.lambda;
     let sp = &book.services;
     let end = p.end(i);
-    let (done, progress, tail) = match end {
+    // Only a cut-short attempt needs its own copy of the activities.
+    let cut;
+    let (done, progress, tail): (&[Activity], f64, f64) = match end {
         AttemptEnd::Success => {
             let tail = match ac.session_end {
                 SessionEnd::ExplicitStop => 0.0,
                 SessionEnd::IdleTimeout => ac.idle_timeout_seconds,
             };
-            (p.activities.clone(), 1.0, tail)
+            (&p.activities, 1.0, tail)
         }
         // Nobody stops a crashed session: it lingers until the idle timeout.
-        AttemptEnd::Crash(f) => (
-            truncate(&p.activities, p.processing * f),
-            f,
-            ac.idle_timeout_seconds,
-        ),
+        AttemptEnd::Crash(f) => {
+            cut = truncate(&p.activities, p.processing * f);
+            (&cut, f, ac.idle_timeout_seconds)
+        }
         // The run is cut at the limit and the microVM terminated.
         AttemptEnd::Timeout => {
-            let cut = (p.limit - p.startup).max(0.0).min(p.processing);
+            let secs = (p.limit - p.startup).max(0.0).min(p.processing);
+            cut = truncate(&p.activities, secs);
             (
-                truncate(&p.activities, cut),
+                &cut,
                 if p.processing > 0.0 {
-                    cut / p.processing
+                    secs / p.processing
                 } else {
                     1.0
                 },
@@ -160,7 +162,7 @@ pub fn bill_attempt(
         ac.platform,
         p.startup,
         s.document.idle_memory_mb,
-        &done,
+        done,
         tail,
         acp.v2_memory_reclaim_after_seconds,
     );

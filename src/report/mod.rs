@@ -15,7 +15,7 @@ use crate::load::Input;
 use crate::pattern::{Outcome, PatternKind};
 use crate::pricing::{Architecture, Platform};
 use crate::simulate::{PatternMonth, Simulation};
-use crate::stats::{MeanCi, mean, mean_ci95, quantile_sorted};
+use crate::stats::{MeanCi, Sketch, mean, mean_ci95};
 
 /// Version of the JSON layout; bumped whenever a field's meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -246,11 +246,10 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
     for m in &months {
         sum.accumulate(&m.tally.sum);
     }
-    let mut costs: Vec<f64> = months
-        .iter()
-        .flat_map(|m| m.sorted_costs.iter().copied())
-        .collect();
-    costs.sort_by(f64::total_cmp);
+    let mut costs = Sketch::new();
+    for m in &months {
+        costs.merge(&m.costs);
+    }
     let monthly: Vec<f64> = months.iter().map(|m| m.monthly_usd).collect();
     let mut breakdown = BTreeMap::new();
     let mut monthly_breakdown = BTreeMap::new();
@@ -268,9 +267,9 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
     PatternReport {
         cost_per_document: Distribution {
             mean: sum.total() / docs,
-            p50: quantile_sorted(&costs, 0.50),
-            p95: quantile_sorted(&costs, 0.95),
-            p99: quantile_sorted(&costs, 0.99),
+            p50: costs.quantile(0.50),
+            p95: costs.quantile(0.95),
+            p99: costs.quantile(0.99),
         },
         monthly_cost: mean_ci95(&monthly),
         breakdown,
@@ -305,12 +304,7 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
         let v: Vec<f64> = months.iter().map(|m| f(&m.capacity)).collect();
         mean(&v)
     };
-    let q = |v: &[f32], p: f64| -> f64 {
-        let mut x: Vec<f64> = v.iter().map(|w| f64::from(*w)).collect();
-        x.sort_by(f64::total_cmp);
-        quantile_sorted(&x, p)
-    };
-    let units = |c: &CapacityStats| c.waits.len().max(1) as f64;
+    let units = |c: &CapacityStats| c.finished.max(1) as f64;
     Capacity {
         limit: Some(months[0].capacity.limit),
         peak_concurrency: Some(
@@ -321,16 +315,12 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
         ),
         saturated_share: Some(per(&|c| c.saturated_share())),
         throttles: Some(per(&|c| c.throttles as f64)),
-        waited_share: Some(per(&|c| {
-            c.waits.iter().filter(|w| **w > 0.0).count() as f64 / units(c)
-        })),
-        queue_wait_mean_s: Some(per(&|c| {
-            c.waits.iter().map(|w| f64::from(*w)).sum::<f64>() / units(c)
-        })),
-        queue_wait_p95_s: Some(per(&|c| q(&c.waits, 0.95))),
-        queue_wait_p99_s: Some(per(&|c| q(&c.waits, 0.99))),
-        latency_p95_s: Some(per(&|c| q(&c.latencies, 0.95))),
-        latency_p99_s: Some(per(&|c| q(&c.latencies, 0.99))),
+        waited_share: Some(per(&|c| c.waited as f64 / units(c))),
+        queue_wait_mean_s: Some(per(&|c| c.wait_sum / units(c))),
+        queue_wait_p95_s: Some(per(&|c| c.waits.quantile(0.95))),
+        queue_wait_p99_s: Some(per(&|c| c.waits.quantile(0.99))),
+        latency_p95_s: Some(per(&|c| c.latencies.quantile(0.95))),
+        latency_p99_s: Some(per(&|c| c.latencies.quantile(0.99))),
         peak_backlog: Some(
             months
                 .iter()
