@@ -7,8 +7,6 @@ use rayon::prelude::*;
 
 use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
-use crate::capacity::agentcore::AgentCoreSim;
-use crate::capacity::lambda::LambdaSim;
 use crate::capacity::{CapacityStats, Sink};
 use crate::config::{Scenario, Scope};
 use crate::error::RunError;
@@ -202,8 +200,8 @@ pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize
     let mut rng = stream(opts.seed, index as u64);
     let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
     let step = opts.timeline_step_seconds;
-    let mut lam = LambdaSim::new(s, book, step, opts.trace_waits);
-    let mut ac = AgentCoreSim::new(s, book, step, opts.trace_waits);
+    let mut lam = crate::capacity::lambda::new(s, book, step, opts.trace_waits);
+    let mut ac = crate::capacity::agentcore::new(s, book, step, opts.trace_waits);
     let keep = opts.keep_documents && index == 0;
     let estimate = pilot_rates(s, book, opts.seed, index);
     let mut tallies = [
@@ -267,11 +265,11 @@ pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize
     let [tl, ta] = &mut tallies;
     lam.drain(tl);
     ac.drain(ta);
-    let simulated_seconds = lam.stats.clock.max(ac.stats.clock);
+    let simulated_seconds = lam.stats().clock.max(ac.stats().clock);
     let [tl, ta] = tallies;
     let patterns = [
-        price_month(s, book, PatternKind::Lambda, tl, lam.stats),
-        price_month(s, book, PatternKind::Agentcore, ta, ac.stats),
+        price_month(s, book, PatternKind::Lambda, tl, lam.into_stats()),
+        price_month(s, book, PatternKind::Agentcore, ta, ac.into_stats()),
     ];
     Replication {
         index,

@@ -6,19 +6,18 @@
 //! `checker_interval_minutes` and flags sessions older than `checker_threshold_minutes`; the unit
 //! is then retried, up to `max_attempts`.
 
-use std::collections::VecDeque;
-
-use super::queue::EventQueue;
-use super::{CapacityStats, Job, RateLimit, Sink, Slab};
+use super::engine::{Core, Model, Simulator};
+use super::{RateLimit, Sink};
 use crate::config::Scenario;
-use crate::pattern::Outcome;
+use crate::pattern::Infeasibility;
 use crate::pattern::agentcore::{Plan, bill_attempt, finish, plan};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 
+/// The AgentCore pattern's events.
 #[derive(Debug, Clone, Copy)]
-enum Event {
-    /// A session finishes processing (it may then idle until its tail ends).
+pub enum Event {
+    /// A session finishes processing (job, idle tail seconds, success); it may then idle.
     BusyEnd(usize, f64, bool),
     /// An idle session terminates and frees its slot.
     Release,
@@ -28,118 +27,62 @@ enum Event {
     Wake,
 }
 
-/// The AgentCore pattern's simulation state.
-pub struct AgentCoreSim<'a> {
+/// The AgentCore pattern's state beyond the shared core.
+pub struct AgentCoreModel<'a> {
     s: &'a Scenario,
     book: &'a PriceBook,
     quota: u32,
-    jobs: Slab<Job<Plan>>,
-    queue: VecDeque<usize>,
     active: u32,
     idle: u32,
     creation: RateLimit,
     data_plane: RateLimit,
     wake_pending: bool,
-    events: EventQueue<Event>,
-    /// What was measured.
-    pub stats: CapacityStats,
 }
 
-impl<'a> AgentCoreSim<'a> {
-    /// A simulation with the workload's quota and the region's rate limits.
-    pub fn new(s: &'a Scenario, book: &'a PriceBook, step_seconds: f64, trace_waits: bool) -> Self {
-        let quota = s.quotas.agentcore_active_sessions.floor().max(1.0);
-        let acp = &book.agentcore;
-        Self {
-            s,
-            book,
-            quota: quota as u32,
-            jobs: Slab::default(),
-            queue: VecDeque::new(),
-            active: 0,
-            idle: 0,
-            // Rates are per second with one second's worth saved up: the quotas are stated as TPS.
-            creation: RateLimit::new(acp.session_creation_tps, acp.session_creation_tps.max(1.0)),
-            data_plane: RateLimit::new(acp.data_plane_tps, acp.data_plane_tps.max(1.0)),
-            wake_pending: false,
-            events: EventQueue::default(),
-            stats: CapacityStats::new(quota, step_seconds, trace_waits),
-        }
+/// The AgentCore pattern's simulation.
+pub type AgentCoreSim<'a> = Simulator<AgentCoreModel<'a>>;
+
+/// A simulation with the workload's quota and the region's rate limits.
+pub fn new<'a>(
+    s: &'a Scenario,
+    book: &'a PriceBook,
+    step_seconds: f64,
+    trace_waits: bool,
+) -> AgentCoreSim<'a> {
+    let quota = s.quotas.agentcore_active_sessions.floor().max(1.0);
+    let acp = &book.agentcore;
+    let model = AgentCoreModel {
+        s,
+        book,
+        quota: quota as u32,
+        active: 0,
+        idle: 0,
+        // Rates are per second with one second's worth saved up: the quotas are stated as TPS.
+        creation: RateLimit::new(acp.session_creation_tps, acp.session_creation_tps.max(1.0)),
+        data_plane: RateLimit::new(acp.data_plane_tps, acp.data_plane_tps.max(1.0)),
+        wake_pending: false,
+    };
+    Simulator::new(model, quota, step_seconds, trace_waits)
+}
+
+impl Model for AgentCoreModel<'_> {
+    type Plan = Plan;
+    type Event = Event;
+
+    fn plan(&self, documents: &[Document], stateless: bool) -> Plan {
+        plan(self.s, self.book, documents, stateless)
     }
 
-    /// A unit's message arrives at `now`. Call [`AgentCoreSim::advance_to`] with `now` first.
-    pub fn arrive(
-        &mut self,
-        now: f64,
-        first_document: u64,
-        documents: Vec<Document>,
-        stateless: bool,
-    ) {
-        let p = plan(self.s, self.book, &documents, stateless);
-        let outcome = Outcome {
-            infeasible: p.infeasible,
-            failed: true,
-            ..Outcome::default()
-        };
-        let id = self.jobs.insert(Job {
-            arrival: now,
-            first_document,
-            documents,
-            plan: p,
-            attempt: 0,
-            started: now,
-            first_start: None,
-            outcome,
-        });
-        self.stats.units += 1;
-        self.touch(now);
-        self.queue.push_back(id);
-        self.dispatch(now);
-        if self.queue.back() == Some(&id) {
-            self.stats.throttle();
-        }
-        self.mark();
+    fn infeasible(plan: &Plan) -> Option<Infeasibility> {
+        plan.infeasible
     }
 
-    /// Processes every event up to and including `t`.
-    pub fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
-        while let Some(et) = self.events.peek_time() {
-            if et > t {
-                break;
-            }
-            let (now, ev) = self.events.pop().expect("peeked");
-            self.touch(now);
-            match ev {
-                Event::BusyEnd(id, tail, success) => self.busy_end(now, id, tail, success, sink),
-                Event::Release => {
-                    self.active -= 1;
-                    self.idle -= 1;
-                }
-                Event::Retry(id) => self.queue.push_back(id),
-                Event::Wake => self.wake_pending = false,
-            }
-            self.dispatch(now);
-            self.mark();
-        }
+    fn in_use(&self) -> (u32, u32) {
+        (self.active, self.idle)
     }
 
-    /// Runs every remaining event.
-    pub fn drain(&mut self, sink: &mut dyn Sink) {
-        self.advance_to(f64::INFINITY, sink);
-    }
-
-    fn touch(&mut self, now: f64) {
-        self.stats
-            .advance(now, self.active, self.idle, self.queue.len() as u32);
-    }
-
-    fn mark(&mut self) {
-        self.stats
-            .mark(self.active, self.idle, self.queue.len() as u32);
-    }
-
-    fn dispatch(&mut self, now: f64) {
-        while let Some(&id) = self.queue.front() {
+    fn dispatch(&mut self, core: &mut Core<Plan, Event>, now: f64) {
+        while let Some(&id) = core.queue.front() {
             if self.active >= self.quota {
                 return;
             }
@@ -152,61 +95,60 @@ impl<'a> AgentCoreSim<'a> {
                         .earliest()
                         .max(self.data_plane.earliest())
                         .max(now);
-                    self.events.push(at, Event::Wake);
+                    core.events.push(at, Event::Wake);
                 }
                 return;
             }
             self.creation.admit(now);
             self.data_plane.admit(now);
-            self.queue.pop_front();
-            self.start(now, id);
+            core.queue.pop_front();
+            let (s, book) = (self.s, self.book);
+            let job = core.start(id, now);
+            let t = bill_attempt(s, book, &job.plan, job.attempt, &mut job.outcome);
+            if t.success {
+                job.outcome.failed = false;
+            }
+            self.active += 1;
+            core.events
+                .push(now + t.busy, Event::BusyEnd(id, t.tail, t.success));
         }
     }
 
-    fn start(&mut self, now: f64, id: usize) {
-        let (s, book) = (self.s, self.book);
-        let job = self.jobs.get_mut(id);
-        job.started = now;
-        job.first_start.get_or_insert(now);
-        let t = bill_attempt(s, book, &job.plan, job.attempt, &mut job.outcome);
-        if t.success {
-            job.outcome.failed = false;
+    fn handle(
+        &mut self,
+        core: &mut Core<Plan, Event>,
+        now: f64,
+        event: Event,
+        sink: &mut dyn Sink,
+    ) {
+        match event {
+            Event::BusyEnd(id, tail, success) => {
+                if tail > 0.0 {
+                    self.idle += 1;
+                    core.events.push(now + tail, Event::Release);
+                } else {
+                    self.active -= 1;
+                }
+                let ac = &self.s.agentcore;
+                let job = core.jobs.get_mut(id);
+                job.attempt += 1;
+                if !success && job.attempt < self.s.failures.max_attempts as usize {
+                    // The checker runs at whole multiples of its interval and flags rows older than the threshold.
+                    let interval = ac.checker_interval_minutes * 60.0;
+                    let stale_at = job.started + ac.checker_threshold_minutes * 60.0;
+                    let found = ((stale_at / interval).ceil() * interval).max(now);
+                    core.events.push(found, Event::Retry(id));
+                    return;
+                }
+                let (s, book) = (self.s, self.book);
+                core.complete(id, now, sink, |p, o| finish(s, book, p, o));
+            }
+            Event::Release => {
+                self.active -= 1;
+                self.idle -= 1;
+            }
+            Event::Retry(id) => core.queue.push_back(id),
+            Event::Wake => self.wake_pending = false,
         }
-        self.active += 1;
-        self.stats.attempts += 1;
-        self.events
-            .push(now + t.busy, Event::BusyEnd(id, t.tail, t.success));
-    }
-
-    fn busy_end(&mut self, now: f64, id: usize, tail: f64, success: bool, sink: &mut dyn Sink) {
-        if tail > 0.0 {
-            self.idle += 1;
-            self.events.push(now + tail, Event::Release);
-        } else {
-            self.active -= 1;
-        }
-        let ac = &self.s.agentcore;
-        let max_attempts = self.s.failures.max_attempts as usize;
-        let job = self.jobs.get_mut(id);
-        job.attempt += 1;
-        if !success && job.attempt < max_attempts {
-            // The checker runs at whole multiples of its interval and flags rows older than the threshold.
-            let interval = ac.checker_interval_minutes * 60.0;
-            let stale_at = job.started + ac.checker_threshold_minutes * 60.0;
-            let found = ((stale_at / interval).ceil() * interval).max(now);
-            self.events.push(found, Event::Retry(id));
-            return;
-        }
-        let mut job = self.jobs.remove(id);
-        finish(self.s, self.book, &job.plan, &mut job.outcome);
-        let wait = job.first_start.unwrap_or(now) - job.arrival;
-        self.stats.finish_unit(wait, now - job.arrival);
-        sink.complete(
-            job.first_document,
-            &job.documents,
-            &job.outcome,
-            wait,
-            now - job.arrival,
-        );
     }
 }

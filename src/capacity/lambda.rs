@@ -5,16 +5,17 @@
 
 use std::collections::VecDeque;
 
-use super::queue::EventQueue;
-use super::{CapacityStats, Job, RateLimit, Sink, Slab};
+use super::engine::{Core, Model, Simulator};
+use super::{RateLimit, Sink};
 use crate::config::Scenario;
-use crate::pattern::Outcome;
+use crate::pattern::Infeasibility;
 use crate::pattern::lambda::{Plan, bill_attempt, finish, plan, succeeded};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 
+/// The Lambda pattern's events.
 #[derive(Debug, Clone, Copy)]
-enum Event {
+pub enum Event {
     /// An attempt ends.
     Finish(usize),
     /// A failed attempt's message becomes visible again.
@@ -23,118 +24,67 @@ enum Event {
     Wake,
 }
 
-/// The Lambda pattern's simulation state.
-pub struct LambdaSim<'a> {
+/// The Lambda pattern's state beyond the shared core.
+pub struct LambdaModel<'a> {
     s: &'a Scenario,
     book: &'a PriceBook,
     limit: u32,
-    jobs: Slab<Job<Plan>>,
-    queue: VecDeque<usize>,
     running: u32,
     /// Idle-since times of warm environments, oldest first.
     warm: VecDeque<f64>,
     scaling: RateLimit,
     wake_pending: bool,
-    events: EventQueue<Event>,
-    /// What was measured.
-    pub stats: CapacityStats,
 }
 
-impl<'a> LambdaSim<'a> {
-    /// A simulation with the workload's limits; `step_seconds` sets the timeline resolution.
-    pub fn new(s: &'a Scenario, book: &'a PriceBook, step_seconds: f64, trace_waits: bool) -> Self {
-        let limit = s
-            .quotas
-            .lambda_concurrency
-            .min(s.lambda.max_concurrency)
-            .floor()
-            .max(1.0);
-        // Scaling: 1,000 environments per 10 s per function, refilled continuously.
-        let per_10s = book.lambda.scaling_environments_per_10s;
-        Self {
-            s,
-            book,
-            limit: limit as u32,
-            jobs: Slab::default(),
-            queue: VecDeque::new(),
-            running: 0,
-            warm: VecDeque::new(),
-            scaling: RateLimit::new(per_10s / 10.0, per_10s),
-            wake_pending: false,
-            events: EventQueue::default(),
-            stats: CapacityStats::new(limit, step_seconds, trace_waits),
-        }
+/// The Lambda pattern's simulation.
+pub type LambdaSim<'a> = Simulator<LambdaModel<'a>>;
+
+/// A simulation with the workload's limits; `step_seconds` sets the timeline resolution.
+pub fn new<'a>(
+    s: &'a Scenario,
+    book: &'a PriceBook,
+    step_seconds: f64,
+    trace_waits: bool,
+) -> LambdaSim<'a> {
+    let limit = s
+        .quotas
+        .lambda_concurrency
+        .min(s.lambda.max_concurrency)
+        .floor()
+        .max(1.0);
+    // Scaling: 1,000 environments per 10 s per function, refilled continuously.
+    let per_10s = book.lambda.scaling_environments_per_10s;
+    let model = LambdaModel {
+        s,
+        book,
+        limit: limit as u32,
+        running: 0,
+        warm: VecDeque::new(),
+        scaling: RateLimit::new(per_10s / 10.0, per_10s),
+        wake_pending: false,
+    };
+    Simulator::new(model, limit, step_seconds, trace_waits)
+}
+
+impl Model for LambdaModel<'_> {
+    type Plan = Plan;
+    type Event = Event;
+
+    fn plan(&self, documents: &[Document], stateless: bool) -> Plan {
+        plan(self.s, self.book, documents, stateless)
     }
 
-    /// A unit's message arrives at `now`. Call [`LambdaSim::advance_to`] with `now` first.
-    pub fn arrive(
-        &mut self,
-        now: f64,
-        first_document: u64,
-        documents: Vec<Document>,
-        stateless: bool,
-    ) {
-        let p = plan(self.s, self.book, &documents, stateless);
-        let outcome = Outcome {
-            infeasible: p.infeasible,
-            failed: true,
-            ..Outcome::default()
-        };
-        let id = self.jobs.insert(Job {
-            arrival: now,
-            first_document,
-            documents,
-            plan: p,
-            attempt: 0,
-            started: now,
-            first_start: None,
-            outcome,
-        });
-        self.stats.units += 1;
-        self.touch(now);
-        self.queue.push_back(id);
-        self.dispatch(now);
-        if self.queue.back() == Some(&id) {
-            self.stats.throttle();
-        }
-        self.mark();
+    fn infeasible(plan: &Plan) -> Option<Infeasibility> {
+        plan.infeasible
     }
 
-    /// Processes every event up to and including `t`.
-    pub fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
-        while let Some(et) = self.events.peek_time() {
-            if et > t {
-                break;
-            }
-            let (now, ev) = self.events.pop().expect("peeked");
-            self.touch(now);
-            match ev {
-                Event::Finish(id) => self.finish_attempt(now, id, sink),
-                Event::Requeue(id) => self.queue.push_back(id),
-                Event::Wake => self.wake_pending = false,
-            }
-            self.dispatch(now);
-            self.mark();
-        }
+    fn in_use(&self) -> (u32, u32) {
+        (self.running, 0)
     }
 
-    /// Runs every remaining event.
-    pub fn drain(&mut self, sink: &mut dyn Sink) {
-        self.advance_to(f64::INFINITY, sink);
-    }
-
-    fn touch(&mut self, now: f64) {
-        self.stats
-            .advance(now, self.running, 0, self.queue.len() as u32);
-    }
-
-    fn mark(&mut self) {
-        self.stats.mark(self.running, 0, self.queue.len() as u32);
-    }
-
-    fn dispatch(&mut self, now: f64) {
+    fn dispatch(&mut self, core: &mut Core<Plan, Event>, now: f64) {
         let keep_warm = self.s.lambda.warm_idle_seconds;
-        while let Some(&id) = self.queue.front() {
+        while let Some(&id) = core.queue.front() {
             if self.running >= self.limit {
                 return;
             }
@@ -153,57 +103,51 @@ impl<'a> LambdaSim<'a> {
             } else {
                 if !self.wake_pending {
                     self.wake_pending = true;
-                    self.events
+                    core.events
                         .push(self.scaling.earliest().max(now), Event::Wake);
                 }
                 return;
             };
-            self.queue.pop_front();
-            self.start(now, id, cold);
+            core.queue.pop_front();
+            let (s, book) = (self.s, self.book);
+            let job = core.start(id, now);
+            let i = job.attempt;
+            let seconds = bill_attempt(s, book, &job.plan, i, cold, &mut job.outcome);
+            if succeeded(book, &job.plan, i, cold) {
+                job.outcome.failed = false;
+            }
+            self.running += 1;
+            if cold {
+                core.stats.cold_starts += 1;
+            }
+            core.events.push(now + seconds, Event::Finish(id));
         }
     }
 
-    fn start(&mut self, now: f64, id: usize, cold: bool) {
-        let (s, book) = (self.s, self.book);
-        let job = self.jobs.get_mut(id);
-        job.started = now;
-        job.first_start.get_or_insert(now);
-        let i = job.attempt;
-        let seconds = bill_attempt(s, book, &job.plan, i, cold, &mut job.outcome);
-        if succeeded(book, &job.plan, i, cold) {
-            job.outcome.failed = false;
+    fn handle(
+        &mut self,
+        core: &mut Core<Plan, Event>,
+        now: f64,
+        event: Event,
+        sink: &mut dyn Sink,
+    ) {
+        match event {
+            Event::Finish(id) => {
+                self.running -= 1;
+                self.warm.push_back(now);
+                let job = core.jobs.get_mut(id);
+                job.attempt += 1;
+                if job.outcome.failed && job.attempt < self.s.failures.max_attempts as usize {
+                    // The message reappears once its visibility timeout, counted from the receive, runs out.
+                    let at = (job.started + self.s.lambda.visibility_timeout_seconds).max(now);
+                    core.events.push(at, Event::Requeue(id));
+                    return;
+                }
+                let book = self.book;
+                core.complete(id, now, sink, |p, o| finish(book, p, o));
+            }
+            Event::Requeue(id) => core.queue.push_back(id),
+            Event::Wake => self.wake_pending = false,
         }
-        self.running += 1;
-        self.stats.attempts += 1;
-        if cold {
-            self.stats.cold_starts += 1;
-        }
-        self.events.push(now + seconds, Event::Finish(id));
-    }
-
-    fn finish_attempt(&mut self, now: f64, id: usize, sink: &mut dyn Sink) {
-        self.running -= 1;
-        self.warm.push_back(now);
-        let max_attempts = self.s.failures.max_attempts as usize;
-        let visibility = self.s.lambda.visibility_timeout_seconds;
-        let job = self.jobs.get_mut(id);
-        job.attempt += 1;
-        if job.outcome.failed && job.attempt < max_attempts {
-            // The message reappears once its visibility timeout, counted from the receive, runs out.
-            let at = (job.started + visibility).max(now);
-            self.events.push(at, Event::Requeue(id));
-            return;
-        }
-        let mut job = self.jobs.remove(id);
-        finish(self.book, &job.plan, &mut job.outcome);
-        let wait = job.first_start.unwrap_or(now) - job.arrival;
-        self.stats.finish_unit(wait, now - job.arrival);
-        sink.complete(
-            job.first_document,
-            &job.documents,
-            &job.outcome,
-            wait,
-            now - job.arrival,
-        );
     }
 }

@@ -5,6 +5,7 @@
 //! describe the same documents.
 
 pub mod agentcore;
+pub mod engine;
 pub mod lambda;
 pub mod queue;
 pub mod quota;

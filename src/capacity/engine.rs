@@ -1,0 +1,172 @@
+//! The event loop both patterns share: jobs in flight, the SQS queue, the event queue and the
+//! statistics, driven by a pattern [`Model`] that decides when work starts and what events mean.
+
+use std::collections::VecDeque;
+
+use super::queue::EventQueue;
+use super::{CapacityStats, Job, Sink, Slab};
+use crate::pattern::{Infeasibility, Outcome};
+use crate::sampling::Document;
+
+/// State every pattern's simulation has.
+pub struct Core<P, E> {
+    /// Jobs in flight.
+    pub jobs: Slab<Job<P>>,
+    /// Job ids waiting in SQS, oldest first.
+    pub queue: VecDeque<usize>,
+    /// Scheduled events.
+    pub events: EventQueue<E>,
+    /// What was measured.
+    pub stats: CapacityStats,
+}
+
+impl<P, E> Core<P, E> {
+    /// Marks attempt start on job `id` at `now` and returns it.
+    pub fn start(&mut self, id: usize, now: f64) -> &mut Job<P> {
+        self.stats.attempts += 1;
+        let job = self.jobs.get_mut(id);
+        job.started = now;
+        job.first_start.get_or_insert(now);
+        job
+    }
+
+    /// Finishes job `id` at `now` (done or dead-lettered): `finish` adds the once-per-unit charges,
+    /// then the statistics and `sink` get the unit.
+    pub fn complete(
+        &mut self,
+        id: usize,
+        now: f64,
+        sink: &mut dyn Sink,
+        finish: impl FnOnce(&P, &mut Outcome),
+    ) {
+        let mut job = self.jobs.remove(id);
+        finish(&job.plan, &mut job.outcome);
+        let wait = job.first_start.unwrap_or(now) - job.arrival;
+        let latency = now - job.arrival;
+        self.stats.finish_unit(wait, latency);
+        sink.complete(
+            job.first_document,
+            &job.documents,
+            &job.outcome,
+            wait,
+            latency,
+        );
+    }
+}
+
+/// What makes a pattern's simulation its own.
+pub trait Model {
+    /// The pattern's plan of a unit.
+    type Plan;
+    /// The pattern's events.
+    type Event: Copy;
+    /// Plans a unit's work.
+    fn plan(&self, documents: &[Document], stateless: bool) -> Self::Plan;
+    /// Whether the plan can never succeed.
+    fn infeasible(plan: &Self::Plan) -> Option<Infeasibility>;
+    /// (executions holding capacity, of which idle) right now.
+    fn in_use(&self) -> (u32, u32);
+    /// Starts queued work while limits allow.
+    fn dispatch(&mut self, core: &mut Core<Self::Plan, Self::Event>, now: f64);
+    /// Handles one event.
+    fn handle(
+        &mut self,
+        core: &mut Core<Self::Plan, Self::Event>,
+        now: f64,
+        event: Self::Event,
+        sink: &mut dyn Sink,
+    );
+}
+
+/// A pattern's discrete-event simulation.
+pub struct Simulator<M: Model> {
+    core: Core<M::Plan, M::Event>,
+    model: M,
+}
+
+impl<M: Model> Simulator<M> {
+    /// A simulation of `model` measured against `limit`.
+    pub fn new(model: M, limit: f64, step_seconds: f64, trace_waits: bool) -> Self {
+        let core = Core {
+            jobs: Slab::default(),
+            queue: VecDeque::new(),
+            events: EventQueue::default(),
+            stats: CapacityStats::new(limit, step_seconds, trace_waits),
+        };
+        Self { core, model }
+    }
+
+    /// What was measured so far.
+    pub fn stats(&self) -> &CapacityStats {
+        &self.core.stats
+    }
+
+    /// Ends the run, returning the statistics.
+    pub fn into_stats(self) -> CapacityStats {
+        self.core.stats
+    }
+
+    /// A unit's message arrives at `now`. Call [`Simulator::advance_to`] with `now` first.
+    pub fn arrive(
+        &mut self,
+        now: f64,
+        first_document: u64,
+        documents: Vec<Document>,
+        stateless: bool,
+    ) {
+        let plan = self.model.plan(&documents, stateless);
+        let outcome = Outcome {
+            infeasible: M::infeasible(&plan),
+            failed: true,
+            ..Outcome::default()
+        };
+        let id = self.core.jobs.insert(Job {
+            arrival: now,
+            first_document,
+            documents,
+            plan,
+            attempt: 0,
+            started: now,
+            first_start: None,
+            outcome,
+        });
+        self.core.stats.units += 1;
+        self.touch(now);
+        self.core.queue.push_back(id);
+        self.model.dispatch(&mut self.core, now);
+        if self.core.queue.back() == Some(&id) {
+            self.core.stats.throttle();
+        }
+        self.mark();
+    }
+
+    /// Processes every event up to and including `t`.
+    pub fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
+        while self.core.events.peek_time().is_some_and(|et| et <= t) {
+            let (now, ev) = self.core.events.pop().expect("peeked");
+            self.touch(now);
+            self.model.handle(&mut self.core, now, ev, sink);
+            self.model.dispatch(&mut self.core, now);
+            self.mark();
+        }
+    }
+
+    /// Runs every remaining event.
+    pub fn drain(&mut self, sink: &mut dyn Sink) {
+        self.advance_to(f64::INFINITY, sink);
+    }
+
+    fn touch(&mut self, now: f64) {
+        let (exec, idle) = self.model.in_use();
+        self.core
+            .stats
+            .advance(now, exec, idle, self.core.queue.len() as u32);
+    }
+
+    fn mark(&mut self) {
+        let (exec, idle) = self.model.in_use();
+        self.core
+            .stats
+            .mark(exec, idle, self.core.queue.len() as u32);
+    }
+}
