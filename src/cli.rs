@@ -1,7 +1,7 @@
 //! Command-line interface: clap definitions and the glue from flags to the library. Printing and
 //! exit codes live here and in `main.rs`, nowhere else.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -15,6 +15,7 @@ use agentcost::report::{Report, csv as report_csv, table};
 use agentcost::simulate::{
     DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, RunOptions, simulate,
 };
+use agentcost::sweep::{self, Shard, SweepOutput, Vary};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -38,6 +39,10 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Run a workload at several quotas and find the smallest that meets a p95 queue-wait target.
     Capacity(CapacityArgs),
+    /// Run a workload over a grid of values of numeric keys; one row per point.
+    Sweep(SweepArgs),
+    /// Combine sweep shard outputs (summary JSON files) into the single-run result.
+    Merge(MergeArgs),
     /// Check a workload (and price book) without running it.
     Validate(ValidateArgs),
     /// List the example workloads built into the binary.
@@ -129,6 +134,69 @@ pub struct CapacityArgs {
     pub json: bool,
 }
 
+/// Arguments of `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Workload TOML file or built-in example name.
+    pub workload: String,
+    /// A key and its values: KEY=FROM..TO:STEPS (repeatable; the first varies slowest).
+    #[arg(long, value_name = "KEY=FROM..TO:STEPS", required = true)]
+    pub vary: Vec<Vary>,
+    /// Run only shard I of N (1-based): points whose index ≡ I−1 (mod N). Combine with `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Price book TOML to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+    /// Stop each replication after N documents (default: the whole month).
+    #[arg(long, value_name = "N")]
+    pub documents: Option<usize>,
+    /// Seed of every random stream (the same at every point).
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Replications per point.
+    #[arg(long, value_name = "R", default_value_t = 3)]
+    pub replications: usize,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+    /// Also write sweep.json and sweep.csv into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Allow --out to write into a directory that already holds files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Output format of `sweep` and `merge`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    /// One line per point.
+    #[default]
+    Table,
+    /// The sweep JSON (what `merge` reads).
+    Json,
+    /// One CSV row per point.
+    Csv,
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// sweep.json files of every shard.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Json)]
+    pub format: SweepFormat,
+    /// Also write sweep.json and sweep.csv into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Allow --out to write into a directory that already holds files.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -144,6 +212,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Simulate(args) => run_simulate(&args),
         Command::Capacity(args) => run_capacity(&args),
+        Command::Sweep(args) => run_sweep(&args),
+        Command::Merge(args) => run_merge(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
             println!(
@@ -330,6 +400,119 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
     }
 }
 
+fn run_sweep(args: &SweepArgs) -> Result<i32> {
+    if let Some(dir) = &args.out {
+        prepare_out_dir(dir, args.force)?;
+    }
+    let input = sweep::input_from_arg(&args.workload, args.pricing.as_deref())?;
+    let opts = RunOptions {
+        seed: args.seed,
+        documents: args.documents,
+        replications: args.replications,
+        ..RunOptions::default()
+    };
+    let interactive = std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize| {
+        if interactive {
+            eprint!("\rsweep: {done}/{total} points");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let out = sweep::run(&input, &args.vary, &opts, args.shard, &progress)?;
+    emit_sweep(&out, args.format, args.out.as_deref())
+}
+
+fn run_merge(args: &MergeArgs) -> Result<i32> {
+    if let Some(dir) = &args.out {
+        prepare_out_dir(dir, args.force)?;
+    }
+    let mut parts = Vec::new();
+    for f in &args.files {
+        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
+            file: f.display().to_string(),
+            source,
+        })?;
+        let part: SweepOutput = serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
+            file: f.display().to_string(),
+            key: String::new(),
+            line: Some(e.line()),
+            message: format!("not a sweep output: {e}"),
+        })?;
+        parts.push(part);
+    }
+    let out = sweep::merge(parts)?;
+    emit_sweep(&out, args.format, args.out.as_deref())
+}
+
+fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Result<i32> {
+    if let Some(dir) = dir {
+        write_file(&dir.join("sweep.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, out)?;
+            writeln!(w)?;
+            Ok(())
+        })?;
+        write_file(&dir.join("sweep.csv"), |w| Ok(sweep::write_csv(out, w)?))?;
+    }
+    let mut buf: Vec<u8> = Vec::new();
+    match format {
+        SweepFormat::Json => {
+            serde_json::to_writer_pretty(&mut buf, out)?;
+            buf.push(b'\n');
+        }
+        SweepFormat::Csv => sweep::write_csv(out, &mut buf)?,
+        SweepFormat::Table => {
+            use std::fmt::Write as _;
+            let mut t = String::new();
+            let shard = out.shard.map_or(String::new(), |s| {
+                format!(" · shard {}/{}", s.index, s.count)
+            });
+            let _ = writeln!(
+                t,
+                "sweep of '{}' · {} points{shard} · seed {}",
+                out.workload, out.total_points, out.seed
+            );
+            let keys: Vec<&str> = out.vary.iter().map(|v| v.key.as_str()).collect();
+            let _ = writeln!(
+                t,
+                "{:>6}  {}  {:>16}  {:>16}  {:>9}  {:>9}  recommendation",
+                "point",
+                keys.iter().map(|k| format!("{k:>24}")).collect::<String>(),
+                "lambda $/month",
+                "agentcore $/month",
+                "λ in lim",
+                "ac in lim"
+            );
+            for r in &out.rows {
+                let (l, a) = (&r.patterns["lambda"], &r.patterns["agentcore"]);
+                let vals: String = out
+                    .vary
+                    .iter()
+                    .map(|v| format!("{:>24}", r.values[&v.key]))
+                    .collect();
+                let _ = writeln!(
+                    t,
+                    "{:>6}  {vals}  {:>16}  {:>16}  {:>8.1}%  {:>8.1}%  {}",
+                    r.point,
+                    table::usd(l.monthly_cost_mean),
+                    table::usd(a.monthly_cost_mean),
+                    100.0 * l.feasible_share,
+                    100.0 * a.feasible_share,
+                    r.recommendation
+                );
+            }
+            buf.extend_from_slice(t.as_bytes());
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&buf).and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
+        Err(e) => Err(e).context("failed to write to stdout"),
+    }
+}
+
 fn is_broken_pipe(e: &std::io::Error) -> bool {
     // The pipe error may sit under layers of wrapping (CSV writer, report error): walk the chain.
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -402,9 +585,12 @@ fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Resu
 
 /// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
-    if e.chain()
-        .any(|c| c.is::<ConfigError>() || c.is::<RunError>() || c.is::<OutDirError>())
-    {
+    if e.chain().any(|c| {
+        c.is::<ConfigError>()
+            || c.is::<RunError>()
+            || c.is::<OutDirError>()
+            || c.is::<sweep::SweepError>()
+    }) {
         EXIT_INPUT
     } else {
         EXIT_RUNTIME
@@ -449,6 +635,16 @@ mod tests {
             vec!["agentcost", "examples"],
             vec![
                 "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a.b=1..2:3",
+                "--shard",
+                "2/4",
+            ],
+            vec!["agentcost", "merge", "a.json", "b.json", "--format", "csv"],
+            vec![
+                "agentcost",
                 "capacity",
                 "w.toml",
                 "--quota",
@@ -467,6 +663,18 @@ mod tests {
             vec!["agentcost", "simulate", "--documents", "many"],
             vec!["agentcost", "validate"],
             vec!["agentcost", "capacity", "w.toml"],
+            vec!["agentcost", "sweep", "w.toml"],
+            vec!["agentcost", "sweep", "w.toml", "--vary", "a=1..2"],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shard",
+                "5/4",
+            ],
+            vec!["agentcost", "merge"],
             vec!["agentcost", "capacity", "w.toml", "--quota", "five"],
         ];
         for args in bad {

@@ -31,3 +31,4 @@ pub mod report;
 pub mod sampling;
 pub mod simulate;
 pub mod stats;
+pub mod sweep;

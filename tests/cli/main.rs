@@ -659,3 +659,66 @@ fn a_reader_that_stops_early_gets_no_error_message() {
     assert!(stderr.is_empty(), "stderr: {stderr}");
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
 }
+
+#[test]
+fn a_sharded_sweep_merges_into_exactly_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "sweep",
+        "case-file-batches",
+        "--vary",
+        "batching.context_rebuild_tokens=0..60000:3",
+        "--vary",
+        "agentcore.startup_seconds=0..2:2",
+        "--documents",
+        "300",
+        "--replications",
+        "2",
+        "--format",
+        "json",
+    ];
+    let whole = agentcost().args(base).output().unwrap();
+    assert!(whole.status.success());
+    let mut files = Vec::new();
+    for i in 1..=4 {
+        let out = agentcost()
+            .args(base)
+            .args(["--shard", &format!("{i}/4")])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let path = dir.path().join(format!("shard{i}.json"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        files.push(path);
+    }
+    let merged = agentcost().arg("merge").args(&files).output().unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(merged.stdout, whole.stdout);
+    // A missing shard is refused.
+    agentcost()
+        .arg("merge")
+        .args(&files[..3])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("missing"));
+}
+
+#[test]
+fn a_sweep_over_a_misspelt_key_exits_2_naming_it() {
+    agentcost()
+        .args([
+            "sweep",
+            "seed-example",
+            "--vary",
+            "document.io_wait_secnds=1..2:2",
+            "--documents",
+            "50",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("document.io_wait_secnds"));
+}

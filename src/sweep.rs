@@ -1,0 +1,599 @@
+//! Sweeps: the same workload over a grid of values of any numeric workload key, one row per point;
+//! split into shards that separate machines run, and merged back into exactly the single-run result.
+//!
+//! A point is set on the workload's TOML tree before validation, so every point is checked like a
+//! hand-written file, and a misspelt key fails with its name.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConfigError, Problem, RunError};
+use crate::load::Input;
+use crate::report::Report;
+use crate::simulate::{RunOptions, simulate};
+
+/// Version of the sweep JSON layout.
+pub const SWEEP_SCHEMA_VERSION: u32 = 1;
+
+/// One varied key: `KEY=FROM..TO:STEPS`, `STEPS` evenly spaced values including both ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vary {
+    /// Dotted workload key, e.g. `document.io_wait_seconds` or `document.llm_call_seconds.median`.
+    pub key: String,
+    /// First value.
+    pub from: f64,
+    /// Last value.
+    pub to: f64,
+    /// Number of values (1: just `from`).
+    pub steps: usize,
+}
+
+impl FromStr for Vary {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let usage = || {
+            format!(
+                "expected KEY=FROM..TO:STEPS (e.g. document.io_wait_seconds=2..60:10), got '{s}'"
+            )
+        };
+        let (key, range) = s.split_once('=').ok_or_else(usage)?;
+        let (span, steps) = range.rsplit_once(':').ok_or_else(usage)?;
+        let (from, to) = span.split_once("..").ok_or_else(usage)?;
+        let num = |x: &str| x.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+        let (from, to) = (num(from).ok_or_else(usage)?, num(to).ok_or_else(usage)?);
+        let steps: usize = steps.trim().parse().map_err(|_| usage())?;
+        if key.trim().is_empty() || steps == 0 {
+            return Err(usage());
+        }
+        if steps > 10_000 {
+            return Err(format!("{steps} steps for '{key}' is more than 10,000"));
+        }
+        Ok(Vary {
+            key: key.trim().to_string(),
+            from,
+            to,
+            steps,
+        })
+    }
+}
+
+impl Vary {
+    /// The values, evenly spaced from `from` to `to`.
+    pub fn values(&self) -> Vec<f64> {
+        if self.steps == 1 {
+            return vec![self.from];
+        }
+        (0..self.steps)
+            .map(|i| self.from + (self.to - self.from) * i as f64 / (self.steps - 1) as f64)
+            .collect()
+    }
+}
+
+/// Shard `index` (1-based) of `count`: points whose index ≡ index − 1 (mod count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 1-based shard number.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("expected I/N with 1 ≤ I ≤ N (e.g. 3/16), got '{s}'");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether point `i` (0-based) belongs to this shard.
+    pub fn owns(&self, i: usize) -> bool {
+        i % self.count == self.index - 1
+    }
+}
+
+/// Results at one point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// Position in the full grid (first `--vary` slowest).
+    pub point: usize,
+    /// The varied keys' values.
+    pub values: BTreeMap<String, f64>,
+    /// Per pattern (`lambda`, `agentcore`): key figures.
+    pub patterns: BTreeMap<String, PointFigures>,
+    /// `lambda`, `agentcore` or `neither`.
+    pub recommendation: String,
+}
+
+/// A pattern's figures at one point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct PointFigures {
+    pub monthly_cost_mean: f64,
+    pub monthly_cost_ci95_low: Option<f64>,
+    pub monthly_cost_ci95_high: Option<f64>,
+    pub cost_per_document_mean: f64,
+    pub cost_per_document_p95: f64,
+    pub feasible_share: f64,
+    pub queue_wait_p95_s: Option<f64>,
+    pub latency_p95_s: Option<f64>,
+}
+
+/// A sweep's output (or one shard's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepOutput {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Seed of every point.
+    pub seed: u64,
+    /// Replications per point.
+    pub replications: usize,
+    /// Documents per replication, if limited.
+    pub documents: Option<usize>,
+    /// Workload name.
+    pub workload: String,
+    /// Digest of the workload and price book (every shard must match).
+    pub inputs_digest: String,
+    /// The varied keys.
+    pub vary: Vec<Vary>,
+    /// Points in the full grid.
+    pub total_points: usize,
+    /// The shard this output holds, or `None` for a whole sweep.
+    pub shard: Option<Shard>,
+    /// Rows in point order.
+    pub rows: Vec<SweepRow>,
+}
+
+/// Where a sweep's workload comes from.
+#[derive(Debug, Clone)]
+pub struct SweepInput {
+    /// Origin for messages (a path, or `embedded:<name>`).
+    pub origin: String,
+    /// The workload TOML text.
+    pub text: String,
+    /// Directory for relative files.
+    pub base_dir: Option<PathBuf>,
+    /// Price book override.
+    pub pricing: Option<PathBuf>,
+}
+
+/// The full grid: every combination, the first `Vary` changing slowest.
+pub fn grid(vary: &[Vary]) -> Vec<Vec<f64>> {
+    let mut points = vec![Vec::new()];
+    for v in vary {
+        let values = v.values();
+        points = points
+            .into_iter()
+            .flat_map(|p| values.iter().map(move |x| [p.clone(), vec![*x]].concat()))
+            .collect();
+    }
+    points
+}
+
+/// Why a sweep could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// A point's workload is invalid.
+    #[error("at sweep point {point} ({values})")]
+    Config {
+        /// Point index.
+        point: usize,
+        /// The point's values.
+        values: String,
+        /// The problem.
+        #[source]
+        source: ConfigError,
+    },
+    /// A run parameter is out of range.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// Shard outputs do not belong together or do not cover the grid.
+    #[error("cannot merge: {0}")]
+    Merge(String),
+}
+
+/// Runs the points of the grid that `shard` owns (all without a shard).
+///
+/// # Errors
+/// `SweepError::Config` naming the point and key when a point's workload is invalid;
+/// `SweepError::Run` for bad run options.
+pub fn run(
+    input: &SweepInput,
+    vary: &[Vary],
+    opts: &RunOptions,
+    shard: Option<Shard>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<SweepOutput, SweepError> {
+    let points = grid(vary);
+    let base = Input::from_text(
+        &input.origin,
+        &input.text,
+        input.base_dir.as_deref(),
+        input.pricing.as_deref(),
+    )
+    .map_err(|source| SweepError::Config {
+        point: 0,
+        values: "the workload as written".into(),
+        source,
+    })?;
+    let mine: Vec<usize> = (0..points.len())
+        .filter(|i| shard.is_none_or(|s| s.owns(*i)))
+        .collect();
+    let mut rows = Vec::with_capacity(mine.len());
+    for (done, &i) in mine.iter().enumerate() {
+        let values: BTreeMap<String, f64> = vary
+            .iter()
+            .map(|v| v.key.clone())
+            .zip(points[i].iter().copied())
+            .collect();
+        let describe = || {
+            values
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text =
+            set_keys(&input.origin, &input.text, &values).map_err(|source| SweepError::Config {
+                point: i,
+                values: describe(),
+                source,
+            })?;
+        let point_input = Input::from_text(
+            &input.origin,
+            &text,
+            input.base_dir.as_deref(),
+            input.pricing.as_deref(),
+        )
+        .map_err(|source| SweepError::Config {
+            point: i,
+            values: describe(),
+            source,
+        })?;
+        let sim = simulate(&point_input.scenario, &point_input.book, opts, &|_| {})?;
+        let report = Report::build(&point_input, &sim);
+        rows.push(row(i, values, &report));
+        progress(done + 1, mine.len());
+    }
+    Ok(SweepOutput {
+        schema_version: SWEEP_SCHEMA_VERSION,
+        seed: opts.seed,
+        replications: opts.replications,
+        documents: opts.documents,
+        workload: base.scenario.name.clone(),
+        inputs_digest: base.inputs_digest.clone(),
+        vary: vary.to_vec(),
+        total_points: points.len(),
+        shard,
+        rows,
+    })
+}
+
+fn row(point: usize, values: BTreeMap<String, f64>, r: &Report) -> SweepRow {
+    let fig = |p: &crate::report::PatternReport| PointFigures {
+        monthly_cost_mean: p.monthly_cost.mean,
+        monthly_cost_ci95_low: p.monthly_cost.ci95_low,
+        monthly_cost_ci95_high: p.monthly_cost.ci95_high,
+        cost_per_document_mean: p.cost_per_document.mean,
+        cost_per_document_p95: p.cost_per_document.p95,
+        feasible_share: p.feasible_share,
+        queue_wait_p95_s: p.capacity.queue_wait_p95_s,
+        latency_p95_s: p.capacity.latency_p95_s,
+    };
+    let patterns = [
+        ("lambda".to_string(), fig(&r.patterns.lambda)),
+        ("agentcore".to_string(), fig(&r.patterns.agentcore)),
+    ]
+    .into();
+    SweepRow {
+        point,
+        values,
+        patterns,
+        recommendation: r.recommendation.pattern.clone(),
+    }
+}
+
+/// Sets dotted keys to numbers in a workload's TOML text (creating tables on the way), keeping
+/// integers integral where the key holds an integer, so typed keys still parse.
+///
+/// # Errors
+/// `ConfigError::Parse` for malformed TOML; `ConfigError::Invalid` when a key path runs through a
+/// value that is not a table.
+pub fn set_keys(
+    origin: &str,
+    text: &str,
+    values: &BTreeMap<String, f64>,
+) -> Result<String, ConfigError> {
+    let mut doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Parse {
+            file: origin.to_string(),
+            key: String::new(),
+            line: None,
+            message: e.message().to_string(),
+        })?;
+    for (key, value) in values {
+        let parts: Vec<&str> = key.split('.').collect();
+        let mut table = &mut doc;
+        for (depth, part) in parts.iter().enumerate() {
+            if depth + 1 == parts.len() {
+                let integral = matches!(table.get(*part), Some(toml::Value::Integer(_)))
+                    && value.fract() == 0.0;
+                let v = if integral {
+                    toml::Value::Integer(*value as i64)
+                } else {
+                    toml::Value::Float(*value)
+                };
+                table.insert((*part).to_string(), v);
+            } else {
+                let entry = table
+                    .entry((*part).to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = entry.as_table_mut().ok_or_else(|| ConfigError::Invalid {
+                    file: origin.to_string(),
+                    problems: vec![Problem::new(
+                        parts[..=depth].join("."),
+                        format!(
+                            "cannot vary `{key}`: `{}` is not a table",
+                            parts[..=depth].join(".")
+                        ),
+                    )],
+                })?;
+            }
+        }
+    }
+    Ok(toml::to_string(&doc).expect("a parsed table serialises"))
+}
+
+/// Merges shard outputs into the output a single run would have produced.
+///
+/// # Errors
+/// `SweepError::Merge` when the outputs come from different sweeps (workload, inputs, seed,
+/// options, grid), overlap, or leave points missing.
+pub fn merge(parts: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
+    let Some(first) = parts.first().cloned() else {
+        return Err(SweepError::Merge("no shard outputs given".into()));
+    };
+    for p in &parts {
+        let same = p.schema_version == first.schema_version
+            && p.seed == first.seed
+            && p.replications == first.replications
+            && p.documents == first.documents
+            && p.workload == first.workload
+            && p.inputs_digest == first.inputs_digest
+            && p.vary == first.vary
+            && p.total_points == first.total_points;
+        if !same {
+            return Err(SweepError::Merge(format!(
+                "shard {:?} belongs to a different sweep (workload, inputs, seed, options or grid differ)",
+                p.shard
+            )));
+        }
+    }
+    let mut rows: Vec<SweepRow> = parts.into_iter().flat_map(|p| p.rows).collect();
+    rows.sort_by_key(|r| r.point);
+    for (i, r) in rows.iter().enumerate() {
+        if r.point != i {
+            let what = if r.point < i {
+                "appears twice"
+            } else {
+                "is missing"
+            };
+            let p = if r.point < i { r.point } else { i };
+            return Err(SweepError::Merge(format!(
+                "point {p} {what}; give every shard exactly once"
+            )));
+        }
+    }
+    if rows.len() != first.total_points {
+        return Err(SweepError::Merge(format!(
+            "{} of {} points present",
+            rows.len(),
+            first.total_points
+        )));
+    }
+    Ok(SweepOutput {
+        shard: None,
+        rows,
+        ..first
+    })
+}
+
+/// Writes the rows as CSV: point, one column per varied key, then each pattern's figures.
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_csv(
+    out: &SweepOutput,
+    w: &mut dyn std::io::Write,
+) -> Result<(), crate::error::ReportError> {
+    let mut c = csv::Writer::from_writer(w);
+    let mut header = vec!["point".to_string()];
+    header.extend(out.vary.iter().map(|v| v.key.clone()));
+    let fields = [
+        "monthly_cost_mean",
+        "monthly_cost_ci95_low",
+        "monthly_cost_ci95_high",
+        "cost_per_document_mean",
+        "cost_per_document_p95",
+        "feasible_share",
+        "queue_wait_p95_s",
+        "latency_p95_s",
+    ];
+    for p in ["lambda", "agentcore"] {
+        header.extend(fields.iter().map(|f| format!("{p}_{f}")));
+    }
+    header.push("recommendation".into());
+    c.write_record(&header)?;
+    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    for r in &out.rows {
+        let mut rec = vec![r.point.to_string()];
+        rec.extend(out.vary.iter().map(|v| r.values[&v.key].to_string()));
+        for p in ["lambda", "agentcore"] {
+            let f = &r.patterns[p];
+            rec.extend([
+                f.monthly_cost_mean.to_string(),
+                opt(f.monthly_cost_ci95_low),
+                opt(f.monthly_cost_ci95_high),
+                f.cost_per_document_mean.to_string(),
+                f.cost_per_document_p95.to_string(),
+                f.feasible_share.to_string(),
+                opt(f.queue_wait_p95_s),
+                opt(f.latency_p95_s),
+            ]);
+        }
+        rec.push(r.recommendation.clone());
+        c.write_record(&rec)?;
+    }
+    c.flush().map_err(|source| crate::error::ReportError::Io {
+        what: "sweep CSV".into(),
+        source,
+    })?;
+    Ok(())
+}
+
+/// A workload given as a path or built-in name, read for a sweep.
+///
+/// # Errors
+/// `ConfigError::Read` when the file is missing and no example has that name.
+pub fn input_from_arg(arg: &str, pricing: Option<&Path>) -> Result<SweepInput, ConfigError> {
+    let path = Path::new(arg);
+    if !path.exists()
+        && let Some((name, text)) = crate::load::EMBEDDED_WORKLOADS
+            .iter()
+            .find(|(n, _)| *n == arg)
+    {
+        return Ok(SweepInput {
+            origin: format!("embedded:{name}"),
+            text: text.to_string(),
+            base_dir: None,
+            pricing: pricing.map(Path::to_path_buf),
+        });
+    }
+    let text = crate::config::toml_file::read(path)?;
+    Ok(SweepInput {
+        origin: arg.to_string(),
+        text,
+        base_dir: path.parent().map(Path::to_path_buf),
+        pricing: pricing.map(Path::to_path_buf),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_parses_and_spaces_values_evenly() {
+        let v: Vary = "document.io_wait_seconds=2..10:5".parse().unwrap();
+        assert_eq!(v.values(), vec![2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!("a=3..9:1".parse::<Vary>().unwrap().values(), vec![3.0]);
+        for bad in ["a=1..2", "a=1:3", "=1..2:3", "a=x..2:3", "a=1..2:0"] {
+            assert!(bad.parse::<Vary>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn grid_varies_the_first_key_slowest() {
+        let a: Vary = "a=1..2:2".parse().unwrap();
+        let b: Vary = "b=10..30:3".parse().unwrap();
+        let g = grid(&[a, b]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(g[0], vec![1.0, 10.0]);
+        assert_eq!(g[1], vec![1.0, 20.0]);
+        assert_eq!(g[5], vec![2.0, 30.0]);
+    }
+
+    #[test]
+    fn shards_partition_the_points() {
+        let shards: Vec<Shard> = (1..=3).map(|i| format!("{i}/3").parse().unwrap()).collect();
+        for p in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.owns(p)).count(), 1);
+        }
+        for bad in ["0/3", "4/3", "1/0", "x/2", "2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn set_keys_creates_tables_keeps_integers_and_refuses_scalars_in_the_path() {
+        let text = "name = \"t\"\n[failures]\nmax_attempts = 3\n[document]\ncpu_seconds = 1.5\n";
+        let out = set_keys(
+            "w",
+            text,
+            &[
+                ("failures.max_attempts".to_string(), 5.0),
+                ("agentcore.idle_timeout_seconds".to_string(), 120.0),
+            ]
+            .into(),
+        )
+        .unwrap();
+        assert!(out.contains("max_attempts = 5\n"), "{out}");
+        assert!(out.contains("idle_timeout_seconds = 120.0"), "{out}");
+        let e = set_keys(
+            "w",
+            text,
+            &[("document.cpu_seconds.median".to_string(), 2.0)].into(),
+        )
+        .unwrap_err();
+        assert_eq!(e.problems()[0].key, "document.cpu_seconds");
+    }
+
+    #[test]
+    fn sharded_sweeps_merge_into_exactly_the_single_run() {
+        let input = input_from_arg("seed-example", None).unwrap();
+        let vary: Vec<Vary> = vec![
+            "document.io_wait_seconds=2..20:3".parse().unwrap(),
+            "agentcore.startup_seconds=0..1:2".parse().unwrap(),
+        ];
+        let opts = RunOptions {
+            documents: Some(300),
+            replications: 2,
+            ..RunOptions::default()
+        };
+        let whole = run(&input, &vary, &opts, None, &|_, _| {}).unwrap();
+        assert_eq!(whole.rows.len(), 6);
+        let parts: Vec<SweepOutput> = (1..=4)
+            .map(|i| {
+                run(
+                    &input,
+                    &vary,
+                    &opts,
+                    Some(Shard { index: i, count: 4 }),
+                    &|_, _| {},
+                )
+                .unwrap()
+            })
+            .collect();
+        // Through JSON, as shards travel between machines.
+        let parts: Vec<SweepOutput> = parts
+            .iter()
+            .map(|p| serde_json::from_str(&serde_json::to_string(p).unwrap()).unwrap())
+            .collect();
+        assert_eq!(merge(parts.clone()).unwrap(), whole);
+        // Missing, duplicated and foreign shards are refused.
+        assert!(merge(parts[..3].to_vec()).is_err());
+        assert!(merge([parts.clone(), vec![parts[0].clone()]].concat()).is_err());
+        let mut foreign = parts.clone();
+        foreign[1].seed = 99;
+        assert!(merge(foreign).is_err());
+        // Longer I/O wait costs Lambda more.
+        let l = |r: &SweepRow| r.patterns["lambda"].monthly_cost_mean;
+        assert!(l(&whole.rows[0]) < l(&whole.rows[2]) && l(&whole.rows[2]) < l(&whole.rows[4]));
+    }
+}
