@@ -85,7 +85,8 @@ pub struct SimulateArgs {
     /// Seconds per row of the concurrency timeline written by --out.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMELINE_STEP_SECONDS, help_heading = "Output")]
     pub timeline_step: f64,
-    /// Also write summary.json, documents.csv (replication 0) and timeline.csv into DIR.
+    /// Also write summary.json, documents.csv (replication 0), timeline.csv, charts (SVG and PNG),
+    /// report.html and report.md into DIR.
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
@@ -132,6 +133,12 @@ pub struct CapacityArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write quota-sweep.json and the quota-sweep chart (SVG and PNG) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Allow --out to write into a directory that already holds files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `sweep`.
@@ -259,7 +266,27 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         replications: args.replications,
         trace_waits: false,
     };
-    let sim = simulate(&input.scenario, &input.book, &opts, &|_| {})?;
+    // Progress on stderr for runs longer than a second, only when a person is watching.
+    let started = std::time::Instant::now();
+    let interactive = std::io::stderr().is_terminal();
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    let progress = |done: usize| {
+        if interactive && started.elapsed().as_secs_f64() > 1.0 {
+            shown.store(true, std::sync::atomic::Ordering::Relaxed);
+            let width = 30;
+            let filled = done * width / opts.replications;
+            eprint!(
+                "\rsimulating [{}{}] {done}/{} replications",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                opts.replications
+            );
+        }
+    };
+    let sim = simulate(&input.scenario, &input.book, &opts, &progress)?;
+    if shown.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!();
+    }
     let report = Report::build(&input, &sim);
     if let Some(dir) = &args.out {
         write_file(&dir.join("summary.json"), |w| {
@@ -272,6 +299,14 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         })?;
         write_file(&dir.join("timeline.csv"), |w| {
             Ok(report_csv::write_timeline(&sim, w)?)
+        })?;
+        let figures = agentcost::charts::figures::simulate_figures(&report);
+        write_figures(dir, &figures)?;
+        write_file(&dir.join("report.html"), |w| {
+            Ok(w.write_all(agentcost::report::document::html(&report, &figures).as_bytes())?)
+        })?;
+        write_file(&dir.join("report.md"), |w| {
+            Ok(w.write_all(agentcost::report::document::markdown(&report, &figures).as_bytes())?)
         })?;
     }
     let mut stdout = std::io::stdout().lock();
@@ -292,6 +327,9 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
 }
 
 fn run_capacity(args: &CapacityArgs) -> Result<i32> {
+    if let Some(dir) = &args.out {
+        prepare_out_dir(dir, args.force)?;
+    }
     let input = load(Some(&args.workload), args.pricing.as_deref())?;
     let opts = RunOptions {
         seed: args.seed,
@@ -311,6 +349,20 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
         &args.quota,
         args.target_p95_wait,
     )?;
+    if let Some(dir) = &args.out {
+        write_file(&dir.join("quota-sweep.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &sweep)?;
+            writeln!(w)?;
+            Ok(())
+        })?;
+        write_figures(
+            dir,
+            &[agentcost::charts::figures::quota_sweep(
+                &sweep,
+                &input.scenario.name,
+            )],
+        )?;
+    }
     let mut out = String::new();
     if args.json {
         out = serde_json::to_string_pretty(&sweep)? + "\n";
@@ -565,6 +617,18 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
+    Ok(())
+}
+
+fn write_figures(dir: &Path, figures: &[agentcost::charts::figures::Figure]) -> Result<()> {
+    for f in figures {
+        write_file(&dir.join(format!("{}.svg", f.name)), |w| {
+            Ok(w.write_all(f.canvas.to_svg().as_bytes())?)
+        })?;
+        write_file(&dir.join(format!("{}.png", f.name)), |w| {
+            Ok(w.write_all(&f.canvas.to_png())?)
+        })?;
+    }
     Ok(())
 }
 

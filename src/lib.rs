@@ -22,6 +22,7 @@
 pub mod arrivals;
 pub mod billing;
 pub mod capacity;
+pub mod charts;
 pub mod config;
 pub mod error;
 pub mod load;

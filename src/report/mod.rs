@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod decide;
+pub mod document;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,50 @@ pub struct Report {
     pub patterns: Patterns,
     /// Which pattern to choose, and why.
     pub recommendation: decide::Recommendation,
+    /// Data behind the charts; not serialised (large, and reproducible from the inputs).
+    #[serde(skip)]
+    pub charts: ChartData,
+}
+
+/// What the charts draw, computed once with the rest of the report.
+#[derive(Debug, Clone, Default)]
+pub struct ChartData {
+    /// Per pattern: (cumulative share of documents, USD per document), from the quantile sketch.
+    pub cost_quantiles: [Vec<(f64, f64)>; 2],
+    /// Replication 0's timeline, if any.
+    pub timeline: Option<TimelineData>,
+    /// Which pattern is cheaper across document durations and I/O-wait shares.
+    pub break_even: BreakEven,
+}
+
+/// Replication 0's concurrency timeline for both patterns.
+#[derive(Debug, Clone)]
+pub struct TimelineData {
+    /// Seconds per step.
+    pub step_seconds: f64,
+    /// Lambda concurrency limit and AgentCore session quota.
+    pub limits: [f64; 2],
+    /// Lambda's steps.
+    pub lambda: Vec<crate::capacity::TimelineStep>,
+    /// AgentCore's steps.
+    pub agentcore: Vec<crate::capacity::TimelineStep>,
+}
+
+/// The break-even map: for each document duration and I/O-wait share, the cheaper feasible
+/// pattern for one document of this workload's other settings (tokens left out: they are the same
+/// for both; list prices; no capacity effects).
+#[derive(Debug, Clone, Default)]
+pub struct BreakEven {
+    /// Wall-clock seconds of processing at one vCPU (CPU + I/O wait), log-spaced.
+    pub durations: Vec<f64>,
+    /// Share of that time spent waiting on I/O.
+    pub io_shares: Vec<f64>,
+    /// `cheaper[i][j]` for `durations[i]`, `io_shares[j]`: `None` when neither fits its limits.
+    pub cheaper: Vec<Vec<Option<PatternKind>>>,
+    /// This workload's mean duration and I/O share.
+    pub workload: (f64, f64),
+    /// Lambda's limit and AgentCore's (sync 15 min or async 8 h), in seconds.
+    pub limits: [f64; 2],
 }
 
 /// Price book provenance.
@@ -220,6 +265,7 @@ impl Report {
             free_tier: s.free_tier,
         };
         let recommendation = decide::recommend(s, &input.book, &patterns);
+        let charts = chart_data(input, sim, &workload);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: format!("agentcost {}", env!("CARGO_PKG_VERSION")),
@@ -235,6 +281,7 @@ impl Report {
             },
             patterns,
             recommendation,
+            charts,
         }
     }
 }
@@ -285,6 +332,96 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
         failed_share: share(&|m| m.tally.failed),
         attempts_mean: sum.attempts / docs,
         capacity: capacity_report(&months, kind),
+    }
+}
+
+fn chart_data(input: &Input, sim: &Simulation, w: &WorkloadSummary) -> ChartData {
+    let qs: Vec<f64> = (1..200).map(|i| f64::from(i) / 200.0).collect();
+    let cost_quantiles = [0, 1].map(|k| {
+        let mut sk = Sketch::new();
+        for r in &sim.replications {
+            sk.merge(&r.patterns[k].costs);
+        }
+        qs.iter().map(|q| (*q, sk.quantile(*q))).collect()
+    });
+    let timeline = sim.replications.first().map(|r| TimelineData {
+        step_seconds: r.patterns[0].capacity.step_seconds,
+        limits: [r.patterns[0].capacity.limit, r.patterns[1].capacity.limit],
+        lambda: r.patterns[0].capacity.timeline.clone(),
+        agentcore: r.patterns[1].capacity.timeline.clone(),
+    });
+    let workload = (
+        w.mean_cpu_seconds + w.mean_io_wait_seconds,
+        w.mean_io_wait_seconds
+            / (w.mean_cpu_seconds + w.mean_io_wait_seconds).max(f64::MIN_POSITIVE),
+    );
+    ChartData {
+        cost_quantiles,
+        timeline,
+        break_even: break_even(&input.scenario, &input.book, workload),
+    }
+}
+
+/// Computes the break-even map for a scenario.
+pub fn break_even(
+    s: &crate::config::Scenario,
+    book: &crate::pricing::PriceBook,
+    workload: (f64, f64),
+) -> BreakEven {
+    use crate::pattern::{agentcore, lambda};
+    let durations: Vec<f64> = (0..=40)
+        .map(|i| 10f64.powf(f64::from(i) / 40.0 * 4.5))
+        .collect(); // 1 s to ~8.8 h
+    let io_shares: Vec<f64> = (0..=40).map(|i| f64::from(i) / 40.0 * 0.98).collect();
+    let base = crate::sampling::Document {
+        batch_size: 1,
+        peak_memory_mb: s.document.peak_memory_mb.mean(),
+        payload_kb: s.document.payload_kb.mean(),
+        result_kb: s.document.result_kb.mean(),
+        lambda_init_seconds: 0.0,
+        startup_seconds: s.agentcore.startup_seconds.mean(),
+        ..Default::default()
+    };
+    let cheaper = durations
+        .iter()
+        .map(|d| {
+            io_shares
+                .iter()
+                .map(|w| {
+                    let doc = crate::sampling::Document {
+                        cpu_seconds: d * (1.0 - w),
+                        io_wait_seconds: d * w,
+                        ..base
+                    };
+                    let l = lambda::bill_unit(s, book, &[doc], true, false);
+                    let a = agentcore::bill_unit(s, book, &[doc], true);
+                    match (l.infeasible.is_none(), a.infeasible.is_none()) {
+                        (false, false) => None,
+                        (true, false) => Some(PatternKind::Lambda),
+                        (false, true) => Some(PatternKind::Agentcore),
+                        (true, true) => Some(if a.total() < l.total() {
+                            PatternKind::Agentcore
+                        } else {
+                            PatternKind::Lambda
+                        }),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let ac_limit = match s.agentcore.invocation {
+        Invocation::Sync => book
+            .agentcore
+            .sync_timeout_seconds
+            .min(book.lambda.timeout_seconds),
+        Invocation::Async => book.agentcore.async_max_lifetime_seconds,
+    };
+    BreakEven {
+        durations,
+        io_shares,
+        cheaper,
+        workload,
+        limits: [book.lambda.timeout_seconds, ac_limit],
     }
 }
 

@@ -722,3 +722,88 @@ fn a_sweep_over_a_misspelt_key_exits_2_naming_it() {
         .code(2)
         .stderr(predicates::str::contains("document.io_wait_secnds"));
 }
+
+#[test]
+fn out_writes_valid_charts_and_a_self_contained_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    agentcost()
+        .args([
+            "simulate",
+            "case-file-batches",
+            "--documents",
+            "2000",
+            "--replications",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    for name in [
+        "cost-distribution",
+        "cost-breakdown",
+        "concurrency",
+        "break-even",
+    ] {
+        let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{name}.svg"
+        );
+        assert!(svg.trim_end().ends_with("</svg>"), "{name}.svg");
+        assert_eq!(svg.matches("<svg").count(), 1, "{name}.svg");
+        let png = std::fs::read(out.join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}.png");
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (900, 540), "{name}.png");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let outside = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    for bad in ["http://", "https://", "src=", "href=", "url("] {
+        assert!(!outside.contains(bad), "report.html references {bad}");
+    }
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .unwrap()
+            .contains("**Recommendation: agentcore**")
+    );
+}
+
+#[test]
+fn capacity_out_writes_the_quota_sweep_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cap");
+    agentcost()
+        .args([
+            "capacity",
+            "kyc-independent",
+            "--quota",
+            "5,50",
+            "--documents",
+            "2000",
+            "--replications",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(out.join("quota-sweep.svg"))
+            .unwrap()
+            .starts_with("<svg")
+    );
+    assert_eq!(
+        &std::fs::read(out.join("quota-sweep.png")).unwrap()[..4],
+        b"\x89PNG"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("quota-sweep.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["points"].as_array().unwrap().len(), 2);
+}

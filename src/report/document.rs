@@ -1,0 +1,230 @@
+//! The human reports written by `--out`: `report.html` (one self-contained file: charts inline as
+//! SVG, no network references) and `report.md` (for pasting into a design document; charts as
+//! PNG files beside it). Recommendation and reasons first, then the tables, then the charts.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use super::table::{thousands, usd};
+use crate::charts::figures::Figure;
+use crate::pattern::Component;
+
+fn rows(r: &Report) -> Vec<(String, String, String)> {
+    let (l, a) = (&r.patterns.lambda, &r.patterns.agentcore);
+    let ci = |p: &super::PatternReport| match (p.monthly_cost.ci95_low, p.monthly_cost.ci95_high) {
+        (Some(lo), Some(hi)) => format!("{} – {}", usd(lo), usd(hi)),
+        _ => "n/a".into(),
+    };
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("–".into(), f);
+    let secs = |x: f64| format!("{x:.1} s");
+    let mut v = vec![
+        (
+            "Cost per document, mean".into(),
+            usd(l.cost_per_document.mean),
+            usd(a.cost_per_document.mean),
+        ),
+        (
+            "Cost per document, p95".into(),
+            usd(l.cost_per_document.p95),
+            usd(a.cost_per_document.p95),
+        ),
+        (
+            "Monthly cost, mean".into(),
+            usd(l.monthly_cost.mean),
+            usd(a.monthly_cost.mean),
+        ),
+        ("Monthly cost, 95% CI".into(), ci(l), ci(a)),
+        (
+            "Billed CPU per document (vCPU-s)".into(),
+            format!("{:.3}", l.billed.cpu_seconds_mean),
+            format!("{:.3}", a.billed.cpu_seconds_mean),
+        ),
+        (
+            "Billed memory per document (s)".into(),
+            format!("{:.3}", l.billed.memory_seconds_mean),
+            format!("{:.3}", a.billed.memory_seconds_mean),
+        ),
+        (
+            "Within limits".into(),
+            pct(l.feasible_share),
+            pct(a.feasible_share),
+        ),
+        (
+            "Dead-lettered".into(),
+            pct(l.failed_share),
+            pct(a.failed_share),
+        ),
+        (
+            "Limit (concurrency / session quota)".into(),
+            opt(l.capacity.limit, &|x| thousands(x, 0)),
+            opt(a.capacity.limit, &|x| thousands(x, 0)),
+        ),
+        (
+            "Peak in use".into(),
+            opt(l.capacity.peak_concurrency, &|x| thousands(x, 0)),
+            opt(a.capacity.peak_concurrency, &|x| thousands(x, 0)),
+        ),
+        (
+            "Throttled units".into(),
+            opt(l.capacity.throttles, &|x| thousands(x, 0)),
+            opt(a.capacity.throttles, &|x| thousands(x, 0)),
+        ),
+        (
+            "Queue wait p95".into(),
+            opt(l.capacity.queue_wait_p95_s, &secs),
+            opt(a.capacity.queue_wait_p95_s, &secs),
+        ),
+        (
+            "Latency p95".into(),
+            opt(l.capacity.latency_p95_s, &secs),
+            opt(a.capacity.latency_p95_s, &secs),
+        ),
+    ];
+    for c in Component::ALL {
+        let (x, y) = (
+            l.monthly_breakdown.get(c.name()),
+            a.monthly_breakdown.get(c.name()),
+        );
+        if x.is_some() || y.is_some() {
+            v.push((
+                format!("Monthly: {}", c.name()),
+                x.map_or("–".into(), |v| usd(*v)),
+                y.map_or("–".into(), |v| usd(*v)),
+            ));
+        }
+    }
+    v
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn heading(r: &Report) -> String {
+    format!(
+        "{} · {} · {} documents/month · {} prices as of {} · seed {} · {} replications",
+        r.workload.name,
+        r.workload.origin,
+        thousands(r.workload.documents_per_month, 0),
+        r.region,
+        r.pricing.as_of,
+        r.seed,
+        r.replications
+    )
+}
+
+/// `report.html`: one file, charts inline, no external references.
+pub fn html(r: &Report, figures: &[Figure]) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>agentcost: {}</title>\n<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}td:first-child,th:first-child{{text-align:left}}.rec{{font-size:1.4em}}figure{{margin:2em 0}}svg{{max-width:100%;height:auto}}</style></head><body>\n",
+        esc(&r.workload.name)
+    );
+    let _ = writeln!(
+        h,
+        "<h1>agentcost report: {}</h1>\n<p>{}</p>",
+        esc(&r.workload.name),
+        esc(&heading(r))
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"rec\">Recommendation: <strong>{}</strong></p>\n<ol>",
+        esc(&r.recommendation.pattern)
+    );
+    for reason in &r.recommendation.reasons {
+        let text = reason.split_once(". ").map_or(reason.as_str(), |(_, t)| t);
+        let _ = writeln!(h, "<li>{}</li>", esc(text));
+    }
+    h.push_str("</ol>\n<h2>Both patterns</h2>\n<table><tr><th></th><th>Lambda</th><th>AgentCore</th></tr>\n");
+    for (k, a, b) in rows(r) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&k),
+            esc(&a),
+            esc(&b)
+        );
+    }
+    h.push_str("</table>\n<h2>Charts</h2>\n");
+    for f in figures {
+        let svg = f.canvas.to_svg();
+        let _ = writeln!(
+            h,
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            svg.trim_end(),
+            esc(&f.caption)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<p><small>{} · inputs digest {} · JSON schema {}</small></p>\n</body></html>",
+        esc(&r.tool),
+        esc(&r.inputs_digest),
+        r.schema_version
+    );
+    h
+}
+
+/// `report.md`: tables in Markdown, charts as the PNG files written beside it.
+pub fn markdown(r: &Report, figures: &[Figure]) -> String {
+    let mut m = String::new();
+    let _ = writeln!(
+        m,
+        "# agentcost report: {}\n\n{}\n",
+        r.workload.name,
+        heading(r)
+    );
+    let _ = writeln!(m, "**Recommendation: {}**\n", r.recommendation.pattern);
+    for reason in &r.recommendation.reasons {
+        let _ = writeln!(m, "{reason}");
+    }
+    m.push_str("\n| | Lambda | AgentCore |\n|---|---:|---:|\n");
+    for (k, a, b) in rows(r) {
+        let _ = writeln!(m, "| {k} | {a} | {b} |");
+    }
+    m.push('\n');
+    for f in figures {
+        let _ = writeln!(m, "![{}]({}.png)\n\n*{}*\n", f.name, f.name, f.caption);
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Input;
+    use crate::simulate::{RunOptions, simulate};
+
+    #[test]
+    fn html_is_self_contained_and_leads_with_the_recommendation() {
+        let input = Input::from_arg("case-file-batches", None).unwrap();
+        // As many documents as the examples' expectation test, so the recommendation is settled.
+        let opts = RunOptions {
+            documents: Some(2000),
+            replications: 4,
+            ..RunOptions::default()
+        };
+        let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+        let report = Report::build(&input, &sim);
+        let figs = crate::charts::figures::simulate_figures(&report);
+        assert_eq!(figs.len(), 4);
+        let h = html(&report, &figs);
+        for bad in ["http://", "https://", "src=", "href=", "@import", "url("] {
+            let outside_svg_ns = h.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+            assert!(
+                !outside_svg_ns.contains(bad),
+                "external reference {bad:?} in report.html"
+            );
+        }
+        let rec = h.find("Recommendation").unwrap();
+        assert!(rec < h.find("<table>").unwrap() && rec < h.find("<svg").unwrap());
+        assert_eq!(h.matches("<svg").count(), 4);
+        let md = markdown(&report, &figs);
+        assert!(md.contains("**Recommendation: agentcore**"), "{md}");
+        assert!(md.contains("](break-even.png)"));
+    }
+}
