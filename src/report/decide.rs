@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::table::usd;
+use super::table::{thousands, usd};
 use super::{PatternReport, Patterns};
 use crate::config::{Scenario, Scope};
 use crate::pattern::PatternKind;
@@ -148,6 +148,51 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
                 s.batching.mean_batch_size, usd(lt - at)
             ));
         }
+    }
+    for (name, r, limit_name) in [
+        ("Lambda", l, "concurrency limit"),
+        ("AgentCore", a, "session quota"),
+    ] {
+        let c = &r.capacity;
+        let (Some(limit), Some(peak), Some(throttles), Some(wait95)) =
+            (c.limit, c.peak_concurrency, c.throttles, c.queue_wait_p95_s)
+        else {
+            continue;
+        };
+        if throttles <= 0.0 {
+            continue;
+        }
+        let binding = if peak >= limit {
+            format!(
+                "its {limit_name} of {} was reached ({} of the month at the limit); `agentcost capacity --quota ...` finds the smallest raise that meets a wait target",
+                thousands(limit, 0),
+                match c.saturated_share.unwrap_or(0.0) {
+                    x if x < 0.001 => "under 0.1%".to_string(),
+                    x => format!("{:.1}%", 100.0 * x),
+                }
+            )
+        } else {
+            format!(
+                "peak use ({}) stayed below its {limit_name} ({}): {}, so raising the quota will not help",
+                thousands(peak, 0),
+                thousands(limit, 0),
+                if name == "AgentCore" {
+                    format!(
+                        "the session-creation rate binds ({} new sessions/s per account)",
+                        book.agentcore.session_creation_tps
+                    )
+                } else {
+                    format!(
+                        "the scaling rate binds ({} new environments per 10 s)",
+                        book.lambda.scaling_environments_per_10s
+                    )
+                }
+            )
+        };
+        reasons.push(format!(
+            "capacity: {name} made {} units wait (p95 queue wait {wait95:.0} s); {binding}",
+            thousands(throttles, 0)
+        ));
     }
     if s.batching.isolation == Scope::PerDocument {
         reasons.push("governance: documents must not share context, so AgentCore needs one session (microVM) per document".to_string());
