@@ -118,6 +118,8 @@ pub struct Plot {
     x: Scale,
     y: Scale,
     legend: Vec<(String, Color)>,
+    /// Vertical lines drawn so far: each label sits one row above the previous one.
+    vlines: usize,
 }
 
 /// Series colours: Lambda orange, AgentCore blue, then 12 more distinct ones (one per cost component).
@@ -151,6 +153,7 @@ impl Plot {
             x,
             y,
             legend: Vec::new(),
+            vlines: 0,
         };
         let c = &mut p.canvas;
         c.push(Item::Text {
@@ -264,7 +267,7 @@ impl Plot {
         });
     }
 
-    /// A vertical reference line with a label at its top.
+    /// A vertical reference line labelled near the bottom (left of the line near the right edge).
     pub fn vline(&mut self, x: f64, label: &str, color: Color) {
         let px = self.px(x);
         self.canvas.push(Item::Line {
@@ -275,13 +278,15 @@ impl Plot {
         });
         // Left of the line when the label would run past the frame.
         let room = self.right - px > 8.0 * label.len() as f64 + 8.0;
+        self.vlines += 1;
         let (at, anchor) = if room {
             (px + 4.0, Anchor::Start)
         } else {
             (px - 4.0, Anchor::End)
         };
+        // Near the bottom: the legend sits top right.
         self.canvas.push(Item::Text {
-            at: (at, self.top + 10.0),
+            at: (at, self.bottom - 12.0 - 16.0 * self.vlines as f64),
             text: label.into(),
             size: 8.0,
             color,
