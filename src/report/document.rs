@@ -5,96 +5,26 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use super::table::{thousands, usd};
+use super::table::{comparison_rows, thousands};
 use crate::charts::figures::Figure;
-use crate::pattern::Component;
 
+/// The terminal's rows, with its indented continuation labels ("   p95" under "cost per document
+/// mean") spelled out, and its group headings (rows without values) folded into their rows.
 fn rows(r: &Report) -> Vec<(String, String, String)> {
-    let (l, a) = (&r.patterns.lambda, &r.patterns.agentcore);
-    let ci = |p: &super::PatternReport| match (p.monthly_cost.ci95_low, p.monthly_cost.ci95_high) {
-        (Some(lo), Some(hi)) => format!("{} – {}", usd(lo), usd(hi)),
-        _ => "n/a".into(),
-    };
-    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
-    let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("–".into(), f);
-    let secs = |x: f64| format!("{x:.1} s");
-    let mut v = vec![
-        (
-            "Cost per document, mean".into(),
-            usd(l.cost_per_document.mean),
-            usd(a.cost_per_document.mean),
-        ),
-        (
-            "Cost per document, p95".into(),
-            usd(l.cost_per_document.p95),
-            usd(a.cost_per_document.p95),
-        ),
-        (
-            "Monthly cost, mean".into(),
-            usd(l.monthly_cost.mean),
-            usd(a.monthly_cost.mean),
-        ),
-        ("Monthly cost, 95% CI".into(), ci(l), ci(a)),
-        (
-            "Billed CPU per document (vCPU-s)".into(),
-            format!("{:.3}", l.billed.cpu_seconds_mean),
-            format!("{:.3}", a.billed.cpu_seconds_mean),
-        ),
-        (
-            "Billed memory per document (s)".into(),
-            format!("{:.3}", l.billed.memory_seconds_mean),
-            format!("{:.3}", a.billed.memory_seconds_mean),
-        ),
-        (
-            "Within limits".into(),
-            pct(l.feasible_share),
-            pct(a.feasible_share),
-        ),
-        (
-            "Dead-lettered".into(),
-            pct(l.failed_share),
-            pct(a.failed_share),
-        ),
-        (
-            "Limit (concurrency / session quota)".into(),
-            opt(l.capacity.limit, &|x| thousands(x, 0)),
-            opt(a.capacity.limit, &|x| thousands(x, 0)),
-        ),
-        (
-            "Peak in use".into(),
-            opt(l.capacity.peak_concurrency, &|x| thousands(x, 0)),
-            opt(a.capacity.peak_concurrency, &|x| thousands(x, 0)),
-        ),
-        (
-            "Throttled units".into(),
-            opt(l.capacity.throttles, &|x| thousands(x, 0)),
-            opt(a.capacity.throttles, &|x| thousands(x, 0)),
-        ),
-        (
-            "Queue wait p95".into(),
-            opt(l.capacity.queue_wait_p95_s, &secs),
-            opt(a.capacity.queue_wait_p95_s, &secs),
-        ),
-        (
-            "Latency p95".into(),
-            opt(l.capacity.latency_p95_s, &secs),
-            opt(a.capacity.latency_p95_s, &secs),
-        ),
-    ];
-    for c in Component::ALL {
-        let (x, y) = (
-            l.monthly_breakdown.get(c.name()),
-            a.monthly_breakdown.get(c.name()),
-        );
-        if x.is_some() || y.is_some() {
-            v.push((
-                format!("Monthly: {}", c.name()),
-                x.map_or("–".into(), |v| usd(*v)),
-                y.map_or("–".into(), |v| usd(*v)),
-            ));
+    let mut group = String::new();
+    let mut out = Vec::new();
+    for (k, a, b) in comparison_rows(r) {
+        if !k.starts_with(' ') {
+            group = k.split("  ").next().unwrap_or(&k).trim().to_string();
+            if a.is_empty() && b.is_empty() {
+                continue;
+            }
+            out.push((k.split_whitespace().collect::<Vec<_>>().join(" "), a, b));
+        } else {
+            out.push((format!("{group}: {}", k.trim()), a, b));
         }
     }
-    v
+    out
 }
 
 fn esc(s: &str) -> String {

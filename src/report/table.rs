@@ -39,22 +39,9 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-/// Renders the report as a fixed-width text table.
-pub fn render(r: &Report) -> String {
-    let mut o = String::new();
-    let w = &r.workload;
-    let _ = writeln!(o, "{} · {} ({})", r.tool, w.name, w.origin);
-    let _ = writeln!(
-        o,
-        "{} prices as of {} · {} documents/month · {} replications × {} documents · seed {}",
-        r.region,
-        r.pricing.as_of,
-        thousands(w.documents_per_month, 0),
-        r.replications,
-        thousands(r.documents as f64, 0),
-        r.seed
-    );
-    o.push('\n');
+/// The side-by-side rows (label, Lambda, AgentCore) every human-readable output shows: the
+/// terminal table, report.html and report.md.
+pub fn comparison_rows(r: &Report) -> Vec<(String, String, String)> {
     let (l, a) = (&r.patterns.lambda, &r.patterns.agentcore);
     let ci = |p: &PatternReport| match (p.monthly_cost.ci95_low, p.monthly_cost.ci95_high) {
         (Some(lo), Some(hi)) => format!("{} – {}", usd(lo), usd(hi)),
@@ -193,6 +180,26 @@ pub fn render(r: &Report) -> String {
             ));
         }
     }
+    all
+}
+
+/// Renders the report as a fixed-width text table.
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let w = &r.workload;
+    let _ = writeln!(o, "{} · {} ({})", r.tool, w.name, w.origin);
+    let _ = writeln!(
+        o,
+        "{} prices as of {} · {} documents/month · {} documents simulated in {} replications · seed {}",
+        r.region,
+        r.pricing.as_of,
+        thousands(w.documents_per_month, 0),
+        thousands(r.documents as f64, 0),
+        r.replications,
+        r.seed
+    );
+    o.push('\n');
+    let all = comparison_rows(r);
     let w0 = all
         .iter()
         .map(|r| r.0.chars().count())
