@@ -264,7 +264,7 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         seed: args.seed,
         documents: args.documents,
         replications: args.replications,
-        trace_waits: false,
+        ..RunOptions::default()
     };
     // Progress on stderr for runs longer than a second, only when a person is watching.
     let started = std::time::Instant::now();
@@ -649,16 +649,20 @@ fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Resu
 
 /// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
-    if e.chain().any(|c| {
+    let input = e.chain().any(|c| {
         c.is::<ConfigError>()
-            || c.is::<RunError>()
             || c.is::<OutDirError>()
             || c.is::<sweep::SweepError>()
-    }) {
-        EXIT_INPUT
-    } else {
-        EXIT_RUNTIME
-    }
+                && !matches!(
+                    c.downcast_ref::<sweep::SweepError>(),
+                    Some(sweep::SweepError::Run(RunError::Overloaded { .. }))
+                )
+            || matches!(
+                c.downcast_ref::<RunError>(),
+                Some(RunError::Parameter { .. })
+            )
+    });
+    if input { EXIT_INPUT } else { EXIT_RUNTIME }
 }
 
 #[cfg(test)]

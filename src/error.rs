@@ -105,6 +105,20 @@ pub enum RunError {
         /// What is wrong.
         message: String,
     },
+    /// A pattern cannot keep up with the arrivals: its backlog passed the memory guard.
+    #[error(
+        "{pattern} is overloaded: {waiting} units were waiting on day {day:.1} of the month ({cause}); the backlog would keep growing, so the run stopped before it exhausted memory. A higher limit (`[quotas]`, or the rate in a `--pricing` book) lets it keep up; a `--documents` window simulates the start of the month"
+    )]
+    Overloaded {
+        /// `lambda` or `agentcore`.
+        pattern: &'static str,
+        /// Units waiting when the guard tripped.
+        waiting: usize,
+        /// Day of the month (from 0).
+        day: f64,
+        /// What limits the pattern.
+        cause: String,
+    },
 }
 
 /// Why a report could not be written.

@@ -38,7 +38,14 @@ pub struct RunOptions {
     pub keep_documents: bool,
     /// Keep every unit's queue wait (tests and diagnostics); costs memory per unit.
     pub trace_waits: bool,
+    /// Stop with [`RunError::Overloaded`] when either pattern has more units waiting than this:
+    /// waiting units are held in memory (~600 bytes each), so an overloaded month would grow
+    /// without bound.
+    pub max_backlog: usize,
 }
+
+/// Default [`RunOptions::max_backlog`]: about 1.2 GB of waiting units per pattern.
+pub const DEFAULT_MAX_BACKLOG: usize = 2_000_000;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -49,6 +56,7 @@ impl Default for RunOptions {
             timeline_step_seconds: DEFAULT_TIMELINE_STEP_SECONDS,
             keep_documents: false,
             trace_waits: false,
+            max_backlog: DEFAULT_MAX_BACKLOG,
         }
     }
 }
@@ -186,7 +194,10 @@ pub fn simulate(
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
             r
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .into_iter()
+        // The first failure in replication order, so the message does not depend on scheduling.
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Simulation {
         options: *opts,
         month_documents: s.arrivals.documents_per_month,
@@ -196,7 +207,15 @@ pub fn simulate(
 
 /// One replication, a pure function of `(scenario, book, options, index)`: the month's arrivals
 /// drive both patterns' capacity simulations, which bill each attempt as it starts.
-pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize) -> Replication {
+///
+/// # Errors
+/// [`RunError::Overloaded`] when a pattern's backlog passes `opts.max_backlog`.
+pub fn replicate(
+    s: &Scenario,
+    book: &PriceBook,
+    opts: &RunOptions,
+    index: usize,
+) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
     let step = opts.timeline_step_seconds;
@@ -256,6 +275,27 @@ pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize
                 }
             }
             n += k;
+            for (pattern, waiting) in [("lambda", lam.waiting()), ("agentcore", ac.waiting())] {
+                if waiting > opts.max_backlog {
+                    let cause = if pattern == "agentcore" {
+                        format!(
+                            "arrivals outpace its admission: session quota {}, {} new sessions/s",
+                            s.quotas.agentcore_active_sessions, book.agentcore.session_creation_tps
+                        )
+                    } else {
+                        format!(
+                            "arrivals outpace its concurrency limit of {}",
+                            s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
+                        )
+                    };
+                    return Err(RunError::Overloaded {
+                        pattern,
+                        waiting,
+                        day: t / 86_400.0,
+                        cause,
+                    });
+                }
+            }
             burst_left -= k as f64;
             if burst_left <= 0.0 {
                 break;
@@ -271,13 +311,13 @@ pub fn replicate(s: &Scenario, book: &PriceBook, opts: &RunOptions, index: usize
         price_month(s, book, PatternKind::Lambda, tl, lam.into_stats()),
         price_month(s, book, PatternKind::Agentcore, ta, ac.into_stats()),
     ];
-    Replication {
+    Ok(Replication {
         index,
         documents: n,
         simulated_seconds,
         patterns,
         kept_documents: kept,
-    }
+    })
 }
 
 /// How a month's totals turn the first-tier list prices that outcomes carry into what is billed.
@@ -520,7 +560,7 @@ mod tests {
     #[test]
     fn seed_example_is_billed_exactly_as_the_article_says() {
         let input = Input::embedded_default(None).unwrap();
-        let r = replicate(&input.scenario, &input.book, &opts(42, 1000, 1), 0);
+        let r = replicate(&input.scenario, &input.book, &opts(42, 1000, 1), 0).unwrap();
         let (l, a) = (&r.patterns[0].tally, &r.patterns[1].tally);
         // Sums of 9.5 and 1.5 are exact in binary floating point.
         assert_eq!(l.sum.billed_cpu_seconds / l.documents, 9.5);
@@ -541,7 +581,7 @@ mod tests {
     #[test]
     fn monthly_cost_is_the_per_document_mean_times_the_volume() {
         let input = Input::from_arg("kyc-independent", None).unwrap();
-        let r = replicate(&input.scenario, &input.book, &opts(1, 3000, 1), 0);
+        let r = replicate(&input.scenario, &input.book, &opts(1, 3000, 1), 0).unwrap();
         for p in &r.patterns {
             let mean = p.tally.sum.total() / p.tally.documents;
             let want = mean * input.scenario.arrivals.documents_per_month;
@@ -565,8 +605,8 @@ mod tests {
             .replace("[lambda]", "[account]\nfree_tier = true\n\n[lambda]");
         let with = Input::from_text("t", &text, None, None).unwrap();
         let without = Input::embedded_default(None).unwrap();
-        let a = replicate(&with.scenario, &with.book, &opts(1, 100, 1), 0);
-        let b = replicate(&without.scenario, &without.book, &opts(1, 100, 1), 0);
+        let a = replicate(&with.scenario, &with.book, &opts(1, 100, 1), 0).unwrap();
+        let b = replicate(&without.scenario, &without.book, &opts(1, 100, 1), 0).unwrap();
         let c = |r: &Replication, comp: Component| r.patterns[0].monthly_components[comp as usize];
         // 100k × 9.5 s × 1.7275 GB = 1,641,162 GB-s; 400,000 free → 75.63% billable.
         let gbs = 100_000.0 * 9.5 * 1769.0 / 1024.0;
@@ -611,6 +651,45 @@ mod tests {
                 Err(RunError::Parameter { .. })
             ));
         }
+    }
+
+    #[test]
+    fn an_overloaded_pattern_stops_the_run_with_the_day_and_the_binding_limit() {
+        // 50,000 statements at 09:00 on day 30 against 25 new AgentCore sessions/s.
+        let input = Input::from_arg("month-end-burst", None).unwrap();
+        let o = RunOptions {
+            max_backlog: 10_000,
+            replications: 2,
+            ..RunOptions::default()
+        };
+        match simulate(&input.scenario, &input.book, &o, &|_| {}) {
+            Err(RunError::Overloaded {
+                pattern,
+                day,
+                cause,
+                ..
+            }) => {
+                // Inside the burst Lambda starts 1,000 environments at once, AgentCore 25 sessions:
+                // AgentCore's queue passes the guard first.
+                assert_eq!(pattern, "agentcore");
+                assert!((29.0..30.0).contains(&day), "{day}");
+                assert!(cause.contains("25 new sessions/s"), "{cause}");
+            }
+            other => panic!("expected an overload, got {:?}", other.map(|_| ())),
+        }
+        // The default guard lets the same month run: the burst drains within hours.
+        assert!(
+            simulate(
+                &input.scenario,
+                &input.book,
+                &RunOptions {
+                    replications: 1,
+                    ..RunOptions::default()
+                },
+                &|_| {}
+            )
+            .is_ok()
+        );
     }
 
     #[test]

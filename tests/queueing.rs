@@ -82,7 +82,7 @@ fn run(input: &Input, seed: u64) -> [CapacityStats; 2] {
         trace_waits: true,
         ..RunOptions::default()
     };
-    let r = replicate(&input.scenario, &input.book, &opts, 0);
+    let r = replicate(&input.scenario, &input.book, &opts, 0).unwrap();
     let [l, a] = r.patterns;
     [l.capacity, a.capacity]
 }
@@ -184,8 +184,8 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
         trace_waits: true,
         ..RunOptions::default()
     };
-    let ra = replicate(&a.scenario, &a.book, &opts, 0);
-    let rb = replicate(&b.scenario, &b.book, &opts, 0);
+    let ra = replicate(&a.scenario, &a.book, &opts, 0).unwrap();
+    let rb = replicate(&b.scenario, &b.book, &opts, 0).unwrap();
     let (sa, sb) = (&ra.patterns[1].capacity, &rb.patterns[1].capacity);
     assert_eq!(
         sa.wait_trace, sb.wait_trace,
@@ -205,7 +205,7 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
     assert!((cpu(&ra) - cpu(&rb) - 60.0).abs() < 1e-6);
     // An idle timeout lengthens waits compared with stopping at once.
     let stop = mmc_input(lambda, 1.0 / 60.0, c, "");
-    let rs = replicate(&stop.scenario, &stop.book, &opts, 0);
+    let rs = replicate(&stop.scenario, &stop.book, &opts, 0).unwrap();
     let trace = |c: &CapacityStats| mean(c.wait_trace.as_ref().expect("traced"));
     assert!(trace(&rs.patterns[1].capacity) < trace(sb));
 }

@@ -96,6 +96,11 @@ impl<M: Model> Simulator<M> {
         Self { core, model }
     }
 
+    /// Units waiting in the queue now.
+    pub fn waiting(&self) -> usize {
+        self.core.queue.len()
+    }
+
     /// What was measured so far.
     pub fn stats(&self) -> &CapacityStats {
         &self.core.stats
