@@ -671,6 +671,38 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn model_errors_exit_1_and_input_errors_exit_2() {
+        let overloaded = RunError::Overloaded {
+            pattern: "agentcore",
+            waiting: 3,
+            day: 1.0,
+            cause: "x".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(overloaded)), EXIT_RUNTIME);
+        let in_sweep = sweep::SweepError::Run(RunError::Overloaded {
+            pattern: "lambda",
+            waiting: 3,
+            day: 1.0,
+            cause: "x".into(),
+        });
+        assert_eq!(exit_code(&anyhow::Error::from(in_sweep)), EXIT_RUNTIME);
+        let bad = RunError::Parameter {
+            name: "documents",
+            message: "x".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(bad)), EXIT_INPUT);
+        let cfg = ConfigError::Invalid {
+            file: "w".into(),
+            problems: vec![],
+        };
+        assert_eq!(
+            exit_code(&anyhow::Error::from(cfg).context("loading")),
+            EXIT_INPUT
+        );
+        assert_eq!(exit_code(&anyhow::anyhow!("disk full")), EXIT_RUNTIME);
+    }
+
+    #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
     }
