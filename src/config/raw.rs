@@ -33,6 +33,8 @@ pub struct RawWorkload {
     pub failures: RawFailures,
     #[serde(default)]
     pub account: RawAccount,
+    #[serde(default)]
+    pub decision: RawDecision,
     /// What the workload's author expects agentcost to recommend, and why (checked by tests).
     #[serde(default)]
     pub expect: Option<RawExpect>,
@@ -169,6 +171,14 @@ pub struct RawFailures {
 #[allow(missing_docs)]
 pub struct RawAccount {
     pub free_tier: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawDecision {
+    pub min_monthly_saving_usd: Option<f64>,
+    pub min_saving_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

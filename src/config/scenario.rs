@@ -197,7 +197,29 @@ pub struct Scenario {
     pub quotas: Quotas,
     pub failures: Failures,
     pub free_tier: bool,
+    pub decision: Decision,
     pub expect: Option<Expectation>,
+}
+
+/// How large AgentCore's saving must be before it is worth its extra moving parts (tracking
+/// table, checker, session management): both thresholds must be met.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    /// USD a month.
+    pub min_monthly_saving_usd: f64,
+    /// Share of Lambda's monthly cost.
+    pub min_saving_share: f64,
+}
+
+impl Default for Decision {
+    fn default() -> Self {
+        // A few engineer-hours a month of operating the extra parts, and a tenth of the bill:
+        // judgement calls, stated in the README and overridable per workload.
+        Self {
+            min_monthly_saving_usd: 250.0,
+            min_saving_share: 0.10,
+        }
+    }
 }
 
 /// Region a workload names (default `us-east-1`), read before the price book is chosen.
@@ -753,6 +775,22 @@ impl Scenario {
             quotas,
             failures,
             free_tier: raw.account.free_tier.unwrap_or(false),
+            decision: Decision {
+                min_monthly_saving_usd: scalar(
+                    &mut p,
+                    raw.decision.min_monthly_saving_usd,
+                    "decision.min_monthly_saving_usd",
+                    Decision::default().min_monthly_saving_usd,
+                    Range::NonNegative,
+                ),
+                min_saving_share: scalar(
+                    &mut p,
+                    raw.decision.min_saving_share,
+                    "decision.min_saving_share",
+                    Decision::default().min_saving_share,
+                    Range::Between(0.0, 1.0),
+                ),
+            },
             expect,
         };
         p.into_result(file, scenario)
@@ -909,6 +947,14 @@ mod tests {
                 "failures.crash_probability",
             ),
             ("[failures]\nmax_attempts = 0", "failures.max_attempts"),
+            (
+                "[decision]\nmin_saving_share = 2",
+                "decision.min_saving_share",
+            ),
+            (
+                "[decision]\nmin_monthly_saving_usd = -1",
+                "decision.min_monthly_saving_usd",
+            ),
             ("region = \"eu-central-1\"", "region"),
         ];
         for (toml, key) in cases {

@@ -14,11 +14,6 @@ use crate::pricing::PriceBook;
 
 /// A pattern is viable when at least this share of documents fits its limits.
 pub const VIABLE_SHARE: f64 = 0.99;
-/// AgentCore's extra moving parts (tracking table, checker, session ids) are worth running only for
-/// a saving of at least this share of Lambda's monthly cost ...
-pub const MATERIAL_SAVING_SHARE: f64 = 0.10;
-/// ... and at least this many USD a month (a few engineer-hours of operating the extra parts).
-pub const MATERIAL_SAVING_USD: f64 = 250.0;
 
 /// Which pattern to choose.
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +81,8 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
                 (Some(ll), Some(lh), Some(al), Some(ah)) => ll <= ah && al <= lh,
                 _ => true,
             };
-            let material = saving >= MATERIAL_SAVING_SHARE * lm && saving >= MATERIAL_SAVING_USD;
+            let material = saving >= s.decision.min_saving_share * lm
+                && saving >= s.decision.min_monthly_saving_usd;
             if saving > 0.0 && material && !overlap {
                 reasons.push(format!(
                     "AgentCore saves {} a month ({:.0}% of Lambda's {}); the 95% intervals do not overlap",
@@ -108,14 +104,14 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
                     )
                 } else {
                     let mut short = Vec::new();
-                    if saving < MATERIAL_SAVING_SHARE * lm {
+                    if saving < s.decision.min_saving_share * lm {
                         short.push(format!(
                             "{:.0}% of Lambda's cost",
-                            100.0 * MATERIAL_SAVING_SHARE
+                            100.0 * s.decision.min_saving_share
                         ));
                     }
-                    if saving < MATERIAL_SAVING_USD {
-                        short.push(usd(MATERIAL_SAVING_USD));
+                    if saving < s.decision.min_monthly_saving_usd {
+                        short.push(usd(s.decision.min_monthly_saving_usd));
                     }
                     format!(
                         "AgentCore would save only {} a month ({:.1}% of Lambda's {}), below the {} a month that would pay for its tracking table, checker and session management",
@@ -216,5 +212,37 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
     Recommendation {
         pattern: pattern.to_string(),
         reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{EMBEDDED_WORKLOADS, Input};
+    use crate::report::Report;
+    use crate::simulate::{RunOptions, simulate};
+
+    fn recommend(text: &str) -> String {
+        let input = Input::from_text("w", text, None, None).unwrap();
+        let opts = RunOptions {
+            documents: Some(500),
+            replications: 3,
+            ..RunOptions::default()
+        };
+        let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+        Report::build(&input, &sim).recommendation.pattern
+    }
+
+    #[test]
+    fn the_materiality_thresholds_decide_between_cheaper_and_simpler() {
+        // The seed example: AgentCore is 15.6% cheaper but saves only $3.53 a month.
+        let seed = EMBEDDED_WORKLOADS[0].1;
+        assert_eq!(recommend(seed), "lambda");
+        let any_saving =
+            format!("{seed}\n[decision]\nmin_monthly_saving_usd = 0\nmin_saving_share = 0\n");
+        assert_eq!(recommend(&any_saving), "agentcore");
+        // A 20% bar is above the 15.6% saving even with no dollar bar.
+        let high_share =
+            format!("{seed}\n[decision]\nmin_monthly_saving_usd = 0\nmin_saving_share = 0.2\n");
+        assert_eq!(recommend(&high_share), "lambda");
     }
 }
