@@ -61,21 +61,29 @@ pub enum Format {
     Csv,
 }
 
+/// Inputs and sampling flags shared by the commands that run simulations.
+#[derive(Debug, clap::Args)]
+pub struct RunFlags {
+    /// Price book TOML to use instead of the built-in one for the workload's region.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+    /// Stop each replication after N documents: a window at the start of the month, scaled to
+    /// the month's volume [default: the whole month].
+    #[arg(long, value_name = "N", help_heading = "Sampling")]
+    pub documents: Option<usize>,
+    /// Seed of every random stream; the same seed gives byte-identical JSON and CSV.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, help_heading = "Sampling")]
+    pub seed: u64,
+}
+
 /// Arguments of `simulate`.
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
     /// Workload TOML file, or the name of a built-in example (see `agentcost examples`);
     /// the built-in `seed-example` when omitted.
     pub workload: Option<String>,
-    /// Price book TOML to use instead of the built-in one for the workload's region.
-    #[arg(long, value_name = "FILE")]
-    pub pricing: Option<PathBuf>,
-    /// Documents sampled per replication [default: the month's volume, at most 20,000].
-    #[arg(long, value_name = "N", help_heading = "Sampling")]
-    pub documents: Option<usize>,
-    /// Seed of every random stream; the same seed gives byte-identical JSON and CSV.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, help_heading = "Sampling")]
-    pub seed: u64,
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Independent replications (at least 2 for a confidence interval).
     #[arg(long, value_name = "R", default_value_t = DEFAULT_REPLICATIONS, help_heading = "Sampling")]
     pub replications: usize,
@@ -118,15 +126,8 @@ pub struct CapacityArgs {
     /// Which limit to vary.
     #[arg(long, value_enum, default_value_t = QuotaPattern::Agentcore)]
     pub pattern: QuotaPattern,
-    /// Price book TOML to use instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub pricing: Option<PathBuf>,
-    /// Stop each replication after N documents (default: the whole month).
-    #[arg(long, value_name = "N")]
-    pub documents: Option<usize>,
-    /// Seed of every random stream.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Replications per quota.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub replications: usize,
@@ -152,15 +153,8 @@ pub struct SweepArgs {
     /// Run only shard I of N (1-based): points whose index ≡ I−1 (mod N). Combine with `merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
-    /// Price book TOML to use instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub pricing: Option<PathBuf>,
-    /// Stop each replication after N documents (default: the whole month).
-    #[arg(long, value_name = "N")]
-    pub documents: Option<usize>,
-    /// Seed of every random stream (the same at every point).
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Replications per point.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub replications: usize,
@@ -256,13 +250,13 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     if let Some(dir) = &args.out {
         prepare_out_dir(dir, args.force)?;
     }
-    let input = load(args.workload.as_deref(), args.pricing.as_deref())?;
+    let input = load(args.workload.as_deref(), args.run.pricing.as_deref())?;
     let keep = args.format == Format::Csv || args.out.is_some();
     let opts = RunOptions {
         timeline_step_seconds: args.timeline_step,
         keep_documents: keep,
-        seed: args.seed,
-        documents: args.documents,
+        seed: args.run.seed,
+        documents: args.run.documents,
         replications: args.replications,
         ..RunOptions::default()
     };
@@ -330,10 +324,10 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
     if let Some(dir) = &args.out {
         prepare_out_dir(dir, args.force)?;
     }
-    let input = load(Some(&args.workload), args.pricing.as_deref())?;
+    let input = load(Some(&args.workload), args.run.pricing.as_deref())?;
     let opts = RunOptions {
-        seed: args.seed,
-        documents: args.documents,
+        seed: args.run.seed,
+        documents: args.run.documents,
         replications: args.replications,
         ..RunOptions::default()
     };
@@ -374,7 +368,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
             env!("CARGO_PKG_NAME"),
             pattern.name(),
             input.scenario.name,
-            args.seed
+            args.run.seed
         );
         let _ = writeln!(
             out,
@@ -456,10 +450,10 @@ fn run_sweep(args: &SweepArgs) -> Result<i32> {
     if let Some(dir) = &args.out {
         prepare_out_dir(dir, args.force)?;
     }
-    let input = sweep::input_from_arg(&args.workload, args.pricing.as_deref())?;
+    let input = sweep::input_from_arg(&args.workload, args.run.pricing.as_deref())?;
     let opts = RunOptions {
-        seed: args.seed,
-        documents: args.documents,
+        seed: args.run.seed,
+        documents: args.run.documents,
         replications: args.replications,
         ..RunOptions::default()
     };
