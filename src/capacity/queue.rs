@@ -35,14 +35,25 @@ impl Ord for Time {
 }
 
 struct Entry<E> {
-    time: Time,
-    seq: u64,
+    /// `(time, seq)` packed so that one integer comparison orders entries: the time's bits mapped
+    /// to an unsigned integer in the order of [`f64::total_cmp`], above the sequence number.
+    key: u128,
     event: E,
+}
+
+fn ordered_bits(t: Time) -> u64 {
+    let bits = t.seconds().to_bits();
+    // Negative floats order backwards as integers: flip them all; positive ones just gain the top bit.
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -54,10 +65,18 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and the earliest (time, seq) must come out first.
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
+    }
+}
+
+impl<E> Entry<E> {
+    fn time(&self) -> f64 {
+        let bits = (self.key >> 64) as u64;
+        f64::from_bits(if bits >> 63 == 1 {
+            bits & !(1 << 63)
+        } else {
+            !bits
+        })
     }
 }
 
@@ -84,8 +103,7 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: f64, event: E) {
         let time = Time::new(time).expect("event times are finite");
         self.heap.push(Entry {
-            time,
-            seq: self.seq,
+            key: u128::from(ordered_bits(time)) << 64 | u128::from(self.seq),
             event,
         });
         self.seq += 1;
@@ -93,12 +111,12 @@ impl<E> EventQueue<E> {
 
     /// Time of the earliest event.
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap.peek().map(|e| e.time.seconds())
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Removes the earliest event.
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap.pop().map(|e| (e.time.seconds(), e.event))
+        self.heap.pop().map(|e| (e.time(), e.event))
     }
 
     /// Events waiting.
@@ -125,6 +143,31 @@ mod tests {
         q.push(1.0, "c");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, vec!["a", "b", "c", "late"]);
+    }
+
+    #[test]
+    fn times_of_either_sign_come_out_in_order_and_unchanged() {
+        let times = [
+            3.5,
+            -0.0,
+            0.0,
+            -2.25,
+            1e-300,
+            -1e300,
+            f64::INFINITY,
+            2.6e6 + 1e-9,
+        ];
+        let mut q = EventQueue::default();
+        for (i, t) in times.iter().enumerate() {
+            q.push(*t, i);
+        }
+        let out: Vec<f64> = std::iter::from_fn(|| q.pop()).map(|(t, _)| t).collect();
+        let mut want = times.to_vec();
+        want.sort_by(f64::total_cmp);
+        assert_eq!(
+            out.iter().map(|t| t.to_bits()).collect::<Vec<_>>(),
+            want.iter().map(|t| t.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]
