@@ -75,10 +75,21 @@ pub fn sample_documents<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R) ->
 
 /// Draws one batch (case file): its size, then each document.
 pub fn sample_batch<R: Rng + ?Sized>(s: &Scenario, batch: u32, rng: &mut R) -> Vec<Document> {
+    let mut docs = Vec::new();
+    sample_batch_into(s, batch, rng, &mut docs);
+    docs
+}
+
+/// As [`sample_batch`], into `docs` (cleared first), so a month's loop reuses one buffer.
+pub fn sample_batch_into<R: Rng + ?Sized>(
+    s: &Scenario,
+    batch: u32,
+    rng: &mut R,
+    docs: &mut Vec<Document>,
+) {
+    docs.clear();
     let size = s.batching.documents_per_batch.sample(rng).round().max(1.0) as u32;
-    (0..size)
-        .map(|position| sample_one(s, batch, position, size, rng))
-        .collect()
+    docs.extend((0..size).map(|position| sample_one(s, batch, position, size, rng)));
 }
 
 fn sample_one<R: Rng + ?Sized>(

@@ -12,7 +12,7 @@ use crate::config::{Scenario, Scope};
 use crate::error::RunError;
 use crate::pattern::{self, Component, Infeasibility, Outcome, PatternKind};
 use crate::pricing::PriceBook;
-use crate::sampling::{Document, sample_batch, stream};
+use crate::sampling::{Document, sample_batch_into, stream};
 use crate::stats::Sketch;
 
 /// Seed used when none is given.
@@ -86,15 +86,15 @@ impl Sink for Tally {
     fn complete(
         &mut self,
         first: u64,
-        documents: &[Document],
+        documents: u32,
         outcome: &Outcome,
         _wait: f64,
         _latency: f64,
     ) {
-        let n = documents.len() as f64;
+        let n = f64::from(documents);
         let o = outcome.share(n);
         let cost = self.estimate.document_cost(&o);
-        for j in 0..documents.len() {
+        for j in 0..documents {
             self.documents += 1.0;
             self.sum.accumulate(&o);
             match o.infeasible {
@@ -240,6 +240,8 @@ pub fn replicate(
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
     let (mut n, mut batch) = (0u64, 0u32);
+    // One buffer for every batch's documents: the capacity simulations keep only plans.
+    let mut docs = Vec::new();
     'month: while let Some(a) = arrivals.next(&mut rng) {
         let t = a.time();
         let [tl, ta] = &mut tallies;
@@ -253,24 +255,25 @@ pub fn replicate(
             if n >= limit {
                 break 'month;
             }
-            let docs = sample_batch(s, batch, &mut rng);
+            sample_batch_into(s, batch, &mut rng, &mut docs);
+            let docs = &docs[..];
             batch = batch.wrapping_add(1);
             let k = docs.len() as u64;
             if let Some(kept) = &mut kept {
-                kept.extend_from_slice(&docs);
+                kept.extend_from_slice(docs);
             }
             if s.lambda.batch_per_invocation {
-                lam.arrive(t, n, docs.clone(), false);
+                lam.arrive(t, n, docs, false);
             } else {
                 for (j, d) in docs.iter().enumerate() {
-                    lam.arrive(t, n + j as u64, vec![*d], true);
+                    lam.arrive(t, n + j as u64, std::slice::from_ref(d), true);
                 }
             }
             match s.agentcore.session_scope {
                 Scope::PerBatch => ac.arrive(t, n, docs, false),
                 Scope::PerDocument => {
                     for (j, d) in docs.iter().enumerate() {
-                        ac.arrive(t, n + j as u64, vec![*d], true);
+                        ac.arrive(t, n + j as u64, std::slice::from_ref(d), true);
                     }
                 }
             }

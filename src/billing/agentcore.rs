@@ -33,6 +33,10 @@ pub struct Activity {
     pub peak_mb: f64,
 }
 
+/// A session's memory segments: start-up, each activity, idle tail; inline for a one-document
+/// session, which is most of them, so billing an attempt allocates nothing.
+pub type Segments = smallvec::SmallVec<[MemorySegment; 4]>;
+
 /// Memory over a session's life: `startup` at `baseline_mb`, then each activity, then the idle tail.
 ///
 /// - **v1** bills the peak to date every second, so the idle tail stays at the session's peak.
@@ -48,8 +52,8 @@ pub fn memory_segments(
     activities: &[Activity],
     idle_tail_s: f64,
     reclaim_after_s: f64,
-) -> Vec<MemorySegment> {
-    let mut out = Vec::with_capacity(activities.len() + 3);
+) -> Segments {
+    let mut out = Segments::new();
     let mut peak = baseline_mb;
     let mut current = baseline_mb;
     if startup_s > 0.0 {
@@ -190,9 +194,9 @@ mod tests {
             peak_mb: 2048.0,
         }];
         let v1 = memory_segments(Platform::V1, 0.0, 256.0, &acts, 900.0, 120.0);
-        assert_eq!(v1, vec![seg(60.0, 2.0), seg(900.0, 2.0)]);
+        assert_eq!(v1[..], [seg(60.0, 2.0), seg(900.0, 2.0)]);
         let v2 = memory_segments(Platform::V2, 0.0, 256.0, &acts, 900.0, 120.0);
-        assert_eq!(v2, vec![seg(60.0, 2.0), seg(120.0, 2.0), seg(780.0, 0.25)]);
+        assert_eq!(v2[..], [seg(60.0, 2.0), seg(120.0, 2.0), seg(780.0, 0.25)]);
         let (_, g1) = billed_memory(&v1, 128.0, 1.0, PartialSeconds::Prorate);
         let (_, g2) = billed_memory(&v2, 128.0, 1.0, PartialSeconds::Prorate);
         assert_eq!(g1, 1920.0);
@@ -212,9 +216,9 @@ mod tests {
             },
         ];
         let v1 = memory_segments(Platform::V1, 2.0, 512.0, &acts, 0.0, 120.0);
-        assert_eq!(v1, vec![seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 4.0)]);
+        assert_eq!(v1[..], [seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 4.0)]);
         let v2 = memory_segments(Platform::V2, 2.0, 512.0, &acts, 0.0, 120.0);
-        assert_eq!(v2, vec![seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 1.0)]);
+        assert_eq!(v2[..], [seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 1.0)]);
     }
 
     #[test]

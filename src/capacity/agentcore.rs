@@ -132,7 +132,7 @@ impl Model for AgentCoreModel<'_> {
                 let ac = &self.s.agentcore;
                 let job = core.jobs.get_mut(id);
                 job.attempt += 1;
-                if !success && job.attempt < self.s.failures.max_attempts as usize {
+                if !success && job.attempt < job.plan.ends.allowed() {
                     // The checker runs at whole multiples of its interval and flags rows older than the threshold.
                     let interval = ac.checker_interval_minutes * 60.0;
                     let stale_at = job.started + ac.checker_threshold_minutes * 60.0;

@@ -46,7 +46,7 @@ impl<P, E> Core<P, E> {
         self.stats.finish_unit(wait, latency);
         sink.complete(
             job.first_document,
-            &job.documents,
+            job.documents,
             &job.outcome,
             wait,
             latency,
@@ -116,10 +116,10 @@ impl<M: Model> Simulator<M> {
         &mut self,
         now: f64,
         first_document: u64,
-        documents: Vec<Document>,
+        documents: &[Document],
         stateless: bool,
     ) {
-        let plan = self.model.plan(&documents, stateless);
+        let plan = self.model.plan(documents, stateless);
         let outcome = Outcome {
             infeasible: M::infeasible(&plan),
             failed: true,
@@ -128,7 +128,7 @@ impl<M: Model> Simulator<M> {
         let id = self.core.jobs.insert(Job {
             arrival: now,
             first_document,
-            documents,
+            documents: documents.len() as u32,
             plan,
             attempt: 0,
             started: now,

@@ -137,7 +137,7 @@ impl Model for LambdaModel<'_> {
                 self.warm.push_back(now);
                 let job = core.jobs.get_mut(id);
                 job.attempt += 1;
-                if job.outcome.failed && job.attempt < self.s.failures.max_attempts as usize {
+                if job.outcome.failed && job.attempt < job.plan.ends.allowed() {
                     // The message reappears once its visibility timeout, counted from the receive, runs out.
                     let at = (job.started + self.s.lambda.visibility_timeout_seconds).max(now);
                     core.events.push(at, Event::Requeue(id));

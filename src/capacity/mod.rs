@@ -14,7 +14,6 @@ pub mod stats;
 pub use stats::{CapacityStats, TimelineStep};
 
 use crate::pattern::Outcome;
-use crate::sampling::Document;
 
 /// One unit of work in flight: a document, or a batch processed together.
 #[derive(Debug, Clone)]
@@ -23,8 +22,8 @@ pub struct Job<P> {
     pub arrival: f64,
     /// Index (in arrival order within the replication) of its first document.
     pub first_document: u64,
-    /// Its documents.
-    pub documents: Vec<Document>,
+    /// How many documents it holds (their details live in the plan).
+    pub documents: u32,
     /// The pattern's plan for it.
     pub plan: P,
     /// Attempts started so far.
@@ -39,11 +38,12 @@ pub struct Job<P> {
 
 /// Receives finished units: the bill of the whole unit and its timing.
 pub trait Sink {
-    /// `job` finished at `now` (successfully or dead-lettered), its bill complete in `outcome`.
+    /// A unit of `documents` documents, the first numbered `first_document`, finished
+    /// (successfully or dead-lettered), its bill complete in `outcome`.
     fn complete(
         &mut self,
         first_document: u64,
-        documents: &[Document],
+        documents: u32,
         outcome: &Outcome,
         wait: f64,
         latency: f64,

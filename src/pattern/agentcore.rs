@@ -6,7 +6,7 @@
 //! billed attempt by attempt; each attempt is a new session.
 
 use super::lambda::model_prices;
-use super::{AttemptEnd, Component, Infeasibility, Outcome, attempts};
+use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
 use crate::billing::lambda::{billed_ms, gb_seconds, per_million};
 use crate::billing::services::{dynamodb_wru, kb_to_gb, sqs_requests, token_cost};
@@ -17,10 +17,13 @@ use crate::sampling::Document;
 /// Bytes of the S3 event notification carried by the input queue.
 const EVENT_MESSAGE_KB: f64 = 2.0;
 
+/// A session's activities, inline for the common one-document session.
+type Activities = smallvec::SmallVec<[Activity; 1]>;
+
 /// What one session will do, before knowing when it runs.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    activities: Vec<Activity>,
+    activities: Activities,
     /// Seconds of processing after start-up.
     pub processing: f64,
     /// microVM start-up seconds.
@@ -35,13 +38,13 @@ pub struct Plan {
     /// Set when the session cannot succeed.
     pub infeasible: Option<Infeasibility>,
     /// How each attempt ends.
-    pub ends: Vec<AttemptEnd>,
+    pub ends: Ends,
 }
 
 impl Plan {
     /// How attempt `i` ends (attempts past the planned crashes succeed).
     pub fn end(&self, i: usize) -> AttemptEnd {
-        self.ends.get(i).copied().unwrap_or(AttemptEnd::Success)
+        self.ends.end(i)
     }
 }
 
@@ -63,7 +66,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     let acp = &book.agentcore;
     let threads = s.document.threads.min(acp.max_vcpus);
     let mut p = Plan {
-        activities: Vec::with_capacity(unit.len()),
+        activities: Activities::new(),
         processing: 0.0,
         startup: unit[0].startup_seconds,
         limit: match ac.invocation {
@@ -78,7 +81,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
         result_kb: 0.0,
         documents: unit.len(),
         infeasible: None,
-        ends: Vec::new(),
+        ends: Ends::new(0, 0.0, 0, None),
     };
     let mut peak_mb: f64 = 0.0;
     for d in unit {
@@ -105,7 +108,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
-    p.ends = attempts(
+    p.ends = Ends::new(
         unit[0].crashes,
         unit[0].crash_point,
         s.failures.max_attempts,
@@ -300,7 +303,7 @@ pub fn bill_unit(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
         failed: true,
         ..Outcome::default()
     };
-    for i in 0..s.failures.max_attempts as usize {
+    for i in 0..p.ends.allowed() {
         if bill_attempt(s, book, &p, i, &mut o).success {
             o.failed = false;
             break;
@@ -342,9 +345,9 @@ pub fn checker_monthly(s: &Scenario, book: &PriceBook) -> CheckerMonth {
 }
 
 /// The activities that fit in `seconds` of processing, the last one cut short.
-fn truncate(activities: &[Activity], seconds: f64) -> Vec<Activity> {
+fn truncate(activities: &[Activity], seconds: f64) -> Activities {
     let mut left = seconds;
-    let mut out = Vec::new();
+    let mut out = Activities::new();
     for a in activities {
         if left <= 0.0 {
             break;

@@ -4,7 +4,7 @@
 //! A unit of work (one document, or a whole batch with `batch_per_invocation`) is planned once,
 //! then billed attempt by attempt as the capacity simulation starts each attempt, cold or warm.
 
-use super::{AttemptEnd, Component, Infeasibility, Outcome, attempts};
+use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::lambda::{
     billed_ms, ephemeral_storage_cost, gb_seconds, per_million, vcpu_share,
 };
@@ -29,7 +29,7 @@ pub struct Plan {
     /// Set when the unit cannot succeed.
     pub infeasible: Option<Infeasibility>,
     /// How each attempt ends.
-    pub ends: Vec<AttemptEnd>,
+    pub ends: Ends,
 }
 
 /// Plans one invocation processing `unit` in order. `stateless`: documents after a batch's first
@@ -73,7 +73,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
         tokens_out,
         documents: unit.len(),
         infeasible,
-        ends: attempts(
+        ends: Ends::new(
             first.crashes,
             first.crash_point,
             s.failures.max_attempts,
@@ -176,7 +176,7 @@ pub fn succeeded(book: &PriceBook, p: &Plan, i: usize, cold: bool) -> bool {
 impl Plan {
     /// How attempt `i` ends (attempts past the planned crashes succeed).
     pub fn end(&self, i: usize) -> AttemptEnd {
-        self.ends.get(i).copied().unwrap_or(AttemptEnd::Success)
+        self.ends.end(i)
     }
 }
 
@@ -230,7 +230,7 @@ pub fn bill_unit(
         failed: true,
         ..Outcome::default()
     };
-    for i in 0..s.failures.max_attempts as usize {
+    for i in 0..p.ends.allowed() {
         bill_attempt(s, book, &p, i, cold && i == 0, &mut o);
         if succeeded(book, &p, i, cold && i == 0) {
             o.failed = false;

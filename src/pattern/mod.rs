@@ -234,26 +234,93 @@ pub enum AttemptEnd {
     Timeout,
 }
 
-/// Attempt endings for a unit whose first document's crash draw is `crashes`/`crash_point`.
+/// How a unit's attempts end, from its first document's crash draw: computed on demand rather
+/// than stored as a list, because a month plans tens of millions of units.
 /// An infeasible unit fails every attempt: at the time limit, or (out of memory) part-way through.
-pub(crate) fn attempts(
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ends {
     crashes: u32,
     crash_point: f64,
     max_attempts: u32,
     infeasible: Option<Infeasibility>,
-) -> Vec<AttemptEnd> {
-    match infeasible {
-        Some(Infeasibility::Timeout) => return vec![AttemptEnd::Timeout; max_attempts as usize],
-        Some(Infeasibility::Memory) => {
-            return vec![AttemptEnd::Crash(crash_point); max_attempts as usize];
+}
+
+impl Ends {
+    /// Endings for a unit whose first document crashes `crashes` times at `crash_point`.
+    pub fn new(
+        crashes: u32,
+        crash_point: f64,
+        max_attempts: u32,
+        infeasible: Option<Infeasibility>,
+    ) -> Self {
+        Self {
+            crashes,
+            crash_point,
+            max_attempts,
+            infeasible,
         }
-        // An oversized payload is refused before any work starts: one rejected attempt, then DLQ.
-        Some(Infeasibility::Payload) => return vec![AttemptEnd::Crash(0.0)],
-        None => {}
     }
-    let mut v = vec![AttemptEnd::Crash(crash_point); crashes.min(max_attempts) as usize];
-    if crashes < max_attempts {
-        v.push(AttemptEnd::Success);
+
+    /// Attempts the unit may make before it is dead-lettered. An oversized payload is refused
+    /// before any work starts and no retry can change that: one rejected attempt, then the DLQ.
+    pub fn allowed(&self) -> usize {
+        match self.infeasible {
+            Some(Infeasibility::Payload) => 1,
+            _ => self.max_attempts as usize,
+        }
     }
-    v
+
+    /// How attempt `i` (from 0) ends.
+    pub fn end(&self, i: usize) -> AttemptEnd {
+        match self.infeasible {
+            Some(Infeasibility::Timeout) => AttemptEnd::Timeout,
+            Some(Infeasibility::Memory) => AttemptEnd::Crash(self.crash_point),
+            Some(Infeasibility::Payload) => AttemptEnd::Crash(0.0),
+            None if i < self.crashes as usize => AttemptEnd::Crash(self.crash_point),
+            None => AttemptEnd::Success,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(e: &Ends) -> Vec<AttemptEnd> {
+        (0..e.allowed()).map(|i| e.end(i)).collect()
+    }
+
+    #[test]
+    fn attempts_crash_as_drawn_then_succeed_or_fail_for_good() {
+        use AttemptEnd::{Crash, Success, Timeout};
+        assert_eq!(ends(&Ends::new(0, 0.3, 3, None)), [Success; 3]);
+        assert_eq!(
+            ends(&Ends::new(2, 0.3, 3, None))[..3],
+            [Crash(0.3), Crash(0.3), Success]
+        );
+        // Crashing on every attempt: the draw caps crashes at max_attempts.
+        assert_eq!(ends(&Ends::new(3, 0.3, 3, None)), [Crash(0.3); 3]);
+        let timeout = Ends::new(0, 0.3, 3, Some(Infeasibility::Timeout));
+        assert_eq!(ends(&timeout), [Timeout; 3]);
+        let memory = Ends::new(0, 0.3, 3, Some(Infeasibility::Memory));
+        assert_eq!(ends(&memory), [Crash(0.3); 3]);
+        let payload = Ends::new(0, 0.3, 3, Some(Infeasibility::Payload));
+        assert_eq!(ends(&payload), [Crash(0.0)]);
+    }
+
+    #[test]
+    fn an_oversized_payload_is_refused_once_and_dead_lettered() {
+        let input = crate::load::Input::embedded_default(None).unwrap();
+        let (s, book) = (&input.scenario, &input.book);
+        let doc = crate::sampling::Document {
+            cpu_seconds: 1.0,
+            io_wait_seconds: 1.0,
+            payload_kb: (book.agentcore.max_payload_mb + 1.0) * 1024.0,
+            ..Default::default()
+        };
+        let o = agentcore::bill_unit(s, book, &[doc], true);
+        assert_eq!(o.infeasible, Some(Infeasibility::Payload));
+        assert!(o.failed);
+        assert_eq!(o.attempts, 1.0);
+    }
 }
