@@ -4,6 +4,7 @@
 //! and are merged in index order, so output never depends on the thread count.
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
@@ -23,7 +24,7 @@ pub const DEFAULT_REPLICATIONS: usize = 10;
 pub const DEFAULT_TIMELINE_STEP_SECONDS: f64 = 300.0;
 
 /// What to run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RunOptions {
     /// Seed of every random stream.
     pub seed: u64,
@@ -62,7 +63,7 @@ impl Default for RunOptions {
 }
 
 /// Per-pattern sums over a replication's documents, fed by the capacity simulation as units finish.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Documents finished.
     pub documents: f64,
@@ -115,7 +116,7 @@ impl Sink for Tally {
 }
 
 /// One pattern's month within a replication.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatternMonth {
     /// Sums over the simulated documents, costs fully priced.
     pub tally: Tally,
@@ -132,7 +133,7 @@ pub struct PatternMonth {
 }
 
 /// One replication: a simulated month (or a window of it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Replication {
     /// Replication index (its random stream is `(seed, index)`).
     pub index: usize,
@@ -326,7 +327,7 @@ pub fn replicate(
 /// GB-seconds and requests (the checker's included), which fix one effective rate for each; so
 /// each document's duration cost is rescaled by `k_gb = effective / first-tier` and its request
 /// cost by `k_req`. The scheduled checker is a fixed monthly cost spread over the month's documents.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct MonthRates {
     /// Effective ÷ first-tier price of Lambda GB-seconds.
     pub k_gb: f64,
