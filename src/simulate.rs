@@ -148,7 +148,7 @@ pub struct Replication {
 }
 
 /// A finished run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
     /// The options it ran with.
     pub options: RunOptions,
@@ -169,6 +169,50 @@ pub fn simulate(
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Simulation, RunError> {
+    let all: Vec<usize> = (0..opts.replications).collect();
+    let replications = replicate_many(s, book, opts, &all, progress)?;
+    Ok(Simulation {
+        options: *opts,
+        month_documents: s.arrivals.documents_per_month,
+        replications,
+    })
+}
+
+/// Runs the replications `indices` (each below `opts.replications`) in parallel and returns them
+/// in the order given: a shard of a run whose other replications run elsewhere. `progress` is
+/// as in [`simulate`].
+///
+/// # Errors
+/// As [`simulate`]; `RunError::Parameter` also for an index not below `opts.replications`.
+pub fn replicate_many(
+    s: &Scenario,
+    book: &PriceBook,
+    opts: &RunOptions,
+    indices: &[usize],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Replication>, RunError> {
+    check_options(opts)?;
+    if let Some(i) = indices.iter().find(|i| **i >= opts.replications) {
+        return Err(RunError::Parameter {
+            name: "replications",
+            message: format!("replication {i} is not below {}", opts.replications),
+        });
+    }
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    indices
+        .par_iter()
+        .map(|&i| {
+            let r = replicate(s, book, opts, i);
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            r
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        // The first failure in replication order, so the message does not depend on scheduling.
+        .collect()
+}
+
+fn check_options(opts: &RunOptions) -> Result<(), RunError> {
     if opts.documents == Some(0) {
         return Err(RunError::Parameter {
             name: "documents",
@@ -187,23 +231,7 @@ pub fn simulate(
             message: "must be at least 1 second".into(),
         });
     }
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let replications = (0..opts.replications)
-        .into_par_iter()
-        .map(|i| {
-            let r = replicate(s, book, opts, i);
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-            r
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        // The first failure in replication order, so the message does not depend on scheduling.
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Simulation {
-        options: *opts,
-        month_documents: s.arrivals.documents_per_month,
-        replications,
-    })
+    Ok(())
 }
 
 /// One replication, a pure function of `(scenario, book, options, index)`: the month's arrivals
