@@ -12,10 +12,12 @@ use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::PatternKind;
 use agentcost::report::{Report, csv as report_csv, table};
+use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
 use agentcost::simulate::{
-    DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, RunOptions, simulate,
+    DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, RunOptions, Simulation,
+    simulate,
 };
-use agentcost::sweep::{self, Shard, SweepOutput, Vary};
+use agentcost::sweep::{self, SweepOutput, Vary};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -41,7 +43,7 @@ pub enum Command {
     Capacity(CapacityArgs),
     /// Run a workload over a grid of values of numeric keys; one row per point.
     Sweep(SweepArgs),
-    /// Combine sweep shard outputs (summary JSON files) into the single-run result.
+    /// Combine the shard files of a sweep, or of a simulate run, into the single-run result.
     Merge(MergeArgs),
     /// Check a workload (and price book) without running it.
     Validate(ValidateArgs),
@@ -100,6 +102,20 @@ pub struct SimulateArgs {
     /// Allow --out to write into a directory that already holds files.
     #[arg(long, help_heading = "Output")]
     pub force: bool,
+    /// Run only shard I of N (1-based): replications whose index ≡ I−1 (mod N). Prints the shard's
+    /// replications as JSON (or writes DIR/shard-I-of-N.json with --out) instead of the report;
+    /// `merge` combines the shards into exactly what one run prints and writes.
+    #[arg(
+        long,
+        value_name = "I/N",
+        conflicts_with = "format",
+        help_heading = "Sharding"
+    )]
+    pub shard: Option<Shard>,
+    /// Leave replication 0's documents out of the shard file (they make shard 1 much larger);
+    /// `merge` then cannot print --format csv or write documents.csv.
+    #[arg(long, requires = "shard", help_heading = "Sharding")]
+    pub no_documents: bool,
 }
 
 /// Which pattern's limit `capacity` varies.
@@ -172,25 +188,28 @@ pub struct SweepArgs {
 /// Output format of `sweep` and `merge`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum SweepFormat {
-    /// One line per point.
+    /// One line per point (merged simulate shards: the report table).
     #[default]
     Table,
-    /// The sweep JSON (what `merge` reads).
+    /// The sweep JSON, what `merge` reads (merged simulate shards: the report JSON).
     Json,
-    /// One CSV row per point.
+    /// One CSV row per point (merged simulate shards: replication 0's documents).
     Csv,
 }
 
 /// Arguments of `merge`.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// sweep.json files of every shard.
+    /// Every shard's file: sweep outputs (`sweep --shard ... --format json`, or sweep.json), or
+    /// simulate shards (`simulate --shard`); not both kinds at once.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// What to print on stdout.
+    /// What to print on stdout: for sweeps as `sweep --format`, for simulate shards as
+    /// `simulate --format` (csv: replication 0's documents).
     #[arg(long, value_enum, default_value_t = SweepFormat::Json)]
     pub format: SweepFormat,
-    /// Also write sweep.json and sweep.csv into DIR.
+    /// Also write what `sweep --out` writes (sweep.json, sweep.csv), or for simulate shards what
+    /// `simulate --out` writes (summary.json, CSVs, charts, report.html and report.md), into DIR.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
@@ -247,11 +266,20 @@ fn load(workload: Option<&str>, pricing: Option<&Path>) -> Result<Input> {
 
 fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     // Check the output directory before the run, so a bad path fails in milliseconds, not minutes.
-    if let Some(dir) = &args.out {
-        prepare_out_dir(dir, args.force)?;
-    }
+    let shard_file = match (&args.out, args.shard) {
+        (Some(dir), Some(shard)) => Some(prepare_shard_file(dir, shard, args.force)?),
+        (Some(dir), None) => {
+            prepare_out_dir(dir, args.force)?;
+            None
+        }
+        (None, _) => None,
+    };
     let input = load(args.workload.as_deref(), args.run.pricing.as_deref())?;
-    let keep = args.format == Format::Csv || args.out.is_some();
+    // A shard keeps replication 0's documents so that `merge` can write everything `simulate` does.
+    let keep = match args.shard {
+        Some(_) => !args.no_documents,
+        None => args.format == Format::Csv || args.out.is_some(),
+    };
     let opts = RunOptions {
         timeline_step_seconds: args.timeline_step,
         keep_documents: keep,
@@ -264,35 +292,58 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let interactive = std::io::stderr().is_terminal();
     let shown = std::sync::atomic::AtomicBool::new(false);
-    let progress = |done: usize| {
+    let progress = |done: usize, total: usize| {
         if interactive && started.elapsed().as_secs_f64() > 1.0 {
             shown.store(true, std::sync::atomic::Ordering::Relaxed);
             let width = 30;
-            let filled = done * width / opts.replications;
+            let filled = done * width / total.max(1);
             eprint!(
-                "\rsimulating [{}{}] {done}/{} replications",
+                "\rsimulating [{}{}] {done}/{total} replications",
                 "#".repeat(filled),
                 " ".repeat(width - filled),
-                opts.replications
             );
         }
     };
-    let sim = simulate(&input.scenario, &input.book, &opts, &progress)?;
-    if shown.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!();
+    let finish_progress = || {
+        if shown.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!();
+        }
+    };
+    if let Some(shard) = args.shard {
+        let part = shard::simulate_shard(&input, &opts, shard, &progress)?;
+        finish_progress();
+        return emit_shard(&part, shard_file.as_deref());
     }
-    let report = Report::build(&input, &sim);
-    if let Some(dir) = &args.out {
+    let sim = simulate(&input.scenario, &input.book, &opts, &|done| {
+        progress(done, opts.replications)
+    })?;
+    finish_progress();
+    emit_simulation(&input, &sim, args.format, args.out.as_deref())
+}
+
+/// Prints (or with --out writes) a simulation's report and files: shared by `simulate` and by
+/// `merge` of simulate shards, so both give the same bytes.
+fn emit_simulation(
+    input: &Input,
+    sim: &Simulation,
+    format: Format,
+    dir: Option<&Path>,
+) -> Result<i32> {
+    let report = Report::build(input, sim);
+    if let Some(dir) = dir {
         write_file(&dir.join("summary.json"), |w| {
             serde_json::to_writer_pretty(&mut *w, &report)?;
             writeln!(w)?;
             Ok(())
         })?;
-        write_file(&dir.join("documents.csv"), |w| {
-            Ok(report_csv::write_documents(&sim, w)?)
-        })?;
+        // Only merged shards run with --no-documents lack them; `merge` says so.
+        if sim.options.keep_documents {
+            write_file(&dir.join("documents.csv"), |w| {
+                Ok(report_csv::write_documents(sim, w)?)
+            })?;
+        }
         write_file(&dir.join("timeline.csv"), |w| {
-            Ok(report_csv::write_timeline(&sim, w)?)
+            Ok(report_csv::write_timeline(sim, w)?)
         })?;
         let figures = agentcost::charts::figures::simulate_figures(&report);
         write_figures(dir, &figures)?;
@@ -304,20 +355,74 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         })?;
     }
     let mut stdout = std::io::stdout().lock();
-    let written = match args.format {
+    let written = match format {
         Format::Table => stdout.write_all(table::render(&report).as_bytes()),
         Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(std::io::Error::other)
+            .map_err(json_io_error)
             .and_then(|_| writeln!(stdout)),
-        Format::Csv => {
-            report_csv::write_documents(&sim, &mut stdout).map_err(std::io::Error::other)
-        }
+        Format::Csv => report_csv::write_documents(sim, &mut stdout).map_err(std::io::Error::other),
     };
-    match written.and_then(|_| stdout.flush()) {
+    finish_stdout(written.and_then(|_| stdout.flush()))
+}
+
+/// serde_json hides the I/O error it met from `source()`: keep its kind, so a closed pipe is
+/// still recognised as one.
+fn json_io_error(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => kind.into(),
+        None => std::io::Error::other(e),
+    }
+}
+
+/// Success unless writing stdout failed for a reason other than a reader that stopped early.
+fn finish_stdout(written: std::io::Result<()>) -> Result<i32> {
+    match written {
         Ok(()) => Ok(EXIT_OK),
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
         Err(e) => Err(e).context("failed to write to stdout"),
     }
+}
+
+/// The file `simulate --shard I/N --out DIR` writes: shards of one run may share a directory, so
+/// other files there are fine, but an earlier copy of this shard is only replaced with --force.
+fn prepare_shard_file(dir: &Path, shard: Shard, force: bool) -> Result<PathBuf> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutDirError(format!(
+            "--out '{}' exists and is not a directory",
+            dir.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
+    let path = dir.join(format!("shard-{}-of-{}.json", shard.index, shard.count));
+    if path.exists() && !force {
+        return Err(OutDirError(format!(
+            "'{}' already exists; pass --force to replace it, or choose a new directory",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(path)
+}
+
+/// Writes a simulate shard as compact JSON (it travels between machines; nobody reads it) to
+/// `file`, or to stdout.
+fn emit_shard(part: &SimulateShard, file: Option<&Path>) -> Result<i32> {
+    if let Some(path) = file {
+        write_file(path, |w| {
+            serde_json::to_writer(&mut *w, part)?;
+            writeln!(w)?;
+            Ok(())
+        })?;
+        return Ok(EXIT_OK);
+    }
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer(&mut stdout, part)
+        .map_err(json_io_error)
+        .and_then(|_| writeln!(stdout))
+        .and_then(|_| stdout.flush());
+    finish_stdout(written)
 }
 
 fn run_capacity(args: &CapacityArgs) -> Result<i32> {
@@ -474,22 +579,40 @@ fn run_merge(args: &MergeArgs) -> Result<i32> {
     if let Some(dir) = &args.out {
         prepare_out_dir(dir, args.force)?;
     }
-    let mut parts = Vec::new();
+    let mut files = Vec::new();
     for f in &args.files {
+        let name = f.display().to_string();
         let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
-            file: f.display().to_string(),
+            file: name.clone(),
             source,
         })?;
-        let part: SweepOutput = serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
-            file: f.display().to_string(),
-            key: String::new(),
-            line: Some(e.line()),
-            message: format!("not a sweep output: {e}"),
-        })?;
-        parts.push(part);
+        let part = ShardFile::parse(&name, &text)?;
+        files.push((name, part));
     }
-    let out = sweep::merge(parts)?;
-    emit_sweep(&out, args.format, args.out.as_deref())
+    match shard::merge(files)? {
+        Merged::Sweep(out) => emit_sweep(&out, args.format, args.out.as_deref()),
+        Merged::Simulate { input, simulation } => {
+            let format = match args.format {
+                SweepFormat::Table => Format::Table,
+                SweepFormat::Json => Format::Json,
+                SweepFormat::Csv => Format::Csv,
+            };
+            if !simulation.options.keep_documents {
+                if format == Format::Csv {
+                    return Err(UsageError(
+                        "--format csv prints replication 0's documents, but the shard holding it was run with --no-documents; run that shard again without it".into(),
+                    )
+                    .into());
+                }
+                if args.out.is_some() {
+                    eprintln!(
+                        "note: documents.csv is not written: the shard holding replication 0 was run with --no-documents"
+                    );
+                }
+            }
+            emit_simulation(&input, &simulation, format, args.out.as_deref())
+        }
+    }
 }
 
 fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Result<i32> {
@@ -588,6 +711,11 @@ fn is_broken_pipe(e: &std::io::Error) -> bool {
 #[error("{0}")]
 pub struct OutDirError(String);
 
+/// Flags that cannot be honoured with the inputs given: reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(String);
+
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     if dir.exists() {
         if !dir.is_dir() {
@@ -646,6 +774,8 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     let input = e.chain().any(|c| {
         c.is::<ConfigError>()
             || c.is::<OutDirError>()
+            || c.is::<UsageError>()
+            || c.is::<shard::MergeError>()
             || c.is::<sweep::SweepError>()
                 && !matches!(
                     c.downcast_ref::<sweep::SweepError>(),
@@ -739,6 +869,16 @@ mod tests {
             vec!["agentcost", "merge", "a.json", "b.json", "--format", "csv"],
             vec![
                 "agentcost",
+                "simulate",
+                "w.toml",
+                "--shard",
+                "3/8",
+                "--out",
+                "d",
+            ],
+            vec!["agentcost", "simulate", "--shard", "1/2", "--no-documents"],
+            vec![
+                "agentcost",
                 "capacity",
                 "w.toml",
                 "--quota",
@@ -769,6 +909,9 @@ mod tests {
                 "5/4",
             ],
             vec!["agentcost", "merge"],
+            vec!["agentcost", "simulate", "--shard", "0/2"],
+            vec!["agentcost", "simulate", "--shard", "1/2", "--format", "csv"],
+            vec!["agentcost", "simulate", "--no-documents"],
             vec!["agentcost", "capacity", "w.toml", "--quota", "five"],
         ];
         for args in bad {

@@ -30,6 +30,7 @@ pub mod pattern;
 pub mod pricing;
 pub mod report;
 pub mod sampling;
+pub mod shard;
 pub mod simulate;
 pub mod stats;
 pub mod sweep;

@@ -1,7 +1,9 @@
 //! Loading inputs: the workload (a file, or an embedded example by name) and its region's price
 //! book (embedded, or `--pricing FILE`), validated together into one [`Input`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Scenario, scenario};
 use crate::error::{ConfigError, Problem};
@@ -42,6 +44,26 @@ pub struct Input {
     pub workload_origin: String,
     /// FNV-1a 64-bit digest of the workload and price-book texts, to tell runs' inputs apart.
     pub inputs_digest: String,
+    /// The texts it was validated from, to rebuild it in another process.
+    pub sources: Sources,
+}
+
+/// The texts an [`Input`] is validated from: with [`Input::from_sources`] another process (a
+/// `merge` of simulate shards) rebuilds the same input without the original files. Files the
+/// workload names (traces, empirical distributions) are not included: they are read again from
+/// `base_dir`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sources {
+    /// Where the workload came from (a path, or `embedded:<name>`); names it in errors and reports.
+    pub workload_origin: String,
+    /// The workload TOML text.
+    pub workload: String,
+    /// Directory that relative file names in the workload are resolved against.
+    pub base_dir: Option<PathBuf>,
+    /// The price book's name in errors: the `--pricing` path, or `<embedded pricing/REGION.toml>`.
+    pub pricing_origin: String,
+    /// The price-book TOML text.
+    pub pricing: String,
 }
 
 impl Input {
@@ -81,12 +103,11 @@ impl Input {
         base_dir: Option<&Path>,
         pricing: Option<&Path>,
     ) -> Result<Input, ConfigError> {
+        // Parsed here too (from_sources parses again) so a malformed workload is reported before
+        // a missing price book, as it always was.
         let raw = scenario::parse_raw(origin, text)?;
-        let (book, pricing_text) = match pricing {
-            Some(p) => {
-                let t = crate::config::toml_file::read(p)?;
-                (PriceBook::from_toml(&p.display().to_string(), &t)?, t)
-            }
+        let (pricing_origin, pricing_text) = match pricing {
+            Some(p) => (p.display().to_string(), crate::config::toml_file::read(p)?),
             None => {
                 let region = raw.region_or_default();
                 let text = crate::pricing::EMBEDDED
@@ -104,20 +125,42 @@ impl Input {
                         }],
                     })?;
                 (
-                    PriceBook::from_toml(&format!("<embedded pricing/{region}.toml>"), text)?,
+                    format!("<embedded pricing/{region}.toml>"),
                     text.to_string(),
                 )
             }
         };
-        let scenario = Scenario::from_raw(&raw, origin, base_dir, &book)?;
+        Input::from_sources(Sources {
+            workload_origin: origin.to_string(),
+            workload: text.to_string(),
+            base_dir: base_dir.map(Path::to_path_buf),
+            pricing_origin,
+            pricing: pricing_text,
+        })
+    }
+
+    /// Validates the workload and price book held in `sources` (see [`Sources`]).
+    ///
+    /// # Errors
+    /// As [`Input::from_text`].
+    pub fn from_sources(sources: Sources) -> Result<Input, ConfigError> {
+        let origin = &sources.workload_origin;
+        let raw = scenario::parse_raw(origin, &sources.workload)?;
+        let book = PriceBook::from_toml(&sources.pricing_origin, &sources.pricing)?;
+        let scenario = Scenario::from_raw(&raw, origin, sources.base_dir.as_deref(), &book)?;
         Ok(Input {
             scenario,
             book,
-            workload_origin: origin.to_string(),
+            workload_origin: origin.clone(),
             inputs_digest: format!(
                 "{:016x}",
-                fnv1a(&[text.as_bytes(), b"\0", pricing_text.as_bytes()])
+                fnv1a(&[
+                    sources.workload.as_bytes(),
+                    b"\0",
+                    sources.pricing.as_bytes()
+                ])
             ),
+            sources,
         })
     }
 }

@@ -6,6 +6,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 
 use crate::config::dist::unit_f64;
 use crate::config::{IoWait, Scenario};
@@ -24,7 +25,7 @@ pub fn stream(seed: u64, index: u64) -> StreamRng {
 }
 
 /// One sampled document with everything either pattern needs to bill and time it.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Document {
     /// Batch (case file) this document belongs to, numbered from 0 within a replication.
     pub batch: u32,

@@ -4,6 +4,7 @@
 //! and are merged in index order, so output never depends on the thread count.
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
@@ -23,7 +24,7 @@ pub const DEFAULT_REPLICATIONS: usize = 10;
 pub const DEFAULT_TIMELINE_STEP_SECONDS: f64 = 300.0;
 
 /// What to run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RunOptions {
     /// Seed of every random stream.
     pub seed: u64,
@@ -62,7 +63,7 @@ impl Default for RunOptions {
 }
 
 /// Per-pattern sums over a replication's documents, fed by the capacity simulation as units finish.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Documents finished.
     pub documents: f64,
@@ -115,7 +116,7 @@ impl Sink for Tally {
 }
 
 /// One pattern's month within a replication.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatternMonth {
     /// Sums over the simulated documents, costs fully priced.
     pub tally: Tally,
@@ -132,7 +133,7 @@ pub struct PatternMonth {
 }
 
 /// One replication: a simulated month (or a window of it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Replication {
     /// Replication index (its random stream is `(seed, index)`).
     pub index: usize,
@@ -147,7 +148,7 @@ pub struct Replication {
 }
 
 /// A finished run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
     /// The options it ran with.
     pub options: RunOptions,
@@ -168,6 +169,50 @@ pub fn simulate(
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Simulation, RunError> {
+    let all: Vec<usize> = (0..opts.replications).collect();
+    let replications = replicate_many(s, book, opts, &all, progress)?;
+    Ok(Simulation {
+        options: *opts,
+        month_documents: s.arrivals.documents_per_month,
+        replications,
+    })
+}
+
+/// Runs the replications `indices` (each below `opts.replications`) in parallel and returns them
+/// in the order given: a shard of a run whose other replications run elsewhere. `progress` is
+/// as in [`simulate`].
+///
+/// # Errors
+/// As [`simulate`]; `RunError::Parameter` also for an index not below `opts.replications`.
+pub fn replicate_many(
+    s: &Scenario,
+    book: &PriceBook,
+    opts: &RunOptions,
+    indices: &[usize],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Replication>, RunError> {
+    check_options(opts)?;
+    if let Some(i) = indices.iter().find(|i| **i >= opts.replications) {
+        return Err(RunError::Parameter {
+            name: "replications",
+            message: format!("replication {i} is not below {}", opts.replications),
+        });
+    }
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    indices
+        .par_iter()
+        .map(|&i| {
+            let r = replicate(s, book, opts, i);
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            r
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        // The first failure in replication order, so the message does not depend on scheduling.
+        .collect()
+}
+
+fn check_options(opts: &RunOptions) -> Result<(), RunError> {
     if opts.documents == Some(0) {
         return Err(RunError::Parameter {
             name: "documents",
@@ -186,23 +231,7 @@ pub fn simulate(
             message: "must be at least 1 second".into(),
         });
     }
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let replications = (0..opts.replications)
-        .into_par_iter()
-        .map(|i| {
-            let r = replicate(s, book, opts, i);
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-            r
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        // The first failure in replication order, so the message does not depend on scheduling.
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Simulation {
-        options: *opts,
-        month_documents: s.arrivals.documents_per_month,
-        replications,
-    })
+    Ok(())
 }
 
 /// One replication, a pure function of `(scenario, book, options, index)`: the month's arrivals
@@ -329,7 +358,7 @@ pub fn replicate(
 /// GB-seconds and requests (the checker's included), which fix one effective rate for each; so
 /// each document's duration cost is rescaled by `k_gb = effective / first-tier` and its request
 /// cost by `k_req`. The scheduled checker is a fixed monthly cost spread over the month's documents.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct MonthRates {
     /// Effective ÷ first-tier price of Lambda GB-seconds.
     pub k_gb: f64,

@@ -1,6 +1,8 @@
 //! Pure statistics over slices: mean, sample standard deviation, quantiles and the Student-t
 //! confidence interval of a mean.
 
+mod sketch_serde;
+
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

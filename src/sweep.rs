@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ConfigError, Problem, RunError};
 use crate::load::Input;
 use crate::report::Report;
+pub use crate::shard::Shard;
 use crate::simulate::{RunOptions, simulate};
 
 /// Version of the sweep JSON layout.
@@ -70,39 +71,6 @@ impl Vary {
         (0..self.steps)
             .map(|i| self.from + (self.to - self.from) * i as f64 / (self.steps - 1) as f64)
             .collect()
-    }
-}
-
-/// Shard `index` (1-based) of `count`: points whose index ≡ index − 1 (mod count).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// 1-based shard number.
-    pub index: usize,
-    /// Number of shards.
-    pub count: usize,
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected I/N with 1 ≤ I ≤ N (e.g. 3/16), got '{s}'");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (usize, usize) = (
-            i.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if count == 0 || index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl Shard {
-    /// Whether point `i` (0-based) belongs to this shard.
-    pub fn owns(&self, i: usize) -> bool {
-        i % self.count == self.index - 1
     }
 }
 

@@ -1,12 +1,12 @@
 //! Capacity statistics kept while a simulation runs: time-weighted areas (for saturation and
 //! Little's law), per-document waits and latencies (for percentiles), and a fixed-step timeline.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::Sketch;
 
 /// One step of the timeline: maxima over the step, and throttles that happened in it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimelineStep {
     /// Most executions running at once (Lambda environments busy; AgentCore sessions holding a slot, idle included).
     pub concurrency_max: u32,
@@ -19,7 +19,7 @@ pub struct TimelineStep {
 }
 
 /// What one pattern's simulation measured.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CapacityStats {
     /// The concurrency limit in force (Lambda concurrency, or the AgentCore session quota).
     pub limit: f64,

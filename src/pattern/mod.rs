@@ -5,7 +5,7 @@
 pub mod agentcore;
 pub mod lambda;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Cost components; each pattern uses a subset. Order is the order of CSV columns and JSON keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -144,7 +144,7 @@ impl PatternKind {
 }
 
 /// Why a document could not be processed by a pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Infeasibility {
     /// Longer than the pattern's time limit (Lambda 900 s, AgentCore sync 15 min, async 8 h).
@@ -156,7 +156,7 @@ pub enum Infeasibility {
 }
 
 /// One document's outcome under one pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Outcome {
     /// USD by component (Lambda duration at first-tier list price until rescaled).
     pub costs: [f64; N_COMPONENTS],

@@ -637,27 +637,24 @@ fn csv_output_has_the_same_number_of_columns_on_every_row() {
 #[test]
 fn a_reader_that_stops_early_gets_no_error_message() {
     use std::process::{Command as StdCommand, Stdio};
-    // Several megabytes of CSV: far more than a pipe buffers, so the writer must hit EPIPE.
-    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_agentcost"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "simulate",
-            "--format",
-            "csv",
-            "--documents",
-            "10000",
-            "--replications",
-            "2",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "stderr: {stderr}");
-    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    // Several megabytes of CSV, or of shard JSON: far more than a pipe buffers, so the writer
+    // must hit EPIPE.
+    for output in [["--format", "csv"], ["--shard", "1/2"]] {
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_agentcost"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("simulate")
+            .args(output)
+            .args(["--documents", "10000", "--replications", "2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{output:?} stderr: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{output:?} stderr: {stderr}");
+    }
 }
 
 #[test]
@@ -806,4 +803,254 @@ fn capacity_out_writes_the_quota_sweep_chart() {
         serde_json::from_str(&std::fs::read_to_string(out.join("quota-sweep.json")).unwrap())
             .unwrap();
     assert_eq!(v["points"].as_array().unwrap().len(), 2);
+}
+
+// --- sharded simulate
+
+/// `simulate` of a small case-file run, with `extra` flags appended.
+fn simulate_small(extra: &[&str]) -> Command {
+    simulate_seeded("11", extra)
+}
+
+fn simulate_seeded(seed: &str, extra: &[&str]) -> Command {
+    let mut cmd = agentcost();
+    cmd.args([
+        "simulate",
+        "case-file-batches",
+        "--documents",
+        "300",
+        "--replications",
+        "5",
+        "--seed",
+        seed,
+    ])
+    .args(extra);
+    cmd
+}
+
+/// Runs shards 1..=count of the small run into `dir` (each with `extra` flags); returns the files.
+fn simulate_shards(dir: &Path, count: usize, extra: &[&str]) -> Vec<PathBuf> {
+    (1..=count)
+        .map(|i| {
+            let out = dir.join(format!("s{i}"));
+            simulate_small(&["--shard", &format!("{i}/{count}"), "--out"])
+                .arg(&out)
+                .args(extra)
+                .assert()
+                .success()
+                .stdout("");
+            out.join(format!("shard-{i}-of-{count}.json"))
+        })
+        .collect()
+}
+
+/// A directory's files by name, with their bytes.
+fn dir_contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    read_dir_bytes(dir)
+        .into_iter()
+        .map(|(p, b)| (p.file_name().unwrap().to_string_lossy().into_owned(), b))
+        .collect()
+}
+
+fn merge_of(files: &[PathBuf]) -> Command {
+    let mut cmd = agentcost();
+    cmd.arg("merge").args(files);
+    cmd
+}
+
+#[test]
+fn a_sharded_simulate_merges_into_exactly_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 2, &[]);
+    for format in ["json", "table", "csv"] {
+        let whole = stdout_of(&mut simulate_small(&["--format", format]));
+        let merged = stdout_of(merge_of(&files).args(["--format", format]));
+        assert!(
+            merged == whole,
+            "merge --format {format} differs from simulate"
+        );
+    }
+    // And the same files with --out, byte for byte.
+    let (a, b) = (dir.path().join("whole"), dir.path().join("merged"));
+    simulate_small(&["--out", a.to_str().unwrap()])
+        .assert()
+        .success();
+    merge_of(&files)
+        .args(["--out", b.to_str().unwrap()])
+        .assert()
+        .success();
+    let (whole, merged) = (dir_contents(&a), dir_contents(&b));
+    assert!(whole.iter().any(|(n, _)| n == "documents.csv"));
+    assert_eq!(
+        whole.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        merged.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in whole.iter().zip(&merged) {
+        assert!(x == y, "{name} differs after merge");
+    }
+}
+
+#[test]
+fn a_shard_without_documents_merges_into_the_report_but_not_the_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 2, &["--no-documents"]);
+    let with = simulate_shards(&dir.path().join("with"), 2, &[]);
+    assert!(
+        std::fs::metadata(&files[0]).unwrap().len() < std::fs::metadata(&with[0]).unwrap().len()
+    );
+    let whole = stdout_of(&mut simulate_small(&["--format", "json"]));
+    assert!(stdout_of(&mut merge_of(&files)) == whole);
+    assert_refused(
+        merge_of(&files).args(["--format", "csv"]),
+        &["--no-documents"],
+    );
+    let out = dir.path().join("merged");
+    merge_of(&files)
+        .args(["--out", out.to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("documents.csv is not written"));
+    assert!(out.join("summary.json").exists() && !out.join("documents.csv").exists());
+}
+
+#[test]
+fn more_shards_than_replications_leave_some_empty_and_still_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 7, &[]);
+    let last: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&files[6]).unwrap()).unwrap();
+    assert_eq!(last["kind"], "simulate-shard");
+    assert_eq!(last["replications"].as_array().map(Vec::len), Some(0));
+    let whole = stdout_of(&mut simulate_small(&["--format", "json"]));
+    assert!(stdout_of(&mut merge_of(&files)) == whole);
+}
+
+#[test]
+fn missing_duplicate_mixed_and_foreign_simulate_shards_exit_2_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 3, &[]);
+
+    assert_refused(
+        &mut merge_of(&files[..2]),
+        &["replication 2 of 5 is missing", "shard-1-of-3.json"],
+    );
+
+    let twice = [files.clone(), vec![files[1].clone()]].concat();
+    assert_refused(
+        &mut merge_of(&twice),
+        &["replication 1 appears twice", "shard-2-of-3.json"],
+    );
+
+    let sweep = dir.path().join("sweep.json");
+    let out = agentcost()
+        .args([
+            "sweep",
+            "case-file-batches",
+            "--vary",
+            "agentcore.startup_seconds=0..1:2",
+            "--documents",
+            "100",
+            "--replications",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(&sweep, &out.stdout).unwrap();
+    let mixed = [vec![sweep.clone()], files.clone()].concat();
+    assert_refused(
+        &mut merge_of(&mixed),
+        &[
+            "sweep.json' is a sweep output",
+            "shard-1-of-3.json' is a simulate shard",
+        ],
+    );
+
+    let other_seed = dir.path().join("seed");
+    simulate_seeded("12", &["--shard", "3/3", "--out"])
+        .arg(&other_seed)
+        .assert()
+        .success();
+    let foreign = [
+        files[..2].to_vec(),
+        vec![other_seed.join("shard-3-of-3.json")],
+    ]
+    .concat();
+    assert_refused(
+        &mut merge_of(&foreign),
+        &["seed differs", "shard-3-of-3.json"],
+    );
+
+    let garbage = PathBuf::from(write(&dir, "garbage.json", "{\"kind\": \"simulate-shard\""));
+    assert_refused(
+        &mut merge_of(&[files[0].clone(), garbage.clone()]),
+        &[garbage.to_str().unwrap()],
+    );
+}
+
+#[test]
+fn a_shard_file_is_not_replaced_without_force_and_shard_takes_no_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 2, &[]);
+    let before = std::fs::read(&files[0]).unwrap();
+    let out = files[0].parent().unwrap();
+    assert_refused(
+        simulate_seeded("3", &["--shard", "1/2", "--out"]).arg(out),
+        &["shard-1-of-2.json", "--force"],
+    );
+    assert_eq!(std::fs::read(&files[0]).unwrap(), before);
+    // Another shard may share the directory.
+    simulate_small(&["--shard", "2/2", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+    simulate_small(&["--shard", "1/2", "--format", "json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--format"));
+    simulate_small(&["--shard", "3/2"]).assert().code(2);
+    simulate_small(&["--no-documents"]).assert().code(2);
+}
+
+#[test]
+fn merge_reads_the_files_a_sharded_workload_names_from_its_own_directory() {
+    // Shards run where the workload is, with a relative path; merge runs from elsewhere.
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let seed = std::fs::read_to_string(crate_root().join("workloads/seed-example.toml")).unwrap();
+    let text = seed.replace("documents_per_month = 100_000", "trace = \"arrivals.csv\"");
+    assert_ne!(text, seed);
+    std::fs::write(work.join("w.toml"), text).unwrap();
+    let trace: String = (0..300)
+        .map(|i| format!("{}\n", f64::from(i) * 7.5))
+        .collect();
+    std::fs::write(work.join("arrivals.csv"), format!("time\n{trace}")).unwrap();
+    let in_work = |extra: &[&str]| {
+        let mut cmd = agentcost();
+        cmd.current_dir(&work)
+            .args(["simulate", "w.toml", "--replications", "3"])
+            .args(extra);
+        cmd
+    };
+    let whole = stdout_of(&mut in_work(&["--format", "json"]));
+    let shards = dir.path().join("shards");
+    for i in ["1/2", "2/2"] {
+        in_work(&["--shard", i, "--out", shards.to_str().unwrap()])
+            .assert()
+            .success();
+    }
+    let files = [
+        shards.join("shard-1-of-2.json"),
+        shards.join("shard-2-of-2.json"),
+    ];
+    assert!(stdout_of(&mut merge_of(&files)) == whole);
+    // Without the trace the input cannot be rebuilt: exit 2, naming the shard and the trace.
+    std::fs::remove_file(work.join("arrivals.csv")).unwrap();
+    assert_refused(
+        &mut merge_of(&files),
+        &["shard-1-of-2.json", "arrivals.trace", "arrivals.csv"],
+    );
 }
