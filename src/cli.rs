@@ -95,8 +95,8 @@ pub struct SimulateArgs {
     /// Seconds per row of the concurrency timeline written by --out.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMELINE_STEP_SECONDS, help_heading = "Output")]
     pub timeline_step: f64,
-    /// Also write summary.json, documents.csv (replication 0), timeline.csv, charts (SVG and PNG),
-    /// report.html and report.md into DIR.
+    /// Also write summary.json, timeline.csv, charts (SVG and PNG), report.html and report.md
+    /// into DIR (and documents.csv with --per-document).
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
@@ -112,10 +112,11 @@ pub struct SimulateArgs {
         help_heading = "Sharding"
     )]
     pub shard: Option<Shard>,
-    /// Leave replication 0's documents out of the shard file (they make shard 1 much larger);
-    /// `merge` then cannot print --format csv or write documents.csv.
-    #[arg(long, requires = "shard", help_heading = "Sharding")]
-    pub no_documents: bool,
+    /// Keep replication 0's documents and their bills: --out then also writes documents.csv, and a
+    /// shard carries them so that `merge` can. Costs memory and disk per document (a 10M-document
+    /// month holds gigabytes), which is why it is asked for; --format csv implies it.
+    #[arg(long, help_heading = "Output")]
+    pub per_document: bool,
 }
 
 /// Which pattern's limit `capacity` varies.
@@ -275,11 +276,8 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         (None, _) => None,
     };
     let input = load(args.workload.as_deref(), args.run.pricing.as_deref())?;
-    // A shard keeps replication 0's documents so that `merge` can write everything `simulate` does.
-    let keep = match args.shard {
-        Some(_) => !args.no_documents,
-        None => args.format == Format::Csv || args.out.is_some(),
-    };
+    // Per-document rows cost memory per document, so they are kept only when asked for.
+    let keep = args.per_document || (args.shard.is_none() && args.format == Format::Csv);
     let opts = RunOptions {
         timeline_step_seconds: args.timeline_step,
         keep_documents: keep,
@@ -336,7 +334,7 @@ fn emit_simulation(
             writeln!(w)?;
             Ok(())
         })?;
-        // Only merged shards run with --no-documents lack them; `merge` says so.
+        // Kept only with --per-document (or merged from shards run with it).
         if sim.options.keep_documents {
             write_file(&dir.join("documents.csv"), |w| {
                 Ok(report_csv::write_documents(sim, w)?)
@@ -597,18 +595,11 @@ fn run_merge(args: &MergeArgs) -> Result<i32> {
                 SweepFormat::Json => Format::Json,
                 SweepFormat::Csv => Format::Csv,
             };
-            if !simulation.options.keep_documents {
-                if format == Format::Csv {
-                    return Err(UsageError(
-                        "--format csv prints replication 0's documents, but the shard holding it was run with --no-documents; run that shard again without it".into(),
-                    )
-                    .into());
-                }
-                if args.out.is_some() {
-                    eprintln!(
-                        "note: documents.csv is not written: the shard holding replication 0 was run with --no-documents"
-                    );
-                }
+            if !simulation.options.keep_documents && format == Format::Csv {
+                return Err(UsageError(
+                    "--format csv prints replication 0's documents, but the shard holding it was run without --per-document; run that shard again with it".into(),
+                )
+                .into());
             }
             emit_simulation(&input, &simulation, format, args.out.as_deref())
         }
@@ -876,7 +867,7 @@ mod tests {
                 "--out",
                 "d",
             ],
-            vec!["agentcost", "simulate", "--shard", "1/2", "--no-documents"],
+            vec!["agentcost", "simulate", "--shard", "1/2", "--per-document"],
             vec![
                 "agentcost",
                 "capacity",
@@ -911,7 +902,6 @@ mod tests {
             vec!["agentcost", "merge"],
             vec!["agentcost", "simulate", "--shard", "0/2"],
             vec!["agentcost", "simulate", "--shard", "1/2", "--format", "csv"],
-            vec!["agentcost", "simulate", "--no-documents"],
             vec!["agentcost", "capacity", "w.toml", "--quota", "five"],
         ];
         for args in bad {

@@ -332,7 +332,11 @@ fn read_dir_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn out_writes_a_summary_and_a_documents_csv() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    simulate_into(&out, &[]).assert().success();
+    simulate_into(&out, &["--per-document"]).assert().success();
+    // Without --per-document the documents are not kept, so there is no documents.csv.
+    let lean = dir.path().join("lean");
+    simulate_into(&lean, &[]).assert().success();
+    assert!(lean.join("summary.json").exists() && !lean.join("documents.csv").exists());
 
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap())
@@ -861,7 +865,7 @@ fn merge_of(files: &[PathBuf]) -> Command {
 #[test]
 fn a_sharded_simulate_merges_into_exactly_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
-    let files = simulate_shards(dir.path(), 2, &[]);
+    let files = simulate_shards(dir.path(), 2, &["--per-document"]);
     for format in ["json", "table", "csv"] {
         let whole = stdout_of(&mut simulate_small(&["--format", format]));
         let merged = stdout_of(merge_of(&files).args(["--format", format]));
@@ -872,7 +876,7 @@ fn a_sharded_simulate_merges_into_exactly_the_single_run() {
     }
     // And the same files with --out, byte for byte.
     let (a, b) = (dir.path().join("whole"), dir.path().join("merged"));
-    simulate_small(&["--out", a.to_str().unwrap()])
+    simulate_small(&["--out", a.to_str().unwrap(), "--per-document"])
         .assert()
         .success();
     merge_of(&files)
@@ -893,8 +897,8 @@ fn a_sharded_simulate_merges_into_exactly_the_single_run() {
 #[test]
 fn a_shard_without_documents_merges_into_the_report_but_not_the_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let files = simulate_shards(dir.path(), 2, &["--no-documents"]);
-    let with = simulate_shards(&dir.path().join("with"), 2, &[]);
+    let files = simulate_shards(dir.path(), 2, &[]);
+    let with = simulate_shards(&dir.path().join("with"), 2, &["--per-document"]);
     assert!(
         std::fs::metadata(&files[0]).unwrap().len() < std::fs::metadata(&with[0]).unwrap().len()
     );
@@ -902,15 +906,19 @@ fn a_shard_without_documents_merges_into_the_report_but_not_the_documents() {
     assert!(stdout_of(&mut merge_of(&files)) == whole);
     assert_refused(
         merge_of(&files).args(["--format", "csv"]),
-        &["--no-documents"],
+        &["--per-document"],
     );
-    let out = dir.path().join("merged");
+    // --out writes what simulate --out without --per-document writes: everything but documents.csv.
+    let (out, single) = (dir.path().join("merged"), dir.path().join("single"));
     merge_of(&files)
         .args(["--out", out.to_str().unwrap()])
         .assert()
-        .success()
-        .stderr(predicate::str::contains("documents.csv is not written"));
+        .success();
+    simulate_small(&["--out", single.to_str().unwrap()])
+        .assert()
+        .success();
     assert!(out.join("summary.json").exists() && !out.join("documents.csv").exists());
+    assert!(dir_contents(&out) == dir_contents(&single));
 }
 
 #[test]
@@ -1011,7 +1019,6 @@ fn a_shard_file_is_not_replaced_without_force_and_shard_takes_no_format() {
         .code(2)
         .stderr(predicate::str::contains("--format"));
     simulate_small(&["--shard", "3/2"]).assert().code(2);
-    simulate_small(&["--no-documents"]).assert().code(2);
 }
 
 #[test]
