@@ -42,7 +42,8 @@ pub struct Input {
     pub book: PriceBook,
     /// Where the workload came from (a path, or `embedded:<name>`).
     pub workload_origin: String,
-    /// FNV-1a 64-bit digest of the workload and price-book texts, to tell runs' inputs apart.
+    /// FNV-1a 64-bit digest of the workload and price-book texts and of the data the workload's
+    /// files hold, to tell runs' inputs apart.
     pub inputs_digest: String,
     /// The texts it was validated from, to rebuild it in another process.
     pub sources: Sources,
@@ -148,30 +149,87 @@ impl Input {
         let raw = scenario::parse_raw(origin, &sources.workload)?;
         let book = PriceBook::from_toml(&sources.pricing_origin, &sources.pricing)?;
         let scenario = Scenario::from_raw(&raw, origin, sources.base_dir.as_deref(), &book)?;
+        let inputs_digest = format!("{:016x}", digest(&sources, &scenario));
         Ok(Input {
             scenario,
             book,
             workload_origin: origin.clone(),
-            inputs_digest: format!(
-                "{:016x}",
-                fnv1a(&[
-                    sources.workload.as_bytes(),
-                    b"\0",
-                    sources.pricing.as_bytes()
-                ])
-            ),
+            inputs_digest,
             sources,
         })
     }
 }
 
-fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in *part {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+/// FNV-1a 64 over the workload and price-book texts and the validated scenario. The scenario
+/// carries what the files the workload names (traces, empirical observations) hold, so a changed
+/// trace changes the digest, and `merge` cannot combine shards that read different files.
+fn digest(sources: &Sources, scenario: &Scenario) -> u64 {
+    use std::fmt::Write as _;
+    let mut h = Fnv1a(0xcbf2_9ce4_8422_2325);
+    h.bytes(sources.workload.as_bytes());
+    h.bytes(b"\0");
+    h.bytes(sources.pricing.as_bytes());
+    h.bytes(b"\0");
+    // Debug prints every parsed value, floats in their shortest round-trip form, and the
+    // scenario holds no hash maps, so the text is a deterministic image of the data.
+    let _ = write!(h, "{scenario:?}");
+    h.0
+}
+
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    h
+}
+
+impl std::fmt::Write for Fnv1a {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_covers_the_files_a_workload_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join("cpu.csv"), "1.0\n2.0\n").unwrap();
+        std::fs::write(b.join("cpu.csv"), "1.0\n3.0\n").unwrap();
+        let text = EMBEDDED_WORKLOADS[0].1.replace(
+            "[document]",
+            "[document]\ncpu_seconds = { dist = \"empirical\", file = \"cpu.csv\" }",
+        );
+        let text = {
+            // The example sets cpu_seconds itself; keep only the empirical one.
+            let mut seen = false;
+            text.lines()
+                .filter(|l| {
+                    if l.starts_with("cpu_seconds") {
+                        let keep = !seen;
+                        seen = true;
+                        keep
+                    } else {
+                        true
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let da = Input::from_text("w", &text, Some(&a), None).unwrap();
+        let db = Input::from_text("w", &text, Some(&b), None).unwrap();
+        let da2 = Input::from_text("w", &text, Some(&a), None).unwrap();
+        assert_eq!(da.inputs_digest, da2.inputs_digest);
+        assert_ne!(da.inputs_digest, db.inputs_digest);
+    }
 }
