@@ -1,12 +1,13 @@
 //! Capacity benches: the event queue (events per second) and a whole month of 10 million
-//! documents through both patterns' simulations and billing (documents per second).
+//! documents through both patterns' simulations and billing (documents per second), beside the
+//! same month's random draws alone.
 
 use std::hint::black_box;
 
 use agentcost::capacity::queue::EventQueue;
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::sampling::stream;
-use agentcost::simulate::{RunOptions, replicate};
+use agentcost::simulate::{RunOptions, draw_month, replicate};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rand::Rng;
 
@@ -67,6 +68,10 @@ fn month(c: &mut Criterion) {
                 0,
             )
         })
+    });
+    // The floor: the same month's arrivals and documents drawn with nothing done with them.
+    g.bench_function("kyc_10m_documents_draws_only", |b| {
+        b.iter(|| draw_month(&input.scenario, black_box(&RunOptions::default()), 0))
     });
     g.finish();
 }

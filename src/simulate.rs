@@ -13,7 +13,7 @@ use crate::config::{Scenario, Scope};
 use crate::error::RunError;
 use crate::pattern::{self, Component, Infeasibility, Outcome, PatternKind};
 use crate::pricing::PriceBook;
-use crate::sampling::{Document, sample_batch_into, stream};
+use crate::sampling::{Document, StreamRng, sample_batch_into, stream};
 use crate::stats::Sketch;
 
 /// Seed used when none is given.
@@ -246,7 +246,6 @@ pub fn replicate(
     index: usize,
 ) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
-    let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
     let step = opts.timeline_step_seconds;
     let mut lam = crate::capacity::lambda::new(s, book, step, opts.trace_waits);
     let mut ac = crate::capacity::agentcore::new(s, book, step, opts.trace_waits);
@@ -268,72 +267,58 @@ pub fn replicate(
     }
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
-    let (mut n, mut batch) = (0u64, 0u32);
-    // One buffer for every batch's documents: the capacity simulations keep only plans.
-    let mut docs = Vec::new();
-    'month: while let Some(a) = arrivals.next(&mut rng) {
-        let t = a.time();
-        let [tl, ta] = &mut tallies;
-        lam.advance_to(t, tl);
-        ac.advance_to(t, ta);
-        let mut burst_left = match a {
-            Arrival::Batch(_) => 0.0,
-            Arrival::Burst(_, docs) => docs,
-        };
-        loop {
-            if n >= limit {
-                break 'month;
+    let n = for_each_batch(s, &mut rng, limit, |step| {
+        match step {
+            Step::Arrival(t) => {
+                let [tl, ta] = &mut tallies;
+                lam.advance_to(t, tl);
+                ac.advance_to(t, ta);
             }
-            sample_batch_into(s, batch, &mut rng, &mut docs);
-            let docs = &docs[..];
-            batch = batch.wrapping_add(1);
-            let k = docs.len() as u64;
-            if let Some(kept) = &mut kept {
-                kept.extend_from_slice(docs);
-            }
-            if s.lambda.batch_per_invocation {
-                lam.arrive(t, n, docs, false);
-            } else {
-                for (j, d) in docs.iter().enumerate() {
-                    lam.arrive(t, n + j as u64, std::slice::from_ref(d), true);
+            Step::Batch(t, n, docs) => {
+                if let Some(kept) = &mut kept {
+                    kept.extend_from_slice(docs);
                 }
-            }
-            match s.agentcore.session_scope {
-                Scope::PerBatch => ac.arrive(t, n, docs, false),
-                Scope::PerDocument => {
+                if s.lambda.batch_per_invocation {
+                    lam.arrive(t, n, docs, false);
+                } else {
                     for (j, d) in docs.iter().enumerate() {
-                        ac.arrive(t, n + j as u64, std::slice::from_ref(d), true);
+                        lam.arrive(t, n + j as u64, std::slice::from_ref(d), true);
+                    }
+                }
+                match s.agentcore.session_scope {
+                    Scope::PerBatch => ac.arrive(t, n, docs, false),
+                    Scope::PerDocument => {
+                        for (j, d) in docs.iter().enumerate() {
+                            ac.arrive(t, n + j as u64, std::slice::from_ref(d), true);
+                        }
+                    }
+                }
+                for (pattern, waiting) in [("lambda", lam.waiting()), ("agentcore", ac.waiting())] {
+                    if waiting > opts.max_backlog {
+                        let cause = if pattern == "agentcore" {
+                            format!(
+                                "arrivals outpace its admission: session quota {}, {} new sessions/s",
+                                s.quotas.agentcore_active_sessions,
+                                book.agentcore.session_creation_tps
+                            )
+                        } else {
+                            format!(
+                                "arrivals outpace its concurrency limit of {}",
+                                s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
+                            )
+                        };
+                        return Err(RunError::Overloaded {
+                            pattern,
+                            waiting,
+                            day: t / 86_400.0,
+                            cause,
+                        });
                     }
                 }
             }
-            n += k;
-            for (pattern, waiting) in [("lambda", lam.waiting()), ("agentcore", ac.waiting())] {
-                if waiting > opts.max_backlog {
-                    let cause = if pattern == "agentcore" {
-                        format!(
-                            "arrivals outpace its admission: session quota {}, {} new sessions/s",
-                            s.quotas.agentcore_active_sessions, book.agentcore.session_creation_tps
-                        )
-                    } else {
-                        format!(
-                            "arrivals outpace its concurrency limit of {}",
-                            s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
-                        )
-                    };
-                    return Err(RunError::Overloaded {
-                        pattern,
-                        waiting,
-                        day: t / 86_400.0,
-                        cause,
-                    });
-                }
-            }
-            burst_left -= k as f64;
-            if burst_left <= 0.0 {
-                break;
-            }
         }
-    }
+        Ok(())
+    })?;
     let [tl, ta] = &mut tallies;
     lam.drain(tl);
     ac.drain(ta);
@@ -350,6 +335,68 @@ pub fn replicate(
         patterns,
         kept_documents: kept,
     })
+}
+
+/// One step of a month's draws, as [`for_each_batch`] makes them.
+enum Step<'a> {
+    /// Arrivals at this time follow; simulations catch up to it first.
+    Arrival(f64),
+    /// A batch arriving at a time, with its first document's index within the replication.
+    Batch(f64, u64, &'a [Document]),
+}
+
+/// Draws a month's arrivals and documents from `rng` in the order every replication makes them,
+/// stopping after `limit` documents: each arrival, then the batches it brings (a burst brings
+/// several). Returns the documents drawn; stops at the first error `f` returns.
+fn for_each_batch(
+    s: &Scenario,
+    rng: &mut StreamRng,
+    limit: u64,
+    mut f: impl FnMut(Step<'_>) -> Result<(), RunError>,
+) -> Result<u64, RunError> {
+    let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
+    let (mut n, mut batch) = (0u64, 0u32);
+    // One buffer for every batch's documents: the capacity simulations keep only plans.
+    let mut docs = Vec::new();
+    while let Some(a) = arrivals.next(rng) {
+        let t = a.time();
+        f(Step::Arrival(t))?;
+        let mut burst_left = match a {
+            Arrival::Batch(_) => 0.0,
+            Arrival::Burst(_, docs) => docs,
+        };
+        loop {
+            if n >= limit {
+                return Ok(n);
+            }
+            sample_batch_into(s, batch, rng, &mut docs);
+            batch = batch.wrapping_add(1);
+            f(Step::Batch(t, n, &docs))?;
+            n += docs.len() as u64;
+            burst_left -= docs.len() as f64;
+            if burst_left <= 0.0 {
+                break;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Draws exactly the random numbers replication `index` draws for its month's arrivals and
+/// documents (its pilot aside), and nothing else: the floor that benchmarks hold the whole
+/// pipeline against. Returns the documents drawn and their total CPU seconds.
+pub fn draw_month(s: &Scenario, opts: &RunOptions, index: usize) -> (u64, f64) {
+    let mut rng = stream(opts.seed, index as u64);
+    let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
+    let mut cpu = 0.0;
+    let n = for_each_batch(s, &mut rng, limit, |step| {
+        if let Step::Batch(_, _, docs) = step {
+            cpu += docs.iter().map(|d| d.cpu_seconds).sum::<f64>();
+        }
+        Ok(())
+    })
+    .unwrap_or(0);
+    (n, cpu)
 }
 
 /// How a month's totals turn the first-tier list prices that outcomes carry into what is billed.
@@ -722,6 +769,23 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_floor_draws_the_documents_a_replication_simulates() {
+        let input = Input::from_arg("month-end-burst", None).unwrap();
+        let o = RunOptions {
+            keep_documents: true,
+            ..opts(5, 3000, 1)
+        };
+        let r = replicate(&input.scenario, &input.book, &o, 0).unwrap();
+        let docs = r.kept_documents.unwrap();
+        let (n, cpu) = draw_month(&input.scenario, &o, 0);
+        assert_eq!(n, r.documents);
+        assert_eq!(n as usize, docs.len());
+        let want: f64 = docs.iter().map(|d| d.cpu_seconds).sum();
+        assert!((cpu - want).abs() <= 1e-9 * want, "{cpu} vs {want}");
+        assert_ne!(draw_month(&input.scenario, &o, 1).1, cpu);
     }
 
     #[test]
