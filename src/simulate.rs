@@ -40,12 +40,12 @@ pub struct RunOptions {
     /// Keep every unit's queue wait (tests and diagnostics); costs memory per unit.
     pub trace_waits: bool,
     /// Stop with [`RunError::Overloaded`] when either pattern has more units waiting than this:
-    /// waiting units are held in memory (~600 bytes each), so an overloaded month would grow
+    /// waiting units are held in memory (~370 bytes each), so an overloaded month would grow
     /// without bound.
     pub max_backlog: usize,
 }
 
-/// Default [`RunOptions::max_backlog`]: about 1.2 GB of waiting units per pattern.
+/// Default [`RunOptions::max_backlog`]: about 0.75 GB of waiting units per pattern.
 pub const DEFAULT_MAX_BACKLOG: usize = 2_000_000;
 
 impl Default for RunOptions {
