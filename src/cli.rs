@@ -96,7 +96,7 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMELINE_STEP_SECONDS, help_heading = "Output")]
     pub timeline_step: f64,
     /// Also write summary.json, timeline.csv, charts (SVG and PNG), report.html and report.md
-    /// into DIR (and documents.csv with --per-document).
+    /// into DIR (and documents.csv with --per-document or --format csv).
     #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
@@ -722,7 +722,7 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
             .is_some();
         if non_empty && !force {
             return Err(OutDirError(format!(
-                "--out directory '{}' already holds files; pass --force to write summary.json, documents.csv and timeline.csv into it, or choose a new directory",
+                "--out directory '{}' already holds files; pass --force to write this run's files into it (files of the same names are replaced), or choose a new directory",
                 dir.display()
             ))
             .into());

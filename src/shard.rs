@@ -306,6 +306,16 @@ pub fn merge_simulate(
         return Err(MergeError::Mismatch("no shard files given".into()));
     };
     let (first_file, first) = (first_file.clone(), first.clone());
+    // Replications (sketch layouts, sampling, billing) are comparable only within one version.
+    if first.tool != tool() {
+        return Err(MergeError::Mismatch(format!(
+            "'{first_file}' was written by {}, and this is {}; merge with the version that ran the shards",
+            first.tool,
+            tool()
+        )));
+    }
+    crate::simulate::check_options(&first.options)
+        .map_err(|e| MergeError::Mismatch(format!("'{first_file}': {e}")))?;
     for (file, p) in &parts {
         let differs = [
             ("agentcost version", p.tool != first.tool),
@@ -385,13 +395,39 @@ pub fn merge_simulate(
     })?;
     if input.inputs_digest != first.inputs_digest {
         return Err(MergeError::Mismatch(format!(
-            "the workload and price book embedded in '{first_file}' do not match its inputs digest; was the file edited?"
+            "the inputs embedded in '{first_file}' no longer match its inputs digest: a file the workload names (a trace or an empirical CSV) changed since the shard ran, or the shard file was edited"
         )));
     }
-    let keep_documents = parts
+    let (zero_file, zero) = parts
         .iter()
         .find(|(_, p)| p.shard.owns(0))
-        .is_some_and(|(_, p)| p.options.keep_documents);
+        .expect("replication 0 is present, so its shard is");
+    let keep_documents = zero.options.keep_documents;
+    let r0 = zero
+        .replications
+        .iter()
+        .find(|r| r.index == 0)
+        .expect("replication 0 is present");
+    let holds = [
+        r0.kept_documents.is_some(),
+        r0.patterns[0].tally.records.is_some(),
+        r0.patterns[1].tally.records.is_some(),
+    ];
+    if holds.iter().any(|h| *h != keep_documents) {
+        return Err(MergeError::Mismatch(format!(
+            "'{zero_file}' says it {} replication 0's documents, but it {}",
+            if keep_documents {
+                "keeps"
+            } else {
+                "leaves out"
+            },
+            if keep_documents {
+                "lacks some of them"
+            } else {
+                "holds some"
+            }
+        )));
+    }
     let mut replications: Vec<Replication> = parts
         .into_iter()
         .flat_map(|(_, p)| p.replications)
@@ -511,6 +547,53 @@ mod tests {
         assert!(sim.replications[0].kept_documents.is_none());
     }
 
+    /// The simulate shard inside a parsed file, to tamper with.
+    fn inner(f: &mut (String, ShardFile)) -> &mut SimulateShard {
+        match &mut f.1 {
+            ShardFile::Simulate(s) => s,
+            ShardFile::Sweep(_) => panic!("not a simulate shard"),
+        }
+    }
+
+    #[test]
+    fn shards_that_do_not_hold_together_are_refused_not_merged() {
+        let input = Input::embedded_default(None).unwrap();
+        let opts = RunOptions {
+            documents: Some(100),
+            replications: 2,
+            keep_documents: true,
+            ..RunOptions::default()
+        };
+        // Another version's replications.
+        let mut files = shards(&input, &opts, 2);
+        for f in &mut files {
+            inner(f).tool = "agentcost 0.0.1".into();
+        }
+        assert!(message(files).contains("agentcost 0.0.1"));
+        // A run of zero replications would reach the report with nothing in it.
+        let mut files = shards(&input, &opts, 2);
+        for f in &mut files {
+            let s = inner(f);
+            s.options.replications = 0;
+            s.replications.clear();
+        }
+        assert!(message(files).contains("replications"));
+        // The flag says documents are kept, but they are not there.
+        let mut files = shards(&input, &opts, 2);
+        inner(&mut files[0]).replications[0].kept_documents = None;
+        assert!(message(files).contains("lacks some of them"));
+        let mut files = shards(
+            &input,
+            &RunOptions {
+                keep_documents: false,
+                ..opts
+            },
+            2,
+        );
+        inner(&mut files[0]).options.keep_documents = true;
+        assert!(message(files).contains("lacks some of them"));
+    }
+
     #[test]
     fn more_shards_than_replications_leave_some_empty_and_still_merge() {
         let input = Input::embedded_default(None).unwrap();
@@ -607,7 +690,7 @@ mod tests {
             }
         }
         let m = message(edited);
-        assert!(m.contains("do not match its inputs digest"), "{m}");
+        assert!(m.contains("no longer match its inputs digest"), "{m}");
     }
 
     #[test]

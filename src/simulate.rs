@@ -212,7 +212,7 @@ pub fn replicate_many(
         .collect()
 }
 
-fn check_options(opts: &RunOptions) -> Result<(), RunError> {
+pub(crate) fn check_options(opts: &RunOptions) -> Result<(), RunError> {
     if opts.documents == Some(0) {
         return Err(RunError::Parameter {
             name: "documents",
@@ -348,12 +348,12 @@ enum Step<'a> {
 /// Draws a month's arrivals and documents from `rng` in the order every replication makes them,
 /// stopping after `limit` documents: each arrival, then the batches it brings (a burst brings
 /// several). Returns the documents drawn; stops at the first error `f` returns.
-fn for_each_batch(
+fn for_each_batch<E>(
     s: &Scenario,
     rng: &mut StreamRng,
     limit: u64,
-    mut f: impl FnMut(Step<'_>) -> Result<(), RunError>,
-) -> Result<u64, RunError> {
+    mut f: impl FnMut(Step<'_>) -> Result<(), E>,
+) -> Result<u64, E> {
     let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
     let (mut n, mut batch) = (0u64, 0u32);
     // One buffer for every batch's documents: the capacity simulations keep only plans.
@@ -389,13 +389,12 @@ pub fn draw_month(s: &Scenario, opts: &RunOptions, index: usize) -> (u64, f64) {
     let mut rng = stream(opts.seed, index as u64);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
     let mut cpu = 0.0;
-    let n = for_each_batch(s, &mut rng, limit, |step| {
+    let Ok(n) = for_each_batch(s, &mut rng, limit, |step| {
         if let Step::Batch(_, _, docs) = step {
             cpu += docs.iter().map(|d| d.cpu_seconds).sum::<f64>();
         }
-        Ok(())
-    })
-    .unwrap_or(0);
+        Ok::<(), std::convert::Infallible>(())
+    });
     (n, cpu)
 }
 
@@ -786,6 +785,24 @@ mod tests {
         let want: f64 = docs.iter().map(|d| d.cpu_seconds).sum();
         assert!((cpu - want).abs() <= 1e-9 * want, "{cpu} vs {want}");
         assert_ne!(draw_month(&input.scenario, &o, 1).1, cpu);
+    }
+
+    #[test]
+    fn an_oversized_payload_makes_one_attempt_in_the_capacity_simulation() {
+        // 200 MB against AgentCore's 100 MB invocation payload limit.
+        let text = EMBEDDED_WORKLOADS[0]
+            .1
+            .replace("payload_kb = 200", "payload_kb = 204_800");
+        let input = Input::from_text("t", &text, None, None).unwrap();
+        let r = replicate(&input.scenario, &input.book, &opts(3, 300, 1), 0).unwrap();
+        let ac = &r.patterns[1];
+        assert_eq!(ac.tally.documents, 300.0);
+        assert_eq!(ac.tally.infeasible[2], 300.0);
+        assert_eq!(ac.tally.failed, 300.0);
+        assert_eq!(ac.tally.sum.attempts, 300.0);
+        assert_eq!(ac.capacity.attempts, ac.capacity.units);
+        // Lambda reads the document from S3, so the payload limit is not Lambda's.
+        assert_eq!(r.patterns[0].tally.infeasible[2], 0.0);
     }
 
     #[test]

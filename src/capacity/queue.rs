@@ -147,10 +147,11 @@ mod tests {
 
     #[test]
     fn times_of_either_sign_come_out_in_order_and_unchanged() {
+        // +0 before −0: were the two one key, first-in first-out would keep +0 first.
         let times = [
             3.5,
-            -0.0,
             0.0,
+            -0.0,
             -2.25,
             1e-300,
             -1e300,

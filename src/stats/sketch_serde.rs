@@ -1,8 +1,10 @@
 //! Serde for [`Sketch`]: non-zero buckets only, and non-finite extremes as strings, so shard
 //! files stay small and read back into exactly the sketch that was written.
 //!
-//! Only the stored counters are written (`counts` by position, `zeros`, `n`, `min`, `max`), never
-//! anything derived from how a value picks its bucket, so the layout survives changes to that.
+//! Counters are written by bucket position, so they mean something only under the bucket layout
+//! that wrote them: a sketch is read back only when its bucket count is this build's, and its
+//! counts, extremes and total agree, because merging adds counters by position and a sketch
+//! that lies would shift every quantile silently.
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
@@ -49,10 +51,23 @@ impl<'de> Deserialize<'de> for Sketch {
         let s = Sparse::deserialize(deserializer)?;
         // A later merge adds counters by position, so a sketch that lies about its size or its
         // count would corrupt every quantile silently: refuse it here instead.
-        if s.buckets > 1 << 20 {
+        if s.buckets != 0 && s.buckets != super::sketch_buckets() {
             return Err(de::Error::custom(format!(
-                "sketch with {} buckets is larger than any this tool writes",
-                s.buckets
+                "sketch with {} buckets, but this agentcost's sketches have {}: it was written by another version",
+                s.buckets,
+                super::sketch_buckets()
+            )));
+        }
+        let extremes_ok = if s.n == 0 {
+            s.zeros == 0 && s.min == f64::INFINITY && s.max == f64::NEG_INFINITY
+        } else {
+            // NaN fails every comparison, so it is refused here too.
+            0.0 <= s.min && s.min <= s.max && (s.zeros == 0 || s.min == 0.0)
+        };
+        if !extremes_ok {
+            return Err(de::Error::custom(format!(
+                "sketch extremes min {} and max {} do not fit its {} values ({} zeros)",
+                s.min, s.max, s.n, s.zeros
             )));
         }
         let mut counts = vec![0u64; s.buckets];
@@ -83,9 +98,9 @@ impl<'de> Deserialize<'de> for Sketch {
     }
 }
 
-/// An f64 that may be infinite or NaN (an empty sketch's extremes are ±∞): finite values as JSON
-/// numbers, the others as `"inf"`, `"-inf"`, `"nan"`, since serde_json writes them as `null` and
-/// cannot read that back as a number.
+/// An f64 that may be infinite (an empty sketch's extremes are ±∞): finite values as JSON
+/// numbers, the others as `"inf"` and `"-inf"`, since serde_json writes them as `null` and cannot
+/// read that back as a number. No sketch holds NaN, so none is read.
 mod float {
     use super::{Deserializer, Serializer, Visitor, de};
 
@@ -111,7 +126,7 @@ mod float {
         type Value = f64;
 
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a number, or \"inf\", \"-inf\" or \"nan\"")
+            f.write_str("a number, \"inf\" or \"-inf\"")
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
@@ -130,7 +145,6 @@ mod float {
             match v {
                 "inf" => Ok(f64::INFINITY),
                 "-inf" => Ok(f64::NEG_INFINITY),
-                "nan" => Ok(f64::NAN),
                 _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
             }
         }
@@ -188,14 +202,41 @@ mod tests {
     }
 
     #[test]
-    fn a_sketch_whose_counts_do_not_add_up_is_refused() {
-        let bad = r#"{"buckets":4,"counts":[[1,2]],"zeros":0,"n":3,"min":1.0,"max":2.0}"#;
-        let e = serde_json::from_str::<Sketch>(bad).unwrap_err().to_string();
-        assert!(e.contains("add up to 2"), "{e}");
-        let outside = r#"{"buckets":4,"counts":[[4,1]],"zeros":0,"n":1,"min":1.0,"max":1.0}"#;
-        let e = serde_json::from_str::<Sketch>(outside)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("bucket 4"), "{e}");
+    fn a_sketch_that_does_not_fit_this_build_or_itself_is_refused() {
+        let b = super::super::sketch_buckets();
+        let refused = |json: String, want: &str| {
+            let e = serde_json::from_str::<Sketch>(&json)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{json}: {e}");
+        };
+        let ok =
+            format!(r#"{{"buckets":{b},"counts":[[1,2]],"zeros":0,"n":2,"min":1.0,"max":2.0}}"#);
+        assert!(serde_json::from_str::<Sketch>(&ok).is_ok(), "{ok}");
+        refused(
+            format!(r#"{{"buckets":{b},"counts":[[1,2]],"zeros":0,"n":3,"min":1.0,"max":2.0}}"#),
+            "add up to 2",
+        );
+        refused(
+            format!(r#"{{"buckets":{b},"counts":[[{b},1]],"zeros":0,"n":1,"min":1.0,"max":1.0}}"#),
+            &format!("bucket {b}"),
+        );
+        // Another layout: counters by position would land in the wrong buckets.
+        refused(
+            r#"{"buckets":4,"counts":[[1,1]],"zeros":0,"n":1,"min":1.0,"max":1.0}"#.into(),
+            "another version",
+        );
+        refused(
+            format!(r#"{{"buckets":{b},"counts":[[1,1]],"zeros":0,"n":1,"min":"nan","max":-5}}"#),
+            "\"nan\"",
+        );
+        refused(
+            format!(r#"{{"buckets":{b},"counts":[[1,1]],"zeros":0,"n":1,"min":3.0,"max":2.0}}"#),
+            "extremes",
+        );
+        refused(
+            r#"{"buckets":0,"counts":[],"zeros":0,"n":0,"min":0.0,"max":0.0}"#.into(),
+            "extremes",
+        );
     }
 }
