@@ -14,8 +14,8 @@ use agentcost::pattern::PatternKind;
 use agentcost::report::{Report, csv as report_csv, table};
 use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
 use agentcost::simulate::{
-    DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, RunOptions, Simulation,
-    simulate,
+    DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, Progress, RunOptions,
+    Simulation, simulate,
 };
 use agentcost::sweep::{self, SweepOutput, Vary};
 
@@ -290,15 +290,26 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let interactive = std::io::stderr().is_terminal();
     let shown = std::sync::atomic::AtomicBool::new(false);
-    let progress = |done: usize, total: usize| {
+    // The bar follows documents, so a long replication moves it too; the month's volume is an
+    // expectation, hence the clamp.
+    let month = input.scenario.arrivals.documents_per_month;
+    let per_replication = args.run.documents.map_or(month, |d| (d as f64).min(month));
+    let progress = |done: Progress, total: usize| {
         if interactive && started.elapsed().as_secs_f64() > 1.0 {
             shown.store(true, std::sync::atomic::Ordering::Relaxed);
             let width = 30;
-            let filled = done * width / total.max(1);
+            let share = if done.replications == total {
+                1.0
+            } else {
+                done.documents as f64 / (per_replication * total as f64).max(1.0)
+            };
+            let filled = ((share * width as f64) as usize).min(width);
             eprint!(
-                "\rsimulating [{}{}] {done}/{total} replications",
+                "\rsimulating [{}{}] {}/{total} replications · {} documents",
                 "#".repeat(filled),
                 " ".repeat(width - filled),
+                done.replications,
+                table::thousands(done.documents as f64, 0),
             );
         }
     };

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, RunError};
 use crate::load::{Input, Sources};
-use crate::simulate::{Replication, RunOptions, Simulation, replicate_many};
+use crate::simulate::{Progress, Replication, RunOptions, Simulation, replicate_many};
 use crate::sweep::{self, SweepError, SweepOutput};
 
 /// Shard `index` (1-based) of `count`: items whose index ≡ index − 1 (mod count).
@@ -104,7 +104,7 @@ pub struct SimulateShard {
 }
 
 /// Runs the replications of `opts.replications` that `shard` owns, in parallel. `progress` is
-/// called with (finished, this shard's replications), from worker threads.
+/// called with how far the shard has got and how many replications it holds, from worker threads.
 ///
 /// # Errors
 /// As [`crate::simulate::simulate`].
@@ -112,11 +112,11 @@ pub fn simulate_shard(
     input: &Input,
     opts: &RunOptions,
     shard: Shard,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: &(dyn Fn(Progress, usize) + Sync),
 ) -> Result<SimulateShard, RunError> {
     let mine: Vec<usize> = (0..opts.replications).filter(|i| shard.owns(*i)).collect();
-    let replications = replicate_many(&input.scenario, &input.book, opts, &mine, &|done| {
-        progress(done, mine.len())
+    let replications = replicate_many(&input.scenario, &input.book, opts, &mine, &|p| {
+        progress(p, mine.len())
     })?;
     let mut sources = input.sources.clone();
     // Absolute, so a merge run from another directory still finds the workload's files.

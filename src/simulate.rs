@@ -158,8 +158,21 @@ pub struct Simulation {
     pub replications: Vec<Replication>,
 }
 
-/// Runs the Monte Carlo. `progress` is called with the number of replications finished so far
-/// (from worker threads, in any order); the library never prints.
+/// How far a run has got, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Replications finished.
+    pub replications: usize,
+    /// Documents simulated so far, over all replications (finished or running).
+    pub documents: u64,
+}
+
+/// Documents a replication simulates between two progress reports: often enough to move a
+/// display several times a second, rarely enough to cost nothing.
+const PROGRESS_DOCUMENTS: u64 = 1 << 16;
+
+/// Runs the Monte Carlo. `progress` is called as replications advance (every 65,536 documents
+/// and when one finishes), from worker threads; the library never prints.
 ///
 /// # Errors
 /// `RunError::Parameter` when documents or replications are zero or the timeline step is not positive.
@@ -167,7 +180,7 @@ pub fn simulate(
     s: &Scenario,
     book: &PriceBook,
     opts: &RunOptions,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Simulation, RunError> {
     let all: Vec<usize> = (0..opts.replications).collect();
     let replications = replicate_many(s, book, opts, &all, progress)?;
@@ -189,7 +202,7 @@ pub fn replicate_many(
     book: &PriceBook,
     opts: &RunOptions,
     indices: &[usize],
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<Replication>, RunError> {
     check_options(opts)?;
     if let Some(i) = indices.iter().find(|i| **i >= opts.replications) {
@@ -198,12 +211,21 @@ pub fn replicate_many(
             message: format!("replication {i} is not below {}", opts.replications),
         });
     }
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+    let (done, documents) = (AtomicUsize::new(0), AtomicU64::new(0));
     indices
         .par_iter()
         .map(|&i| {
-            let r = replicate(s, book, opts, i);
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            let r = replicate_reporting(s, book, opts, i, &|k| {
+                progress(Progress {
+                    replications: done.load(Relaxed),
+                    documents: documents.fetch_add(k, Relaxed) + k,
+                });
+            });
+            progress(Progress {
+                replications: done.fetch_add(1, Relaxed) + 1,
+                documents: documents.load(Relaxed),
+            });
             r
         })
         .collect::<Vec<_>>()
@@ -245,6 +267,18 @@ pub fn replicate(
     opts: &RunOptions,
     index: usize,
 ) -> Result<Replication, RunError> {
+    replicate_reporting(s, book, opts, index, &|_| {})
+}
+
+/// [`replicate`], calling `tick` with the documents simulated since its last call (every
+/// [`PROGRESS_DOCUMENTS`], and once at the end).
+fn replicate_reporting(
+    s: &Scenario,
+    book: &PriceBook,
+    opts: &RunOptions,
+    index: usize,
+    tick: &dyn Fn(u64),
+) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
     let mut lam = crate::capacity::lambda::new(s, book, step, opts.trace_waits);
@@ -267,6 +301,7 @@ pub fn replicate(
     }
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
+    let mut unreported = 0u64;
     let n = for_each_batch(s, &mut rng, limit, |step| {
         match step {
             Step::Arrival(t) => {
@@ -275,6 +310,11 @@ pub fn replicate(
                 ac.advance_to(t, ta);
             }
             Step::Batch(t, n, docs) => {
+                unreported += docs.len() as u64;
+                if unreported >= PROGRESS_DOCUMENTS {
+                    tick(unreported);
+                    unreported = 0;
+                }
                 if let Some(kept) = &mut kept {
                     kept.extend_from_slice(docs);
                 }
@@ -319,6 +359,7 @@ pub fn replicate(
         }
         Ok(())
     })?;
+    tick(unreported);
     let [tl, ta] = &mut tallies;
     lam.drain(tl);
     ac.drain(ta);
@@ -803,6 +844,23 @@ mod tests {
         assert_eq!(ac.capacity.attempts, ac.capacity.units);
         // Lambda reads the document from S3, so the payload limit is not Lambda's.
         assert_eq!(r.patterns[0].tally.infeasible[2], 0.0);
+    }
+
+    #[test]
+    fn progress_counts_every_document_and_every_replication() {
+        let input = Input::from_arg("kyc-independent", None).unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let o = opts(2, 150_000, 3);
+        let sim = simulate(&input.scenario, &input.book, &o, &|p| {
+            seen.lock().unwrap().push(p)
+        })
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        let total: u64 = sim.replications.iter().map(|r| r.documents).sum();
+        assert_eq!(seen.iter().map(|p| p.documents).max(), Some(total));
+        assert_eq!(seen.iter().map(|p| p.replications).max(), Some(3));
+        // Reports arrive within replications too: at least two per 150,000-document replication.
+        assert!(seen.len() >= 3 * 3, "{}", seen.len());
     }
 
     #[test]
