@@ -297,6 +297,46 @@ mod sketch_tests {
     }
 
     #[test]
+    fn random_heavy_tailed_samples_keep_the_bound_and_merge_exactly() {
+        use rand::RngExt;
+        for seed in 0..20 {
+            let mut rng = crate::sampling::stream(seed, 0);
+            // Lognormal-ish over ~12 decades, with a share of exact zeros.
+            let xs: Vec<f64> = (0..5_000)
+                .map(|_| {
+                    if rng.random::<f64>() < 0.1 {
+                        0.0
+                    } else {
+                        (rng.random::<f64>() * 28.0 - 14.0).exp() * (1.0 + rng.random::<f64>())
+                    }
+                })
+                .collect();
+            let (mut all, mut a, mut b) = (Sketch::new(), Sketch::new(), Sketch::new());
+            for (i, x) in xs.iter().enumerate() {
+                all.add(*x);
+                if i % 3 == 0 { a.add(*x) } else { b.add(*x) }
+            }
+            a.merge(&b);
+            assert_eq!(
+                a, all,
+                "seed {seed}: merging halves differs from adding all"
+            );
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.0, 0.05, 0.1, 0.11, 0.5, 0.9, 0.99, 0.999, 1.0] {
+                let exact = sorted[((q * xs.len() as f64).ceil() as usize).max(1) - 1];
+                let got = all.quantile(q);
+                let ok = if exact == 0.0 {
+                    got == 0.0
+                } else {
+                    (got / exact - 1.0).abs() <= SKETCH_RELATIVE_ACCURACY * (1.0 + 1e-9)
+                };
+                assert!(ok, "seed {seed} q={q}: {got} vs {exact}");
+            }
+        }
+    }
+
+    #[test]
     fn sketch_counts_zeros_exactly_and_merges_in_any_order() {
         let mut a = Sketch::new();
         let mut b = Sketch::new();

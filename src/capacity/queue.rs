@@ -172,6 +172,41 @@ mod tests {
     }
 
     #[test]
+    fn random_pushes_and_pops_come_out_as_a_stable_sort_would() {
+        use rand::RngExt;
+        let mut rng = crate::sampling::stream(7, 0);
+        let mut q = EventQueue::default();
+        // Reference: every pushed (time, sequence) not yet popped.
+        let mut pending: Vec<(f64, u64)> = Vec::new();
+        let mut seq = 0u64;
+        for _ in 0..20_000 {
+            if pending.is_empty() || rng.random::<f64>() < 0.55 {
+                // Few distinct times, so ties are common; both signs, zeros of both signs.
+                let t = f64::from(rng.random_range(-20i32..20)) * 0.25;
+                let t = if t == 0.0 && rng.random::<bool>() {
+                    -0.0
+                } else {
+                    t
+                };
+                q.push(t, seq);
+                pending.push((t, seq));
+                seq += 1;
+            } else {
+                let (t, s) = q.pop().expect("not empty");
+                let (i, want) = pending
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                    .map(|(i, w)| (i, *w))
+                    .expect("not empty");
+                assert_eq!((t.to_bits(), s), (want.0.to_bits(), want.1));
+                pending.swap_remove(i);
+            }
+        }
+        assert_eq!(q.len(), pending.len());
+    }
+
+    #[test]
     fn nan_times_are_rejected() {
         assert!(Time::new(f64::NAN).is_none());
         assert!(Time::new(0.0).is_some());
