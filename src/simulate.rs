@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
 use crate::capacity::{CapacityStats, Sink};
-use crate::config::{Scenario, Scope};
+use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario, Scope};
 use crate::error::RunError;
 use crate::pattern::{self, Component, Infeasibility, Outcome, PatternKind};
 use crate::pricing::PriceBook;
@@ -335,15 +335,27 @@ fn replicate_reporting(
                 }
                 for (pattern, waiting) in [("lambda", lam.waiting()), ("agentcore", ac.waiting())] {
                     if waiting > opts.max_backlog {
+                        let batch = s.batching.mean_batch_size;
                         let cause = if pattern == "agentcore" {
+                            let per_session = match s.agentcore.session_scope {
+                                Scope::PerBatch => batch,
+                                Scope::PerDocument => 1.0,
+                            };
                             format!(
-                                "arrivals outpace its admission: session quota {}, {} new sessions/s",
-                                s.quotas.agentcore_active_sessions,
-                                book.agentcore.session_creation_tps
+                                "new sessions: {}, against {} new sessions/s and a session quota of {}",
+                                demand(s, per_session),
+                                book.agentcore.session_creation_tps,
+                                s.quotas.agentcore_active_sessions
                             )
                         } else {
+                            let per_invocation = if s.lambda.batch_per_invocation {
+                                batch
+                            } else {
+                                1.0
+                            };
                             format!(
-                                "arrivals outpace its concurrency limit of {}",
+                                "invocations: {}, against a concurrency limit of {}",
+                                demand(s, per_invocation),
                                 s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
                             )
                         };
@@ -376,6 +388,31 @@ fn replicate_reporting(
         patterns,
         kept_documents: kept,
     })
+}
+
+/// The arrival rate a pattern must sustain, in its units (`per_unit` documents each), for an
+/// overload message: how large a raise to ask for.
+fn demand(s: &Scenario, per_unit: f64) -> String {
+    let a = &s.arrivals;
+    let mut out = match a.process {
+        ArrivalProcess::Poisson { rate_per_second } => {
+            let mean = rate_per_second / per_unit;
+            let busiest = mean * a.hourly_profile.iter().copied().fold(0.0, f64::max);
+            format!("arrivals average {mean:.1}/s, {busiest:.1}/s in the busiest hour")
+        }
+        ArrivalProcess::Trace(_) => format!(
+            "the trace averages {:.1}/s",
+            a.documents_per_month / MONTH_SECONDS / per_unit
+        ),
+    };
+    if let Some(b) = a
+        .bursts
+        .iter()
+        .max_by(|x, y| x.documents.total_cmp(&y.documents))
+    {
+        out += &format!(", and bursts bring up to {} documents at once", b.documents);
+    }
+    out
 }
 
 /// One step of a month's draws, as [`for_each_batch`] makes them.
@@ -793,6 +830,8 @@ mod tests {
                 assert_eq!(pattern, "agentcore");
                 assert!((29.0..30.0).contains(&day), "{day}");
                 assert!(cause.contains("25 new sessions/s"), "{cause}");
+                // The month-end statements arrive at once; the message says how many.
+                assert!(cause.contains("50000 documents at once"), "{cause}");
             }
             other => panic!("expected an overload, got {:?}", other.map(|_| ())),
         }
