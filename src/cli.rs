@@ -498,6 +498,20 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
             "latency p99"
         );
         for p in &sweep.points {
+            if let Some(day) = p.overloaded_on_day {
+                let _ = writeln!(
+                    out,
+                    "{:>8}  overloaded: the backlog passed {} units on day {day:.1}, so the run stopped; this quota cannot keep up{}",
+                    p.quota,
+                    opts.max_backlog,
+                    if p.meets_target.is_some() {
+                        "  ✗"
+                    } else {
+                        ""
+                    }
+                );
+                continue;
+            }
             let c = &p.capacity;
             let f = |x: Option<f64>, d: usize| x.map_or("–".into(), |v| format!("{v:.d$}"));
             let mark = match p.meets_target {

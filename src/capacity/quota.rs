@@ -19,6 +19,10 @@ pub struct QuotaPoint {
     pub capacity: Capacity,
     /// Whether the p95 queue wait is within the target (`None` without a target).
     pub meets_target: Option<bool>,
+    /// Set when the pattern could not keep up at this quota: the day its backlog passed the
+    /// memory guard and the run stopped. Its capacity figures are then empty, and it misses any
+    /// target.
+    pub overloaded_on_day: Option<f64>,
 }
 
 /// A finished sweep.
@@ -78,15 +82,35 @@ pub fn quota_sweep(
                 sc.lambda.max_concurrency = q;
             }
         }
-        let sim = simulate(&sc, book, opts, &|_| {})?;
-        let capacity = capacity_of(&sim, pattern);
-        let meets_target =
-            target_p95_wait_s.map(|t| capacity.queue_wait_p95_s.is_some_and(|w| w <= t));
-        points.push(QuotaPoint {
-            quota: q,
-            capacity,
-            meets_target,
-        });
+        // A quota too small for the load is an answer, not a failure of the whole sweep. The
+        // guard may trip on either pattern; only the swept one's overload is this point's.
+        let point = match simulate(&sc, book, opts, &|_| {}) {
+            Ok(sim) => {
+                let capacity = capacity_of(&sim, pattern);
+                QuotaPoint {
+                    quota: q,
+                    meets_target: target_p95_wait_s
+                        .map(|t| capacity.queue_wait_p95_s.is_some_and(|w| w <= t)),
+                    capacity,
+                    overloaded_on_day: None,
+                }
+            }
+            Err(RunError::Overloaded {
+                pattern: which,
+                day,
+                ..
+            }) if which == pattern.name() => QuotaPoint {
+                quota: q,
+                capacity: Capacity {
+                    limit: Some(q),
+                    ..Capacity::default()
+                },
+                meets_target: target_p95_wait_s.map(|_| false),
+                overloaded_on_day: Some(day),
+            },
+            Err(e) => return Err(e),
+        };
+        points.push(point);
     }
     let smallest_meeting_target = points
         .iter()
@@ -98,4 +122,50 @@ pub fn quota_sweep(
         points,
         smallest_meeting_target,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{EMBEDDED_WORKLOADS, Input};
+
+    #[test]
+    fn a_quota_too_small_for_the_load_is_reported_overloaded_and_the_sweep_goes_on() {
+        // ~3.9 documents/s of ~6 s each need ~25 sessions; 2 cannot keep up.
+        let text = EMBEDDED_WORKLOADS
+            .iter()
+            .find(|(n, _)| *n == "kyc-independent")
+            .unwrap()
+            .1
+            .replace(
+                "documents_per_month = 500_000",
+                "documents_per_month = 10_000_000",
+            );
+        let input = Input::from_text("t", &text, None, None).unwrap();
+        let opts = RunOptions {
+            documents: Some(20_000),
+            replications: 1,
+            max_backlog: 2_000,
+            ..RunOptions::default()
+        };
+        let sweep = quota_sweep(
+            &input.scenario,
+            &input.book,
+            &opts,
+            PatternKind::Agentcore,
+            &[2.0, 500.0],
+            Some(60.0),
+        )
+        .unwrap();
+        let (small, large) = (&sweep.points[0], &sweep.points[1]);
+        assert!(
+            small.overloaded_on_day.is_some_and(|d| d < 1.0),
+            "{small:?}"
+        );
+        assert_eq!(small.meets_target, Some(false));
+        assert_eq!(small.capacity.queue_wait_p95_s, None);
+        assert_eq!(large.overloaded_on_day, None);
+        assert_eq!(large.meets_target, Some(true));
+        assert_eq!(sweep.smallest_meeting_target, Some(500.0));
+    }
 }

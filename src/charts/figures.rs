@@ -261,7 +261,8 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
     let waits: Vec<(f64, f64)> = sweep
         .points
         .iter()
-        .map(|p| (p.quota, p.capacity.queue_wait_p95_s.unwrap_or(0.0)))
+        // Overloaded quotas have no wait to draw (the run stopped); the table names them.
+        .filter_map(|p| p.capacity.queue_wait_p95_s.map(|w| (p.quota, w)))
         .collect();
     let wmax = waits
         .iter()
@@ -291,7 +292,7 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
     let throttles: Vec<(f64, f64)> = sweep
         .points
         .iter()
-        .map(|p| (p.quota, p.capacity.throttles.unwrap_or(0.0) / tmax * wmax))
+        .filter_map(|p| p.capacity.throttles.map(|t| (p.quota, t / tmax * wmax)))
         .collect();
     p.line(
         &format!("throttled units (scaled, max {tmax:.0})"),
