@@ -670,12 +670,21 @@ fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Res
                 "ac in lim"
             );
             for r in &out.rows {
-                let (l, a) = (&r.patterns["lambda"], &r.patterns["agentcore"]);
                 let vals: String = out
                     .vary
                     .iter()
                     .map(|v| format!("{:>24}", r.values[&v.key]))
                     .collect();
+                let (Some(l), Some(a)) = (r.patterns.get("lambda"), r.patterns.get("agentcore"))
+                else {
+                    let why = r.overloaded.as_deref().unwrap_or("no figures");
+                    let _ = writeln!(
+                        t,
+                        "{:>6}  {vals}  overloaded ({why}): the run stopped, this point cannot keep up",
+                        r.point
+                    );
+                    continue;
+                };
                 let _ = writeln!(
                     t,
                     "{:>6}  {vals}  {:>16}  {:>16}  {:>8.1}%  {:>8.1}%  {}",

@@ -83,8 +83,12 @@ pub struct SweepRow {
     pub values: BTreeMap<String, f64>,
     /// Per pattern (`lambda`, `agentcore`): key figures.
     pub patterns: BTreeMap<String, PointFigures>,
-    /// `lambda`, `agentcore` or `neither`.
+    /// `lambda`, `agentcore` or `neither`; `overloaded` when the run stopped (see `overloaded`).
     pub recommendation: String,
+    /// Set when a pattern could not keep up at this point, so the run stopped before the month
+    /// ended: which pattern and on which day. `patterns` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overloaded: Option<String>,
 }
 
 /// A pattern's figures at one point.
@@ -233,9 +237,19 @@ pub fn run(
             values: describe(),
             source,
         })?;
-        let sim = simulate(&point_input.scenario, &point_input.book, opts, &|_| {})?;
-        let report = Report::build(&point_input, &sim);
-        rows.push(row(i, values, &report));
+        // A point where a pattern cannot keep up is an answer about that point, not a failure of
+        // the whole grid (sweeps over volume reach it by design).
+        match simulate(&point_input.scenario, &point_input.book, opts, &|_| {}) {
+            Ok(sim) => rows.push(row(i, values, &Report::build(&point_input, &sim))),
+            Err(RunError::Overloaded { pattern, day, .. }) => rows.push(SweepRow {
+                point: i,
+                values,
+                patterns: BTreeMap::new(),
+                recommendation: "overloaded".into(),
+                overloaded: Some(format!("{pattern} on day {day:.1}")),
+            }),
+            Err(e) => return Err(e.into()),
+        }
         progress(done + 1, mine.len());
     }
     Ok(SweepOutput {
@@ -273,6 +287,7 @@ fn row(point: usize, values: BTreeMap<String, f64>, r: &Report) -> SweepRow {
         values,
         patterns,
         recommendation: r.recommendation.pattern.clone(),
+        overloaded: None,
     }
 }
 
@@ -407,13 +422,17 @@ pub fn write_csv(
         header.extend(fields.iter().map(|f| format!("{p}_{f}")));
     }
     header.push("recommendation".into());
+    header.push("overloaded".into());
     c.write_record(&header)?;
     let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
     for r in &out.rows {
         let mut rec = vec![r.point.to_string()];
         rec.extend(out.vary.iter().map(|v| r.values[&v.key].to_string()));
         for p in ["lambda", "agentcore"] {
-            let f = &r.patterns[p];
+            let Some(f) = r.patterns.get(p) else {
+                rec.extend(fields.iter().map(|_| String::new()));
+                continue;
+            };
             rec.extend([
                 f.monthly_cost_mean.to_string(),
                 opt(f.monthly_cost_ci95_low),
@@ -426,6 +445,7 @@ pub fn write_csv(
             ]);
         }
         rec.push(r.recommendation.clone());
+        rec.push(r.overloaded.clone().unwrap_or_default());
         c.write_record(&rec)?;
     }
     c.flush().map_err(|source| crate::error::ReportError::Io {
@@ -520,6 +540,55 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.problems()[0].key, "document.cpu_seconds");
+    }
+
+    #[test]
+    fn a_point_that_cannot_keep_up_is_a_row_not_a_failed_sweep() {
+        let mut input = input_from_arg("kyc-independent", None).unwrap();
+        // ~3.9 documents/s of ~6 s each: 2 sessions cannot keep up, 500 can.
+        input.text = input.text.replace(
+            "documents_per_month = 500_000",
+            "documents_per_month = 10_000_000",
+        );
+        let vary: Vec<Vary> = vec!["quotas.agentcore_active_sessions=2..500:2".parse().unwrap()];
+        let opts = RunOptions {
+            documents: Some(20_000),
+            replications: 1,
+            max_backlog: 2_000,
+            ..RunOptions::default()
+        };
+        let out = run(&input, &vary, &opts, None, &|_, _| {}).unwrap();
+        let (small, large) = (&out.rows[0], &out.rows[1]);
+        assert_eq!(small.recommendation, "overloaded");
+        assert!(
+            small
+                .overloaded
+                .as_deref()
+                .is_some_and(|o| o.starts_with("agentcore on day")),
+            "{small:?}"
+        );
+        assert!(small.patterns.is_empty());
+        assert_eq!(large.overloaded, None);
+        assert_eq!(large.patterns.len(), 2);
+        let mut csv = Vec::new();
+        write_csv(&out, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[0].ends_with(",recommendation,overloaded"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1].split(',').count(), lines[0].split(',').count());
+        assert!(
+            lines[1].contains(",overloaded,agentcore on day"),
+            "{}",
+            lines[1]
+        );
+        // And through JSON, as sweep shards travel.
+        let back: SweepOutput =
+            serde_json::from_str(&serde_json::to_string(&out).unwrap()).unwrap();
+        assert_eq!(back, out);
     }
 
     #[test]
