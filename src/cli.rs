@@ -395,15 +395,7 @@ fn finish_stdout(written: std::io::Result<()>) -> Result<i32> {
 /// The file `simulate --shard I/N --out DIR` writes: shards of one run may share a directory, so
 /// other files there are fine, but an earlier copy of this shard is only replaced with --force.
 fn prepare_shard_file(dir: &Path, shard: Shard, force: bool) -> Result<PathBuf> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(OutDirError(format!(
-            "--out '{}' exists and is not a directory",
-            dir.display()
-        ))
-        .into());
-    }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
+    create_out_dir(dir)?;
     let path = dir.join(format!("shard-{}-of-{}.json", shard.index, shard.count));
     if path.exists() && !force {
         return Err(OutDirError(format!(
@@ -742,14 +734,7 @@ pub struct OutDirError(String);
 pub struct UsageError(String);
 
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(OutDirError(format!(
-                "--out '{}' exists and is not a directory",
-                dir.display()
-            ))
-            .into());
-        }
+    if dir.is_dir() {
         let non_empty = std::fs::read_dir(dir)
             .with_context(|| format!("failed to read --out directory '{}'", dir.display()))?
             .next()
@@ -761,6 +746,18 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
             ))
             .into());
         }
+    }
+    create_out_dir(dir)
+}
+
+/// Creates `dir` (and its parents) unless it exists; a file in its place is refused.
+fn create_out_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutDirError(format!(
+            "--out '{}' exists and is not a directory",
+            dir.display()
+        ))
+        .into());
     }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;

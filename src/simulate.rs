@@ -333,38 +333,12 @@ fn replicate_reporting(
                         }
                     }
                 }
-                for (pattern, waiting) in [("lambda", lam.waiting()), ("agentcore", ac.waiting())] {
+                for (kind, waiting) in [
+                    (PatternKind::Lambda, lam.waiting()),
+                    (PatternKind::Agentcore, ac.waiting()),
+                ] {
                     if waiting > opts.max_backlog {
-                        let batch = s.batching.mean_batch_size;
-                        let cause = if pattern == "agentcore" {
-                            let per_session = match s.agentcore.session_scope {
-                                Scope::PerBatch => batch,
-                                Scope::PerDocument => 1.0,
-                            };
-                            format!(
-                                "new sessions: {}, against {} new sessions/s and a session quota of {}",
-                                demand(s, per_session),
-                                book.agentcore.session_creation_tps,
-                                s.quotas.agentcore_active_sessions
-                            )
-                        } else {
-                            let per_invocation = if s.lambda.batch_per_invocation {
-                                batch
-                            } else {
-                                1.0
-                            };
-                            format!(
-                                "invocations: {}, against a concurrency limit of {}",
-                                demand(s, per_invocation),
-                                s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
-                            )
-                        };
-                        return Err(RunError::Overloaded {
-                            pattern,
-                            waiting,
-                            day: t / 86_400.0,
-                            cause,
-                        });
+                        return Err(overloaded(s, book, kind, waiting, t));
                     }
                 }
             }
@@ -390,8 +364,51 @@ fn replicate_reporting(
     })
 }
 
-/// The arrival rate a pattern must sustain, in its units (`per_unit` documents each), for an
-/// overload message: how large a raise to ask for.
+/// The error for a pattern whose backlog passed the guard at time `t`, with the arrival rate it
+/// would have to sustain against its limits: how large a raise to ask for.
+fn overloaded(
+    s: &Scenario,
+    book: &PriceBook,
+    kind: PatternKind,
+    waiting: usize,
+    t: f64,
+) -> RunError {
+    let batch = s.batching.mean_batch_size;
+    let cause = match kind {
+        PatternKind::Agentcore => {
+            let per_session = match s.agentcore.session_scope {
+                Scope::PerBatch => batch,
+                Scope::PerDocument => 1.0,
+            };
+            format!(
+                "new sessions: {}, against {} new sessions/s and a session quota of {}",
+                demand(s, per_session),
+                book.agentcore.session_creation_tps,
+                s.quotas.agentcore_active_sessions
+            )
+        }
+        PatternKind::Lambda => {
+            let per_invocation = if s.lambda.batch_per_invocation {
+                batch
+            } else {
+                1.0
+            };
+            format!(
+                "invocations: {}, against a concurrency limit of {}",
+                demand(s, per_invocation),
+                s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
+            )
+        }
+    };
+    RunError::Overloaded {
+        pattern: kind.name(),
+        waiting,
+        day: t / 86_400.0,
+        cause,
+    }
+}
+
+/// The arrival rate a pattern must sustain, in its units (`per_unit` documents each).
 fn demand(s: &Scenario, per_unit: f64) -> String {
     let a = &s.arrivals;
     let mut out = match a.process {
