@@ -45,6 +45,10 @@ pub struct RunOptions {
     pub max_backlog: usize,
 }
 
+/// Most replications a run takes: each finished one keeps a few kilobytes until the report is
+/// built (its sketches' spans and figures), so this bounds a run's memory to a few hundred MB.
+pub const MAX_REPLICATIONS: usize = 100_000;
+
 /// Default [`RunOptions::max_backlog`]: about 0.75 GB of waiting units per pattern.
 pub const DEFAULT_MAX_BACKLOG: usize = 2_000_000;
 
@@ -241,10 +245,13 @@ pub(crate) fn check_options(opts: &RunOptions) -> Result<(), RunError> {
             message: "must be at least 1".into(),
         });
     }
-    if opts.replications == 0 {
+    if !(1..=MAX_REPLICATIONS).contains(&opts.replications) {
         return Err(RunError::Parameter {
             name: "replications",
-            message: "must be at least 1".into(),
+            message: format!(
+                "must be from 1 to {MAX_REPLICATIONS} (got {}); simulation error narrows as 1/√R, so a few thousand replications already make it negligible",
+                opts.replications
+            ),
         });
     }
     if !(opts.timeline_step_seconds.is_finite() && opts.timeline_step_seconds >= 1.0) {
@@ -346,15 +353,39 @@ fn replicate_reporting(
         Ok(())
     })?;
     tick(unreported);
+    if n == 0 {
+        return Err(RunError::Parameter {
+            name: "arrivals",
+            message: format!(
+                "{MAX_EMPTY_MONTHS} draws of the month brought no document: it expects {:.3e} documents in batches of {} on average; raise `arrivals.documents_per_month` or lower `batching.documents_per_batch`",
+                s.arrivals.documents_per_month, s.batching.mean_batch_size
+            ),
+        });
+    }
     let [tl, ta] = &mut tallies;
     lam.drain(tl);
     ac.drain(ta);
     let simulated_seconds = lam.stats().clock.max(ac.stats().clock);
     let [tl, ta] = tallies;
-    let patterns = [
+    let mut patterns = [
         price_month(s, book, PatternKind::Lambda, tl, lam.into_stats()),
         price_month(s, book, PatternKind::Agentcore, ta, ac.into_stats()),
     ];
+    // What a run keeps of each finished replication until the report is built must be small:
+    // sketches keep only their span, and only replication 0's timeline is drawn (a month's is
+    // ~140 kB a pattern).
+    for p in &mut patterns {
+        for sketch in [
+            &mut p.costs,
+            &mut p.capacity.waits,
+            &mut p.capacity.latencies,
+        ] {
+            sketch.shrink();
+        }
+        if index != 0 {
+            p.capacity.timeline = Vec::new();
+        }
+    }
     Ok(Replication {
         index,
         documents: n,
@@ -453,7 +484,20 @@ fn for_each_batch<E>(
     let (mut n, mut batch) = (0u64, 0u32);
     // One buffer for every batch's documents: the capacity simulations keep only plans.
     let mut docs = Vec::new();
-    while let Some(a) = arrivals.next(rng) {
+    let mut empty_months = 0u32;
+    loop {
+        let Some(a) = arrivals.next(rng) else {
+            // A month that drew no arrival tells nothing of the cost per document, and the month's
+            // figures are its expected volume times that cost: counting it as $0 would pull the
+            // monthly mean down. It is redrawn from the same stream (conditioning on at least one
+            // arrival), which only a tiny month or one of few large batches ever needs.
+            if n == 0 && empty_months < MAX_EMPTY_MONTHS {
+                empty_months += 1;
+                arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
+                continue;
+            }
+            break;
+        };
         let t = a.time();
         f(Step::Arrival(t))?;
         let mut burst_left = match a {
@@ -476,6 +520,11 @@ fn for_each_batch<E>(
     }
     Ok(n)
 }
+
+/// Months a replication redraws while they bring no document, before it gives up. A month that
+/// expects λ arrivals is empty with probability e^(−λ); at λ = 10⁻⁴ all these redraws fail with
+/// probability e^(−10) ≈ 5·10⁻⁵. An empty month of draws costs a few microseconds.
+const MAX_EMPTY_MONTHS: u32 = 100_000;
 
 /// Draws exactly the random numbers replication `index` draws for its month's arrivals and
 /// documents (its pilot aside), and nothing else: the floor that benchmarks hold the whole
@@ -719,6 +768,84 @@ mod tests {
                 })
             })
             .collect()
+    }
+
+    fn seed_example_with(from: &str, to: &str) -> Input {
+        let text = EMBEDDED_WORKLOADS[0].1;
+        assert!(text.contains(from), "{from}");
+        Input::from_text("w", &text.replace(from, to), None, None).unwrap()
+    }
+
+    /// Issue 9, class 3: months that drew no document were averaged in as $0.
+    #[test]
+    fn a_tiny_month_is_billed_for_its_expected_volume_in_every_replication() {
+        for (month, batch) in [("2", "1"), ("3", "1"), ("5", "10")] {
+            let input = seed_example_with(
+                "documents_per_month = 100_000",
+                &format!(
+                    "documents_per_month = {month}\n[batching]\ndocuments_per_batch = {batch}"
+                ),
+            );
+            let o = RunOptions {
+                replications: 40,
+                ..RunOptions::default()
+            };
+            let sim = simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap();
+            let want: f64 = month.parse().unwrap();
+            for r in &sim.replications {
+                assert!(r.documents > 0, "replication {} is empty", r.index);
+                // Every Lambda document of the seed example costs the same: the month is the
+                // expected volume times that cost, whatever the replication drew.
+                let l = &r.patterns[0];
+                let per_doc = l.tally.sum.total() / l.tally.documents;
+                let rel = (l.monthly_usd / (want * per_doc) - 1.0).abs();
+                assert!(
+                    rel < 1e-12,
+                    "{month}/{batch}: {} vs {want} × {per_doc}",
+                    l.monthly_usd
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_month_too_small_to_draw_any_document_is_an_input_error() {
+        let input = seed_example_with("documents_per_month = 100_000", "documents_per_month = 2");
+        let mut s = input.scenario.clone();
+        // Below what validation accepts: one batch of 10¹² documents expected per month.
+        s.batching.mean_batch_size = 1e12;
+        let e = replicate(&s, &input.book, &opts(1, 10, 1), 0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RunError::Parameter {
+                    name: "arrivals",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    /// Issue 9, class 4: 20,000 replications of a tiny month held ~0.6 MB each (dense sketches
+    /// and timelines), 12 GB in all.
+    #[test]
+    fn a_finished_replication_keeps_little_memory() {
+        let input = Input::from_arg("kyc-independent", None).unwrap();
+        for index in [0, 1] {
+            let r = replicate(&input.scenario, &input.book, &opts(5, 2000, 2), index).unwrap();
+            for p in &r.patterns {
+                assert_eq!(p.capacity.timeline.is_empty(), index != 0);
+                for sketch in [&p.costs, &p.capacity.waits, &p.capacity.latencies] {
+                    // The span of values held: a quarter of the 39,800-counter layout at most here.
+                    assert!(
+                        sketch.held_counters() < 10_000,
+                        "{}",
+                        sketch.held_counters()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -113,15 +113,20 @@ pub const SKETCH_RELATIVE_ACCURACY: f64 = 0.001;
 /// a bucket `[a, b)` reports `2ab/(a + b)`, which is within α of every value in it.
 /// Zeros (common for queue waits) are counted apart. Memory is fixed by the value range, not the
 /// count: buckets cover 1e-12 to 1e12 (about 39,800 counters at α = 0.1%); values outside are
-/// clamped into the end buckets, and the exact minimum and maximum are kept.
+/// clamped into the end buckets, and the exact minimum and maximum are kept. While values stream
+/// in, all counters are held (adding stays one index); [`Sketch::shrink`] then keeps only the span
+/// from the first to the last non-zero counter, so the thousands of finished sketches a run of
+/// many replications holds cost kilobytes each, not 320 kB.
 ///
 /// Quantiles use the nearest-rank definition (the ⌈q·n⌉-th smallest value), so they differ from
 /// interpolated quantiles by at most one neighbouring order statistic, on top of the α bound.
 /// Merging adds counters, so it is associative and commutative and merged results do not depend on
 /// the order of replications.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Sketch {
+    /// Counters of buckets `offset..offset + counts.len()`.
     counts: Vec<u64>,
+    offset: usize,
     zeros: u64,
     n: u64,
     min: f64,
@@ -164,6 +169,17 @@ fn sketch_bounds(i: usize) -> (f64, f64) {
     (linear_exp2(y(i)), linear_exp2(y(i + 1)))
 }
 
+/// Equal when they hold the same values, however many zero counters each keeps.
+impl PartialEq for Sketch {
+    fn eq(&self, other: &Self) -> bool {
+        self.n == other.n
+            && self.zeros == other.zeros
+            && self.min == other.min
+            && self.max == other.max
+            && self.buckets().eq(other.buckets())
+    }
+}
+
 impl Default for Sketch {
     fn default() -> Self {
         Self::new()
@@ -175,6 +191,7 @@ impl Sketch {
     pub fn new() -> Self {
         Self {
             counts: Vec::new(),
+            offset: 0,
             zeros: 0,
             n: 0,
             min: f64::INFINITY,
@@ -192,22 +209,98 @@ impl Sketch {
             self.zeros += 1;
             return;
         }
-        if self.counts.is_empty() {
-            // Allocated on first use, so an unused sketch costs nothing.
-            self.counts = vec![0; sketch_buckets()];
+        // sketch_bucket clamps, so i is below sketch_buckets().
+        let i = sketch_bucket(x);
+        match self.counts.get_mut(i.wrapping_sub(self.offset)) {
+            Some(c) => *c += 1,
+            None => self.add_outside(i, 1),
         }
-        let i = sketch_bucket(x).min(self.counts.len() - 1);
-        self.counts[i] += 1;
+    }
+
+    /// Counts `count` values in bucket `i`, outside the counters held: the first value allocates
+    /// every counter (an unused sketch costs nothing); after [`Sketch::shrink`], the span widens.
+    #[cold]
+    fn add_outside(&mut self, i: usize, count: u64) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; sketch_buckets()];
+            self.offset = 0;
+        } else {
+            let lo = self.offset.min(i);
+            let hi = (self.offset + self.counts.len()).max(i + 1);
+            let mut wider = vec![0; hi - lo];
+            wider[self.offset - lo..self.offset - lo + self.counts.len()]
+                .copy_from_slice(&self.counts);
+            self.counts = wider;
+            self.offset = lo;
+        }
+        self.counts[i - self.offset] += count;
+    }
+
+    /// Keeps only the counters from the first to the last non-zero one (none when all are zero):
+    /// the same sketch in less memory, for one that is finished.
+    pub fn shrink(&mut self) {
+        let Some(first) = self.counts.iter().position(|c| *c > 0) else {
+            self.counts = Vec::new();
+            self.offset = 0;
+            return;
+        };
+        let last = self.counts.iter().rposition(|c| *c > 0).unwrap_or(first);
+        self.counts = self.counts[first..=last].to_vec();
+        self.offset += first;
+    }
+
+    /// Counters held in memory (the whole layout while values stream in; the span after
+    /// [`Sketch::shrink`]).
+    pub fn held_counters(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Non-zero counters as `(bucket, count)`, in bucket order.
+    pub(crate) fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(k, c)| (self.offset + k, *c))
+    }
+
+    /// A sketch from non-zero `(bucket, count)` pairs (each bucket below the layout's count)
+    /// and its zeros, total and extremes, held in the span they cover.
+    pub(crate) fn from_buckets(
+        buckets: &[(usize, u64)],
+        zeros: u64,
+        n: u64,
+        min: f64,
+        max: f64,
+    ) -> Self {
+        let lo = buckets.iter().map(|b| b.0).min().unwrap_or(0);
+        let hi = buckets.iter().map(|b| b.0 + 1).max().unwrap_or(0);
+        let mut counts = vec![0; hi.saturating_sub(lo)];
+        for (i, c) in buckets {
+            counts[i - lo] += c;
+        }
+        Sketch {
+            counts,
+            offset: lo,
+            zeros,
+            n,
+            min,
+            max,
+        }
     }
 
     /// Adds another sketch's counts.
     pub fn merge(&mut self, other: &Sketch) {
-        if !other.counts.is_empty() {
-            if self.counts.is_empty() {
-                self.counts = vec![0; other.counts.len()];
-            }
-            for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-                *a += b;
+        if self.counts.is_empty() && !other.counts.is_empty() {
+            self.counts = vec![0; other.counts.len()];
+            self.offset = other.offset;
+        }
+        for (k, c) in other.counts.iter().enumerate() {
+            let i = other.offset + k;
+            match self.counts.get_mut(i.wrapping_sub(self.offset)) {
+                Some(a) => *a += c,
+                None if *c > 0 => self.add_outside(i, *c),
+                None => {}
             }
         }
         self.zeros += other.zeros;
@@ -240,7 +333,7 @@ impl Sketch {
             return self.max;
         }
         let mut seen = self.zeros;
-        for (i, c) in self.counts.iter().enumerate() {
+        for (i, c) in self.buckets() {
             seen += c;
             if seen >= rank {
                 let (a, b) = sketch_bounds(i);
@@ -294,6 +387,42 @@ mod sketch_tests {
         }
         assert_eq!(sketch_bucket(1e-300), 0);
         assert_eq!(sketch_bucket(1e300), n - 1);
+    }
+
+    #[test]
+    fn a_shrunk_sketch_holds_the_same_values_in_its_span_and_keeps_growing() {
+        let mut s = Sketch::new();
+        for x in [0.0, 2.0, 3.0, 3.0, 50.0] {
+            s.add(x);
+        }
+        let full = s.clone();
+        assert_eq!(full.held_counters(), sketch_buckets());
+        s.shrink();
+        assert_eq!(
+            s.held_counters(),
+            sketch_bucket(50.0) - sketch_bucket(2.0) + 1
+        );
+        assert_eq!(s, full);
+        for q in [0.0, 0.2, 0.5, 0.9, 1.0] {
+            assert_eq!(s.quantile(q), full.quantile(q));
+        }
+        // Values below and above the span, and merging either way, widen it.
+        let (mut a, mut b) = (s.clone(), full.clone());
+        for x in [1e-9, 1e9] {
+            a.add(x);
+            b.add(x);
+        }
+        assert_eq!(a, b);
+        let (mut m1, mut m2) = (s.clone(), full.clone());
+        m1.merge(&b);
+        m2.merge(&a);
+        assert_eq!(m1, m2);
+        assert_eq!(m1.quantile(0.99), m2.quantile(0.99));
+        let mut only_zeros = Sketch::new();
+        only_zeros.add(0.0);
+        only_zeros.shrink();
+        assert_eq!(only_zeros.held_counters(), 0);
+        assert_eq!(only_zeros.quantile(0.5), 0.0);
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub struct CapacityStats {
     pub clock: f64,
     /// Seconds per timeline step.
     pub step_seconds: f64,
-    /// The timeline.
+    /// The timeline (in a simulation's results, replication 0's only: the others are dropped).
     pub timeline: Vec<TimelineStep>,
 }
 

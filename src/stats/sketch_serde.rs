@@ -29,14 +29,13 @@ struct Sparse {
 impl Serialize for Sketch {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Sparse {
-            buckets: self.counts.len(),
-            counts: self
-                .counts
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| **c > 0)
-                .map(|(i, c)| (i, *c))
-                .collect(),
+            // The layout's size, or 0 for a sketch that never held a positive value.
+            buckets: if self.counts.is_empty() {
+                0
+            } else {
+                super::sketch_buckets()
+            },
+            counts: self.buckets().collect(),
             zeros: self.zeros,
             n: self.n,
             min: self.min,
@@ -70,16 +69,21 @@ impl<'de> Deserialize<'de> for Sketch {
                 s.min, s.max, s.n, s.zeros
             )));
         }
-        let mut counts = vec![0u64; s.buckets];
         let mut total = s.zeros;
-        for (i, c) in s.counts {
-            let slot = counts.get_mut(i).ok_or_else(|| {
-                de::Error::custom(format!(
+        let mut previous = None;
+        for &(i, c) in &s.counts {
+            if i >= s.buckets {
+                return Err(de::Error::custom(format!(
                     "sketch bucket {i} is outside its {} buckets",
                     s.buckets
-                ))
-            })?;
-            *slot = c;
+                )));
+            }
+            if previous.is_some_and(|p| p >= i) {
+                return Err(de::Error::custom(format!(
+                    "sketch bucket {i} is out of order or repeated"
+                )));
+            }
+            previous = Some(i);
             total = total.saturating_add(c);
         }
         if total != s.n {
@@ -88,13 +92,7 @@ impl<'de> Deserialize<'de> for Sketch {
                 s.n
             )));
         }
-        Ok(Sketch {
-            counts,
-            zeros: s.zeros,
-            n: s.n,
-            min: s.min,
-            max: s.max,
-        })
+        Ok(Sketch::from_buckets(&s.counts, s.zeros, s.n, s.min, s.max))
     }
 }
 

@@ -281,6 +281,15 @@ fn zero_replications_are_refused() {
     );
 }
 
+/// Issue 9, class 4: each replication's results are kept until the report, so R is bounded.
+#[test]
+fn too_many_replications_are_refused_naming_the_bound() {
+    assert_refused(
+        agentcost().args(["simulate", "--replications", "100001", "--documents", "10"]),
+        &["replications", "100000"],
+    );
+}
+
 #[test]
 fn zero_documents_are_refused() {
     assert_refused(
