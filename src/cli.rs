@@ -11,7 +11,7 @@ use agentcost::capacity::quota::quota_sweep;
 use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::PatternKind;
-use agentcost::report::{Report, csv as report_csv, table};
+use agentcost::report::{Report, csv as report_csv, escape, table};
 use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
 use agentcost::simulate::{
     DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, Progress, RunOptions,
@@ -21,10 +21,15 @@ use agentcost::sweep::{self, SweepOutput, Vary};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
-/// Exit code: the run failed after its inputs were accepted (I/O while writing results).
+/// Exit code: the model cannot answer for these inputs (a pattern is overloaded), or an
+/// unexpected failure. Retrying the same inputs gives the same answer.
 pub const EXIT_RUNTIME: i32 = 1;
-/// Exit code: bad command line or bad input file (clap uses 2 for usage errors too).
+/// Exit code: bad command line or bad input file (clap uses 2 for usage errors too). Retrying the
+/// same inputs gives the same answer.
 pub const EXIT_INPUT: i32 = 2;
+/// Exit code: the results could not be written (disk full, stdout closed or failing): the inputs
+/// were fine, and a retry may succeed.
+pub const EXIT_IO: i32 = 3;
 
 /// Cost and capacity of AI document-processing pipelines on AWS: Lambda + Bedrock vs AgentCore Runtime.
 #[derive(Debug, Parser)]
@@ -230,6 +235,9 @@ pub struct ValidateArgs {
 
 /// Runs a parsed command line, returning the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
+    // Rust drops writes to a closed stdout silently: without this check a run whose results go
+    // nowhere would exit 0 having said nothing.
+    check_stdout_open()?;
     match cli.command {
         Command::Simulate(args) => run_simulate(&args),
         Command::Capacity(args) => run_capacity(&args),
@@ -237,24 +245,64 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Merge(args) => run_merge(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
-            println!(
-                "ok: '{}' ({}), {} price book as of {}",
+            let line = format!(
+                "ok: '{}' ({}), {} price book as of {}\n",
                 input.scenario.name, input.workload_origin, input.book.region, input.book.as_of
             );
-            Ok(EXIT_OK)
+            print_stdout(&escape::printable(&line))
         }
         Command::Examples => {
+            let mut list = String::new();
             for (name, text) in EMBEDDED_WORKLOADS {
                 let desc = text
                     .lines()
                     .find_map(|l| l.strip_prefix("description = "))
                     .map(|d| d.trim_matches('"'))
                     .unwrap_or("");
-                println!("{name:20} {desc}");
+                list += &format!("{name:20} {desc}\n");
             }
-            Ok(EXIT_OK)
+            print_stdout(&list)
         }
     }
+}
+
+/// Writes `text` to stdout: a full disk or a failing stdout is an error, never a panic.
+fn print_stdout(text: &str) -> Result<i32> {
+    let mut stdout = std::io::stdout().lock();
+    finish_stdout(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush()),
+    )
+}
+
+/// Fails with [`OutputError`] when stdout was closed (`>&-`). Rust's runtime opens /dev/null
+/// read-write on a closed standard descriptor before `main`, so on Linux that is what a closed
+/// stdout looks like; a shell's `>/dev/null` opens it write-only, and is honoured.
+fn check_stdout_open() -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let target = std::fs::read_link("/proc/self/fd/1").ok();
+        let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            });
+        const O_ACCMODE: u32 = 0o3;
+        const O_RDWR: u32 = 0o2;
+        if target.as_deref() == Some(Path::new("/dev/null"))
+            && flags.is_some_and(|f| f & O_ACCMODE == O_RDWR)
+        {
+            return Err(OutputError {
+                what: "to stdout: it is closed; redirect it (to /dev/null to discard the results) instead of closing it".into(),
+                source: std::io::ErrorKind::BrokenPipe.into(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn load(workload: Option<&str>, pricing: Option<&Path>) -> Result<Input> {
@@ -388,7 +436,11 @@ fn finish_stdout(written: std::io::Result<()>) -> Result<i32> {
     match written {
         Ok(()) => Ok(EXIT_OK),
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
-        Err(e) => Err(e).context("failed to write to stdout"),
+        Err(source) => Err(OutputError {
+            what: "to stdout".into(),
+            source,
+        }
+        .into()),
     }
 }
 
@@ -473,7 +525,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
             "{} · {} limit of '{}' · seed {}",
             env!("CARGO_PKG_NAME"),
             pattern.name(),
-            input.scenario.name,
+            escape::printable(&input.scenario.name),
             args.run.seed
         );
         let _ = writeln!(
@@ -562,7 +614,11 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
     {
         Ok(()) => Ok(EXIT_OK),
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
-        Err(e) => Err(e).context("failed to write to stdout"),
+        Err(source) => Err(OutputError {
+            what: "to stdout".into(),
+            source,
+        }
+        .into()),
     }
 }
 
@@ -695,7 +751,11 @@ fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Res
     match stdout.write_all(&buf).and_then(|_| stdout.flush()) {
         Ok(()) => Ok(EXIT_OK),
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
-        Err(e) => Err(e).context("failed to write to stdout"),
+        Err(source) => Err(OutputError {
+            what: "to stdout".into(),
+            source,
+        }
+        .into()),
     }
 }
 
@@ -721,6 +781,15 @@ fn is_broken_pipe(e: &std::io::Error) -> bool {
         });
     }
     false
+}
+
+/// Results could not be written: reported with exit code 3, since a retry may succeed.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to write {what}")]
+pub struct OutputError {
+    what: String,
+    #[source]
+    source: std::io::Error,
 }
 
 /// A usage problem with the output directory: reported with exit code 2.
@@ -808,7 +877,13 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
                 Some(RunError::Parameter { .. })
             )
     });
-    if input { EXIT_INPUT } else { EXIT_RUNTIME }
+    if input {
+        EXIT_INPUT
+    } else if e.chain().any(|c| c.is::<OutputError>()) {
+        EXIT_IO
+    } else {
+        EXIT_RUNTIME
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 mod cli;
 
+use std::io::Write as _;
+
 use clap::Parser;
 
 fn main() {
@@ -9,7 +11,11 @@ fn main() {
     let code = match cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Messages quote the user's input (keys, names, lines of files): shown, not obeyed.
+            // A failing stderr leaves only the exit code to tell, so it must not panic.
+            let message = format!("error: {e:#}\n");
+            let _ = std::io::stderr()
+                .write_all(agentcost::report::escape::printable(&message).as_bytes());
             cli::exit_code(&e)
         }
     };

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
+use super::escape;
 use super::table::{comparison_rows, thousands};
 use crate::charts::figures::Figure;
 
@@ -33,13 +34,14 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn heading(r: &Report) -> String {
+/// The run's one-line description; `text` makes the user's strings safe for the format.
+fn heading(r: &Report, text: fn(&str) -> String) -> String {
     format!(
         "{} · {} · {} documents/month · {} prices as of {} · seed {} · {} replications",
-        r.workload.name,
-        r.workload.origin,
+        text(&r.workload.name),
+        text(&r.workload.origin),
         thousands(r.workload.documents_per_month, 0),
-        r.region,
+        text(&r.region),
         r.pricing.as_of,
         r.seed,
         r.replications
@@ -58,7 +60,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         h,
         "<h1>agentcost report: {}</h1>\n<p>{}</p>",
         esc(&r.workload.name),
-        esc(&heading(r))
+        esc(&heading(r, |s| escape::printable(s).into_owned()))
     );
     let _ = writeln!(
         h,
@@ -105,8 +107,8 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
     let _ = writeln!(
         m,
         "# agentcost report: {}\n\n{}\n",
-        r.workload.name,
-        heading(r)
+        escape::markdown(&r.workload.name),
+        heading(r, escape::markdown)
     );
     let _ = writeln!(m, "**Recommendation: {}**\n", r.recommendation.pattern);
     for reason in &r.recommendation.reasons {

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod decide;
 pub mod document;
+pub mod escape;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{PatternReport, Report};
+use super::{PatternReport, Report, escape};
 use crate::pattern::{Component, PatternKind};
 
 /// USD with precision that suits the magnitude: sub-cent amounts keep six decimals.
@@ -187,11 +187,17 @@ pub fn comparison_rows(r: &Report) -> Vec<(String, String, String)> {
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let w = &r.workload;
-    let _ = writeln!(o, "{} · {} ({})", r.tool, w.name, w.origin);
+    let _ = writeln!(
+        o,
+        "{} · {} ({})",
+        r.tool,
+        escape::printable(&w.name),
+        escape::printable(&w.origin)
+    );
     let _ = writeln!(
         o,
         "{} prices as of {} · {} documents/month · {} documents simulated in {} replications · seed {}",
-        r.region,
+        escape::printable(&r.region),
         r.pricing.as_of,
         thousands(w.documents_per_month, 0),
         thousands(r.documents as f64, 0),

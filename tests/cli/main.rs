@@ -670,6 +670,84 @@ fn a_reader_that_stops_early_gets_no_error_message() {
     }
 }
 
+/// Runs the binary with `args` through `sh`, its stdout redirected as `redirect` says (`>&-`
+/// closes it, `>/dev/full` fills it), and returns (exit code, stderr).
+fn run_with_stdout(args: &str, redirect: &str) -> (Option<i32>, String) {
+    let out = std::process::Command::new("sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("-c")
+        .arg(format!("exec \"$0\" {args} {redirect}"))
+        .arg(env!("CARGO_BIN_EXE_agentcost"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 9, class 8: `validate` and `examples` panicked on a full stdout, and a closed stdout
+/// exited 0 having said nothing. Both are I/O failures: exit 3, a message, no panic.
+#[test]
+fn a_full_or_closed_stdout_is_an_io_failure_not_a_panic_or_silence() {
+    for args in [
+        "validate seed-example",
+        "examples",
+        "simulate --documents 200 --replications 2",
+        "simulate --documents 200 --replications 2 --format json",
+    ] {
+        for redirect in [">/dev/full", ">&-"] {
+            let (code, stderr) = run_with_stdout(args, redirect);
+            assert_eq!(code, Some(3), "{args} {redirect}: {stderr}");
+            assert!(
+                stderr.starts_with("error: failed to write"),
+                "{args} {redirect}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{args} {redirect}: {stderr}");
+        }
+    }
+}
+
+/// Issue 9, class 8: a workload's name reached the terminal and report.md as it was written.
+#[test]
+fn markup_and_escape_sequences_in_a_name_are_shown_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate_root().join("workloads/seed-example.toml"))
+        .unwrap()
+        .replace(
+            "name = \"seed-example\"",
+            "name = \"<img src=x onerror=alert(1)> \\u001b[2J # x\"",
+        );
+    assert!(text.contains("onerror"));
+    let workload = write(&dir, "w.toml", &text);
+    let out = dir.path().join("out");
+    let table = stdout_of(agentcost().args([
+        "simulate",
+        &workload,
+        "--documents",
+        "100",
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let table = String::from_utf8(table).unwrap();
+    assert!(!table.contains('\u{1b}'), "{table}");
+    assert!(table.contains("\\u{1b}[2J"), "{table}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    // Every `<` is escaped, so no tag opens.
+    assert!(
+        !md.replace("\\<", "").contains('<') && !md.contains('\u{1b}'),
+        "{md}"
+    );
+    assert!(
+        md.contains("\\<img src\\=x onerror\\=alert\\(1\\)\\>"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<img"), "html");
+}
+
 #[test]
 fn a_sharded_sweep_merges_into_exactly_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
