@@ -38,6 +38,13 @@ pub struct QuotaSweep {
     pub smallest_meeting_target: Option<f64>,
 }
 
+/// Largest quota a sweep tries: far above any account's Lambda concurrency or AgentCore session
+/// quota, low enough that the simulation's slots stay in memory.
+pub const MAX_QUOTA: f64 = 1_000_000.0;
+
+/// Most quotas one sweep tries.
+pub const MAX_QUOTAS: usize = 1_000;
+
 /// Runs the workload at each quota: the AgentCore active-session quota, or the Lambda concurrency
 /// limit (account quota and function maximum both set).
 ///
@@ -57,10 +64,23 @@ pub fn quota_sweep(
             message: "give at least one quota".into(),
         });
     }
-    if let Some(q) = quotas.iter().find(|q| !(q.is_finite() && **q >= 1.0)) {
+    if quotas.len() > MAX_QUOTAS {
         return Err(RunError::Parameter {
             name: "quota",
-            message: format!("quotas must be at least 1, got {q}"),
+            message: format!(
+                "at most {MAX_QUOTAS} quotas in one sweep (each is a full simulation), got {}",
+                quotas.len()
+            ),
+        });
+    }
+    // A quota counts sessions or executions: 1.5 would run as 1 and be labelled 1.5.
+    if let Some(q) = quotas
+        .iter()
+        .find(|q| !((1.0..=MAX_QUOTA).contains(*q) && q.fract() == 0.0))
+    {
+        return Err(RunError::Parameter {
+            name: "quota",
+            message: format!("quotas are whole numbers from 1 to {MAX_QUOTA}, got {q}"),
         });
     }
     if target_p95_wait_s.is_some_and(|t| !(t.is_finite() && t >= 0.0)) {

@@ -15,6 +15,14 @@ use crate::pricing::PriceBook;
 /// A pattern is viable when at least this share of documents fits its limits.
 pub const VIABLE_SHARE: f64 = 0.99;
 
+/// A pattern that dead-letters more than this share of documents (crashes included) is not
+/// viable: its figures describe a pipeline that mostly fails.
+pub const MAX_FAILED_SHARE: f64 = 0.5;
+
+/// From this share of dead-lettered documents on, the recommendation says so: their cost is in
+/// the figures, their results are lost.
+pub const NOTABLE_FAILED_SHARE: f64 = 0.01;
+
 /// Which pattern to choose.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
@@ -28,7 +36,26 @@ pub struct Recommendation {
 pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation {
     let (l, a) = (&p.lambda, &p.agentcore);
     let mut reasons = Vec::new();
-    let viable = |r: &PatternReport| r.feasible_share >= VIABLE_SHARE;
+    let viable =
+        |r: &PatternReport| r.feasible_share >= VIABLE_SHARE && r.failed_share <= MAX_FAILED_SHARE;
+    // What makes a pattern's numbers unusable comes first, whichever pattern wins.
+    for (name, r) in [("Lambda", l), ("AgentCore", a)] {
+        if r.failed_share >= NOTABLE_FAILED_SHARE {
+            reasons.push(format!(
+                "{:.1}% of documents end in {name}'s dead-letter queue ({} attempt{} each, {:.1}% crash probability per attempt{}): {}",
+                100.0 * r.failed_share,
+                s.failures.max_attempts,
+                if s.failures.max_attempts == 1 { "" } else { "s" },
+                100.0 * s.failures.crash_probability,
+                if r.feasible_share < 1.0 { ", documents over its limits included" } else { "" },
+                if r.failed_share > MAX_FAILED_SHARE {
+                    "most documents fail, so its costs describe a pipeline that does not work; fix the failures before comparing patterns"
+                } else {
+                    "their cost is in the figures, their results are lost"
+                }
+            ));
+        }
+    }
     let limits = |kind: PatternKind, r: &PatternReport| -> Option<String> {
         if r.feasible_share >= 1.0 {
             return None;
@@ -230,6 +257,35 @@ mod tests {
         };
         let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
         Report::build(&input, &sim).recommendation.pattern
+    }
+
+    /// Issue 9, class 9: 95% of documents dead-lettered went unmentioned.
+    #[test]
+    fn a_pipeline_whose_documents_mostly_fail_is_recommended_by_neither_pattern_and_says_why() {
+        let seed = EMBEDDED_WORKLOADS[0].1;
+        let failing = format!("{seed}\n[failures]\ncrash_probability = 0.95\nmax_attempts = 1\n");
+        let input = Input::from_text("w", &failing, None, None).unwrap();
+        let opts = RunOptions {
+            documents: Some(500),
+            replications: 3,
+            ..RunOptions::default()
+        };
+        let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+        let r = Report::build(&input, &sim).recommendation;
+        assert_eq!(r.pattern, "neither");
+        for name in ["Lambda", "AgentCore"] {
+            assert!(
+                r.reasons
+                    .iter()
+                    .any(|x| x.contains(&format!("{name}'s dead-letter queue"))
+                        && x.contains("most documents fail")),
+                "{:?}",
+                r.reasons
+            );
+        }
+        // A few failures are stated but do not decide.
+        let some = format!("{seed}\n[failures]\ncrash_probability = 0.05\nmax_attempts = 1\n");
+        assert_eq!(recommend(&some), "lambda");
     }
 
     #[test]

@@ -306,6 +306,17 @@ fn a_zero_quota_is_refused_by_capacity() {
     );
 }
 
+/// Issue 9, class 9: `--quota 1.5` ran as 1 and was labelled 1.5.
+#[test]
+fn a_fractional_or_huge_quota_is_refused_by_capacity() {
+    for q in ["1.5", "1e12", "inf", "nan"] {
+        assert_refused(
+            agentcost().args(["capacity", "seed-example", "--quota", q]),
+            &["quota", "whole numbers"],
+        );
+    }
+}
+
 // --- 2. --out
 
 /// Runs a small simulation into `out`, with `extra` flags appended.
