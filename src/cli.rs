@@ -874,7 +874,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
                 )
             || matches!(
                 c.downcast_ref::<RunError>(),
-                Some(RunError::Parameter { .. })
+                Some(RunError::Parameter { .. } | RunError::NonFinite { .. })
             )
     });
     if input {

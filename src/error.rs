@@ -105,6 +105,16 @@ pub enum RunError {
         /// What is wrong.
         message: String,
     },
+    /// A figure overflowed: values that are valid one by one are too extreme together.
+    #[error(
+        "{pattern}'s {what} is not a finite number: the workload's and price book's values are too extreme together to compute with; bring them within the ranges the README gives"
+    )]
+    NonFinite {
+        /// `lambda` or `agentcore`.
+        pattern: &'static str,
+        /// The figure and its value.
+        what: String,
+    },
     /// A pattern cannot keep up with the arrivals: its backlog passed the memory guard.
     #[error(
         "{pattern} is overloaded: {waiting} units were waiting on day {day:.1} of the month ({cause}); the backlog would keep growing, so the run stopped before it exhausted memory. A higher limit (`[quotas]`, or the rate in a `--pricing` book) lets it keep up; a `--documents` window simulates the start of the month"

@@ -386,6 +386,14 @@ fn replicate_reporting(
             p.capacity.timeline = Vec::new();
         }
     }
+    for (kind, p) in PatternKind::ALL.into_iter().zip(&patterns) {
+        if let Some(what) = non_finite(p) {
+            return Err(RunError::NonFinite {
+                pattern: kind.name(),
+                what,
+            });
+        }
+    }
     Ok(Replication {
         index,
         documents: n,
@@ -393,6 +401,40 @@ fn replicate_reporting(
         patterns,
         kept_documents: kept,
     })
+}
+
+/// The first figure of a priced month that is not a finite number, named: values that validate
+/// one by one can still overflow together (a huge price times a huge volume), and a report must
+/// never show `NaN` or `inf` as if it were an answer.
+fn non_finite(p: &PatternMonth) -> Option<String> {
+    let (o, c) = (&p.tally.sum, &p.capacity);
+    // An empty sketch has no largest value (its quantiles are NaN by definition).
+    let largest = |k: &Sketch| if k.count() == 0 { 0.0 } else { k.quantile(1.0) };
+    let components = Component::ALL
+        .iter()
+        .map(|k| (k.name(), p.monthly_components[*k as usize]))
+        .chain(
+            Component::ALL
+                .iter()
+                .map(|k| (k.name(), o.costs[*k as usize])),
+        );
+    let figures = [
+        ("monthly cost", p.monthly_usd),
+        ("largest cost per document", largest(&p.costs)),
+        ("billed CPU seconds", o.billed_cpu_seconds),
+        ("billed memory GB-seconds", o.billed_memory_gb_seconds),
+        ("processing time", o.duration_seconds),
+        ("Lambda GB-seconds", o.lambda_gb_seconds),
+        ("queue wait", c.wait_sum),
+        ("largest latency", largest(&c.latencies)),
+        ("busy time", c.busy_area),
+        ("queue length over time", c.queue_area),
+        ("simulated time", c.clock),
+    ];
+    components
+        .chain(figures)
+        .find(|(_, x)| !x.is_finite())
+        .map(|(what, x)| format!("{what} ({x})"))
 }
 
 /// The error for a pattern whose backlog passed the guard at time `t`, with the arrival rate it
@@ -825,6 +867,22 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    /// Issue 9, class 1: values valid one by one overflowed together into `inf` and `NaN` costs.
+    #[test]
+    fn a_figure_that_overflows_stops_the_run_naming_the_pattern_and_figure() {
+        let input = Input::embedded_default(None).unwrap();
+        let mut book = input.book.clone();
+        book.agentcore.v2_cpu_usd_per_vcpu_hour = 1e308;
+        let e = replicate(&input.scenario, &book, &opts(1, 50, 1), 0).unwrap_err();
+        match e {
+            RunError::NonFinite { pattern, what } => {
+                assert_eq!(pattern, "agentcore");
+                assert!(what.contains("agentcore_cpu"), "{what}");
+            }
+            e => panic!("{e}"),
+        }
     }
 
     /// Issue 9, class 4: 20,000 replications of a tiny month held ~0.6 MB each (dense sketches

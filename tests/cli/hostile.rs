@@ -163,7 +163,11 @@ fn run(cwd: &Path, args: &[&str]) -> (i32, String, String) {
         std::thread::sleep(Duration::from_millis(5));
     };
     let (out, err) = (out.join().unwrap().unwrap(), err.join().unwrap().unwrap());
-    (status.code().expect("exited, not killed by a signal"), out, err)
+    (
+        status.code().expect("exited, not killed by a signal"),
+        out,
+        err,
+    )
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -208,7 +212,10 @@ fn check(example: usize, in_book: bool, which: prop::sample::Index, value: &str,
         Output::Dir => &["--format", "json", "--out", "out"][..],
     });
     let (code, stdout, stderr) = run(dir.path(), &args);
-    let case = format!("{name}, {} mutated with {value}", if in_book { "price book" } else { "workload" });
+    let case = format!(
+        "{name}, {} mutated with {value}",
+        if in_book { "price book" } else { "workload" }
+    );
     assert!(!stderr.contains("panicked"), "{case}: {stderr}");
     assert!(matches!(code, 0..=2), "{case}: exit {code}: {stderr}");
     if code != 0 {
