@@ -107,7 +107,7 @@ pub enum RunError {
     },
     /// A figure overflowed: values that are valid one by one are too extreme together.
     #[error(
-        "{pattern}'s {what} is not a finite number: the workload's and price book's values are too extreme together to compute with; bring them within the ranges the README gives"
+        "{pattern}'s {what} is out of range: the workload's and price book's values are too extreme together to compute with; bring them within the ranges the README gives"
     )]
     NonFinite {
         /// `lambda` or `agentcore`.

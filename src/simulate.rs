@@ -403,7 +403,8 @@ fn replicate_reporting(
     })
 }
 
-/// The first figure of a priced month that is not a finite number, named: values that validate
+/// The first figure of a priced month that is not a finite number (or a monthly bill beyond
+/// [`MAX_MONTHLY_USD`]), named: values that validate
 /// one by one can still overflow together (a huge price times a huge volume), and a report must
 /// never show `NaN` or `inf` as if it were an answer.
 fn non_finite(p: &PatternMonth) -> Option<String> {
@@ -435,7 +436,20 @@ fn non_finite(p: &PatternMonth) -> Option<String> {
         .chain(figures)
         .find(|(_, x)| !x.is_finite())
         .map(|(what, x)| format!("{what} ({x})"))
+        .or_else(|| {
+            (p.monthly_usd > MAX_MONTHLY_USD).then(|| {
+                format!(
+                    "monthly cost (${:e}, above the ${MAX_MONTHLY_USD:e} within which figures keep their cents)",
+                    p.monthly_usd
+                )
+            })
+        })
 }
+
+/// Largest monthly bill a run reports. An f64 holds every whole number of cents up to 2⁵³
+/// (about $9·10¹³), and sums and variances over replications must stay far from overflow;
+/// no real bill comes near it.
+pub const MAX_MONTHLY_USD: f64 = 1e13;
 
 /// The error for a pattern whose backlog passed the guard at time `t`, with the arrival rate it
 /// would have to sustain against its limits: how large a raise to ask for.
