@@ -895,4 +895,37 @@ mod tests {
             "{e}"
         );
     }
+
+    /// Issue 9, class 2: price-book numbers have ranges, and its limits must be consistent.
+    #[test]
+    fn issue9_price_book_numbers_are_bounded_and_consistent() {
+        for (from, to, key) in [
+            (
+                "session_creation_tps = { value = 25,",
+                "session_creation_tps = { value = 1e-300,",
+                "agentcore.session_creation_tps.value",
+            ),
+            (
+                "request_usd_per_million = { value = 0.20,",
+                "request_usd_per_million = { value = 1e300,",
+                "lambda.request_usd_per_million.value",
+            ),
+            (
+                "idle_timeout_min_seconds = { value = 60,",
+                "idle_timeout_min_seconds = { value = 30000,",
+                "agentcore.idle_timeout_min_seconds.value",
+            ),
+            (
+                "input_usd_per_million_tokens = 3.00",
+                "input_usd_per_million_tokens = 1e300",
+                "models.claude-sonnet-4-6.input_usd_per_million_tokens",
+            ),
+        ] {
+            let text = EMBEDDED[0].1.replacen(from, to, 1);
+            assert_ne!(text, EMBEDDED[0].1, "{from}");
+            let e = PriceBook::from_toml("p.toml", &text).unwrap_err();
+            let keys: Vec<_> = e.problems().iter().map(|p| p.key.as_str()).collect();
+            assert!(keys.contains(&key), "{to}: {keys:?}");
+        }
+    }
 }

@@ -725,4 +725,57 @@ mod tests {
             assert!(v[0] >= 0.0, "{raw} drew a negative value");
         }
     }
+
+    /// Issue 9, class 1: a distribution is refused, with a problem naming the key, whenever its
+    /// parameters are rejected or its mean or 99.99th percentile is non-finite or beyond `max`;
+    /// accepted ones draw only finite values within reach of `max`.
+    #[test]
+    fn issue9_no_distribution_is_refused_silently_and_accepted_ones_draw_finite_values() {
+        use proptest::prelude::*;
+        let families = [
+            "{ dist = \"gamma\", mean = 3.0, cv = X }",
+            "{ dist = \"gamma\", mean = X, cv = 0.5 }",
+            "{ dist = \"poisson\", mean = X }",
+            "{ dist = \"weibull\", shape = X, scale = 2.0 }",
+            "{ dist = \"weibull\", shape = 1.5, scale = X }",
+            "{ dist = \"lognormal\", median = 1.0, p95 = X }",
+            "{ dist = \"lognormal\", mean = 1.0, cv = X }",
+            "{ dist = \"normal\", mean = 1.0, sd = X }",
+            "{ dist = \"uniform\", min = 0.0, max = X }",
+            "{ dist = \"exponential\", mean = X }",
+            "X",
+        ];
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        let strategy = (0..families.len(), -330.0f64..330.0, any::<bool>());
+        runner
+            .run(&strategy, |(f, exp10, huge_max)| {
+                let x = 10f64.powf(exp10);
+                let raw = families[f].replace('X', &format!("{x:?}"));
+                #[derive(Deserialize)]
+                struct W {
+                    d: RawDist,
+                }
+                let w: W = toml::from_str(&format!("d = {raw}")).unwrap();
+                let max = if huge_max { 1e12 } else { 1_000.0 };
+                let mut p = Problems::default();
+                match Dist::from_raw(&w.d, "k", Support::NonNegative, max, None, &mut p) {
+                    None => prop_assert!(!p.0.is_empty(), "{raw}: refused without a problem"),
+                    Some(d) => {
+                        prop_assert!(p.0.is_empty());
+                        prop_assert!(d.mean().is_finite() && d.mean() <= max, "{raw}");
+                        let mut rng = stream(3, 0);
+                        for _ in 0..200 {
+                            let v = d.sample(&mut rng);
+                            prop_assert!(v.is_finite() && v >= 0.0, "{raw} drew {v}");
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
 }

@@ -1216,4 +1216,160 @@ mod tests {
             .to_string();
         assert!(e.contains("memroy_mb") && e.contains("line 3"), "{e}");
     }
+
+    /// Issue 9, class 1: parameters the sampler rejects, or whose draws are non-finite or absurd,
+    /// are errors naming the key; before, some became the key's default and validated.
+    #[test]
+    fn issue9_extreme_distributions_are_errors_not_defaults() {
+        for (toml, key) in [
+            (
+                "[document]\ncpu_seconds = { dist = \"gamma\", mean = 3, cv = 1e-200 }",
+                "document.cpu_seconds",
+            ),
+            (
+                "[document]\nllm_calls = { dist = \"poisson\", mean = 1e20 }",
+                "document.llm_calls",
+            ),
+            (
+                "[document]\ncpu_seconds = { dist = \"weibull\", shape = 0.001, scale = 1 }",
+                "document.cpu_seconds.shape",
+            ),
+            (
+                "[document]\ncpu_seconds = { dist = \"lognormal\", median = 1, p95 = 1e300 }",
+                "document.cpu_seconds.p95",
+            ),
+            (
+                "[document]\ncpu_seconds = { dist = \"gamma\", mean = 1e300, cv = 1 }",
+                "document.cpu_seconds",
+            ),
+            (
+                "[document]\npayload_kb = { dist = \"exponential\", mean = 1e200 }",
+                "document.payload_kb",
+            ),
+            (
+                "[arrivals]\nhourly_profile = [1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308]",
+                "arrivals.hourly_profile[0]",
+            ),
+        ] {
+            let got = keys(toml);
+            assert!(
+                got.iter().any(|k| k == key),
+                "{toml}: expected {key}, got {got:?}"
+            );
+        }
+    }
+
+    /// Issue 9, class 2: values that hung, aborted or were physically impossible.
+    #[test]
+    fn issue9_every_key_is_bounded() {
+        for (toml, key) in [
+            ("[document]\nllm_calls = 1e12", "document.llm_calls"),
+            (
+                "[batching]\ndocuments_per_batch = 1e7",
+                "batching.documents_per_batch",
+            ),
+            (
+                "[agentcore]\nchecker_threshold_minutes = 1e300",
+                "agentcore.checker_threshold_minutes",
+            ),
+            (
+                "[document]\nidle_memory_mb = 1000000",
+                "document.idle_memory_mb",
+            ),
+            ("[document]\ncpu_seconds = 1e9", "document.cpu_seconds"),
+            (
+                "[document]\ninput_tokens = 1e9\nmodel = \"nova-pro\"",
+                "document.input_tokens",
+            ),
+            ("[document]\nthreads = 1e9", "document.threads"),
+            (
+                "[lambda]\nwarm_idle_seconds = 1e300",
+                "lambda.warm_idle_seconds",
+            ),
+            (
+                "[lambda]\nmax_concurrency = 1e300",
+                "lambda.max_concurrency",
+            ),
+            (
+                "[agentcore]\ntracking_item_kb = 1e6",
+                "agentcore.tracking_item_kb",
+            ),
+            (
+                "[agentcore]\ninvoker_seconds = 1e6",
+                "agentcore.invoker_seconds",
+            ),
+            (
+                "[quotas]\nlambda_concurrency = 1e300",
+                "quotas.lambda_concurrency",
+            ),
+            (
+                "[arrivals]\ndocuments_per_month = 1e300",
+                "arrivals.documents_per_month",
+            ),
+            (
+                "[arrivals]\nrate_per_second = 1e300",
+                "arrivals.rate_per_second",
+            ),
+            (
+                "[arrivals]\nbursts = [{ day = 1, hour = 1, documents = 1e300 }]",
+                "arrivals.bursts[0].documents",
+            ),
+        ] {
+            let got = keys(toml);
+            assert!(
+                got.iter().any(|k| k == key),
+                "{toml}: expected {key}, got {got:?}"
+            );
+        }
+    }
+
+    /// Issue 9, class 3 (config side): one document a month is a volume, not a rounding error.
+    #[test]
+    fn issue9_any_volume_of_at_least_one_document_validates() {
+        for n in [1.0, 2.0, 3.0, 7.0, 1e10] {
+            let s = validate(&format!("[arrivals]\ndocuments_per_month = {n:?}")).unwrap();
+            assert_eq!(s.arrivals.documents_per_month, n);
+        }
+    }
+
+    /// Issue 9, class 8: a limit the price book sets is reported as the book's, with its file.
+    #[test]
+    fn issue9_a_limit_from_the_price_book_names_the_book() {
+        let e = validate("[agentcore]\nidle_timeout_seconds = 30")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("embedded:us-east-1") && e.contains("idle_timeout_min_seconds"),
+            "{e}"
+        );
+        // A book whose own limits exclude a default blames the book's keys, not a value the
+        // workload never gave.
+        let text = crate::pricing::EMBEDDED[0].1.replace(
+            "memory_mb_max = { value = 10240",
+            "memory_mb_max = { value = 1024",
+        );
+        let book = PriceBook::from_toml("p.toml", &text).unwrap();
+        let raw = parse_raw("w.toml", "name = \"t\"").unwrap();
+        let e = Scenario::from_raw(&raw, "w.toml", None, &book).unwrap_err();
+        let p = &e.problems()[0];
+        assert_eq!(p.key, "lambda.memory_mb");
+        assert!(
+            p.message.contains("default") && p.message.contains("p.toml"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn issue9_duplicate_and_several_unknown_keys_are_all_named() {
+        let e = validate("[lambda]\nmemory_mb = 1024\nmemory_mb = 2048")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate key `memory_mb`"), "{e}");
+        let e = validate("typo = 1\n[lambda]\nmemroy_mb = 1\n[document]\ncpu = 2")
+            .unwrap_err()
+            .to_string();
+        for k in ["typo", "lambda.memroy_mb", "document.cpu"] {
+            assert!(e.contains(k), "{k} missing from: {e}");
+        }
+    }
 }
