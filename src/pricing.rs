@@ -310,10 +310,11 @@ impl PriceBook {
         }
         let l = &raw.lambda;
         let lambda = LambdaPrices {
-            request_usd_per_million: nonneg(
+            request_usd_per_million: num(
                 &mut p,
                 "lambda.request_usd_per_million",
                 &l.request_usd_per_million,
+                USD_PER_MILLION,
             ),
             duration_x86_64_tiers: tiers(
                 &mut p,
@@ -325,47 +326,71 @@ impl PriceBook {
                 "lambda.duration_arm64_tiers",
                 &l.duration_arm64_tiers,
             ),
-            ephemeral_storage_usd_per_gb_second: nonneg(
+            ephemeral_storage_usd_per_gb_second: num(
                 &mut p,
                 "lambda.ephemeral_storage_usd_per_gb_second",
                 &l.ephemeral_storage_usd_per_gb_second,
+                USD_PER_GB_SECOND,
             ),
-            ephemeral_storage_included_mb: nonneg(
+            ephemeral_storage_included_mb: num(
                 &mut p,
                 "lambda.ephemeral_storage_included_mb",
                 &l.ephemeral_storage_included_mb,
+                MEMORY_MB_OR_NONE,
             ),
-            mb_per_vcpu: positive(&mut p, "lambda.mb_per_vcpu", &l.mb_per_vcpu),
-            max_vcpus: positive(&mut p, "lambda.max_vcpus", &l.max_vcpus),
-            memory_mb_min: positive(&mut p, "lambda.memory_mb_min", &l.memory_mb_min),
-            memory_mb_max: positive(&mut p, "lambda.memory_mb_max", &l.memory_mb_max),
-            timeout_seconds: positive(&mut p, "lambda.timeout_seconds", &l.timeout_seconds),
+            mb_per_vcpu: num(&mut p, "lambda.mb_per_vcpu", &l.mb_per_vcpu, MEMORY_MB),
+            max_vcpus: num(&mut p, "lambda.max_vcpus", &l.max_vcpus, VCPUS),
+            memory_mb_min: num(&mut p, "lambda.memory_mb_min", &l.memory_mb_min, MEMORY_MB),
+            memory_mb_max: num(&mut p, "lambda.memory_mb_max", &l.memory_mb_max, MEMORY_MB),
+            timeout_seconds: num(
+                &mut p,
+                "lambda.timeout_seconds",
+                &l.timeout_seconds,
+                SECONDS,
+            ),
             billing_granularity_ms: {
                 sourced(
                     &mut p,
                     "lambda.billing_granularity_ms",
                     &l.billing_granularity_ms,
                 );
-                if l.billing_granularity_ms.value == 0 {
-                    p.push("lambda.billing_granularity_ms.value", "must be ≥ 1");
+                let (lo, hi) = GRANULARITY_MS;
+                let v = l.billing_granularity_ms.value;
+                if !(lo..=hi).contains(&v) {
+                    p.push(
+                        "lambda.billing_granularity_ms.value",
+                        format!("must be between {lo} and {hi}, got {v}"),
+                    );
                 }
-                l.billing_granularity_ms.value.max(1)
+                v.clamp(lo, hi)
             },
             init_billed: {
                 sourced(&mut p, "lambda.init_billed", &l.init_billed);
                 l.init_billed.value
             },
-            free_tier_requests: nonneg(&mut p, "lambda.free_tier_requests", &l.free_tier_requests),
-            free_tier_gb_seconds: nonneg(
+            free_tier_requests: num(
+                &mut p,
+                "lambda.free_tier_requests",
+                &l.free_tier_requests,
+                FREE_TIER,
+            ),
+            free_tier_gb_seconds: num(
                 &mut p,
                 "lambda.free_tier_gb_seconds",
                 &l.free_tier_gb_seconds,
+                FREE_TIER,
             ),
-            concurrency_quota: positive(&mut p, "lambda.concurrency_quota", &l.concurrency_quota),
-            scaling_environments_per_10s: positive(
+            concurrency_quota: num(
+                &mut p,
+                "lambda.concurrency_quota",
+                &l.concurrency_quota,
+                QUOTA,
+            ),
+            scaling_environments_per_10s: num(
                 &mut p,
                 "lambda.scaling_environments_per_10s",
                 &l.scaling_environments_per_10s,
+                RATE,
             ),
         };
         if lambda.memory_mb_min > lambda.memory_mb_max {
@@ -390,37 +415,48 @@ impl PriceBook {
             }
         };
         let agentcore = AgentCorePrices {
-            v1_cpu_usd_per_vcpu_hour: nonneg(
+            v1_cpu_usd_per_vcpu_hour: num(
                 &mut p,
                 "agentcore.v1_cpu_usd_per_vcpu_hour",
                 &a.v1_cpu_usd_per_vcpu_hour,
+                USD_PER_HOUR,
             ),
-            v1_memory_usd_per_gb_hour: nonneg(
+            v1_memory_usd_per_gb_hour: num(
                 &mut p,
                 "agentcore.v1_memory_usd_per_gb_hour",
                 &a.v1_memory_usd_per_gb_hour,
+                USD_PER_HOUR,
             ),
-            v2_cpu_usd_per_vcpu_hour: nonneg(
+            v2_cpu_usd_per_vcpu_hour: num(
                 &mut p,
                 "agentcore.v2_cpu_usd_per_vcpu_hour",
                 &a.v2_cpu_usd_per_vcpu_hour,
+                USD_PER_HOUR,
             ),
-            v2_memory_usd_per_gb_hour: nonneg(
+            v2_memory_usd_per_gb_hour: num(
                 &mut p,
                 "agentcore.v2_memory_usd_per_gb_hour",
                 &a.v2_memory_usd_per_gb_hour,
+                USD_PER_HOUR,
             ),
             default_platform: platform(&mut p, "agentcore.default_platform", &a.default_platform),
-            v2_memory_reclaim_after_seconds: nonneg(
+            v2_memory_reclaim_after_seconds: num(
                 &mut p,
                 "agentcore.v2_memory_reclaim_after_seconds",
                 &a.v2_memory_reclaim_after_seconds,
+                SECONDS_OR_NONE,
             ),
-            min_memory_mb: nonneg(&mut p, "agentcore.min_memory_mb", &a.min_memory_mb),
-            min_billed_seconds: nonneg(
+            min_memory_mb: num(
+                &mut p,
+                "agentcore.min_memory_mb",
+                &a.min_memory_mb,
+                MEMORY_MB_OR_NONE,
+            ),
+            min_billed_seconds: num(
                 &mut p,
                 "agentcore.min_billed_seconds",
                 &a.min_billed_seconds,
+                SECONDS_OR_NONE,
             ),
             partial_seconds: {
                 sourced(&mut p, "agentcore.partial_seconds", &a.partial_seconds);
@@ -436,88 +472,130 @@ impl PriceBook {
                     }
                 }
             },
-            sync_timeout_seconds: positive(
+            sync_timeout_seconds: num(
                 &mut p,
                 "agentcore.sync_timeout_seconds",
                 &a.sync_timeout_seconds,
+                SECONDS,
             ),
-            async_max_lifetime_seconds: positive(
+            async_max_lifetime_seconds: num(
                 &mut p,
                 "agentcore.async_max_lifetime_seconds",
                 &a.async_max_lifetime_seconds,
+                SECONDS,
             ),
-            max_payload_mb: positive(&mut p, "agentcore.max_payload_mb", &a.max_payload_mb),
-            max_vcpus: positive(&mut p, "agentcore.max_vcpus", &a.max_vcpus),
-            max_memory_gb: positive(&mut p, "agentcore.max_memory_gb", &a.max_memory_gb),
-            idle_timeout_min_seconds: positive(
+            max_payload_mb: num(
+                &mut p,
+                "agentcore.max_payload_mb",
+                &a.max_payload_mb,
+                PAYLOAD_MB,
+            ),
+            max_vcpus: num(&mut p, "agentcore.max_vcpus", &a.max_vcpus, VCPUS),
+            max_memory_gb: num(
+                &mut p,
+                "agentcore.max_memory_gb",
+                &a.max_memory_gb,
+                MEMORY_GB,
+            ),
+            idle_timeout_min_seconds: num(
                 &mut p,
                 "agentcore.idle_timeout_min_seconds",
                 &a.idle_timeout_min_seconds,
+                SECONDS,
             ),
-            idle_timeout_max_seconds: positive(
+            idle_timeout_max_seconds: num(
                 &mut p,
                 "agentcore.idle_timeout_max_seconds",
                 &a.idle_timeout_max_seconds,
+                SECONDS,
             ),
-            active_sessions_quota: positive(
+            active_sessions_quota: num(
                 &mut p,
                 "agentcore.active_sessions_quota",
                 &a.active_sessions_quota,
+                QUOTA,
             ),
-            session_creation_tps: positive(
+            session_creation_tps: num(
                 &mut p,
                 "agentcore.session_creation_tps",
                 &a.session_creation_tps,
+                RATE,
             ),
-            data_plane_tps: positive(&mut p, "agentcore.data_plane_tps", &a.data_plane_tps),
+            data_plane_tps: num(&mut p, "agentcore.data_plane_tps", &a.data_plane_tps, RATE),
         };
+        if agentcore.idle_timeout_min_seconds > agentcore.idle_timeout_max_seconds {
+            p.push(
+                "agentcore.idle_timeout_min_seconds.value",
+                "must not exceed agentcore.idle_timeout_max_seconds",
+            );
+        }
+        if agentcore.min_memory_mb > agentcore.max_memory_gb * 1024.0 {
+            p.push(
+                "agentcore.min_memory_mb.value",
+                "must not exceed agentcore.max_memory_gb (in MB)",
+            );
+        }
         let s = &raw.services;
         let services = ServicePrices {
-            sqs_usd_per_million_requests: nonneg(
+            sqs_usd_per_million_requests: num(
                 &mut p,
                 "services.sqs_usd_per_million_requests",
                 &s.sqs_usd_per_million_requests,
+                USD_PER_MILLION,
             ),
-            sqs_billing_chunk_kb: positive(
+            sqs_billing_chunk_kb: num(
                 &mut p,
                 "services.sqs_billing_chunk_kb",
                 &s.sqs_billing_chunk_kb,
+                CHUNK_KB,
             ),
-            dynamodb_usd_per_million_wru: nonneg(
+            dynamodb_usd_per_million_wru: num(
                 &mut p,
                 "services.dynamodb_usd_per_million_wru",
                 &s.dynamodb_usd_per_million_wru,
+                USD_PER_MILLION,
             ),
-            dynamodb_usd_per_million_rru: nonneg(
+            dynamodb_usd_per_million_rru: num(
                 &mut p,
                 "services.dynamodb_usd_per_million_rru",
                 &s.dynamodb_usd_per_million_rru,
+                USD_PER_MILLION,
             ),
-            dynamodb_wru_kb: positive(&mut p, "services.dynamodb_wru_kb", &s.dynamodb_wru_kb),
-            cloudwatch_logs_ingest_usd_per_gb: nonneg(
+            dynamodb_wru_kb: num(
+                &mut p,
+                "services.dynamodb_wru_kb",
+                &s.dynamodb_wru_kb,
+                WRU_KB,
+            ),
+            cloudwatch_logs_ingest_usd_per_gb: num(
                 &mut p,
                 "services.cloudwatch_logs_ingest_usd_per_gb",
                 &s.cloudwatch_logs_ingest_usd_per_gb,
+                USD_PER_GB,
             ),
-            scheduler_usd_per_million: nonneg(
+            scheduler_usd_per_million: num(
                 &mut p,
                 "services.scheduler_usd_per_million",
                 &s.scheduler_usd_per_million,
+                USD_PER_MILLION,
             ),
-            s3_put_usd_per_thousand: nonneg(
+            s3_put_usd_per_thousand: num(
                 &mut p,
                 "services.s3_put_usd_per_thousand",
                 &s.s3_put_usd_per_thousand,
+                USD_PER_THOUSAND,
             ),
-            s3_get_usd_per_thousand: nonneg(
+            s3_get_usd_per_thousand: num(
                 &mut p,
                 "services.s3_get_usd_per_thousand",
                 &s.s3_get_usd_per_thousand,
+                USD_PER_THOUSAND,
             ),
-            sns_publish_usd_per_million: nonneg(
+            sns_publish_usd_per_million: num(
                 &mut p,
                 "services.sns_publish_usd_per_million",
                 &s.sns_publish_usd_per_million,
+                USD_PER_MILLION,
             ),
         };
         let mut models = BTreeMap::new();
@@ -533,10 +611,13 @@ impl PriceBook {
                     m.output_usd_per_million_tokens,
                 ),
             ] {
-                if !(v.is_finite() && v >= 0.0) {
+                if !USD_PER_MILLION_TOKENS.contains(v) {
                     p.push(
                         format!("{key}.{field}"),
-                        format!("must be a finite number ≥ 0, got {v}"),
+                        format!(
+                            "must be a finite number {}, got {v}",
+                            USD_PER_MILLION_TOKENS.describe()
+                        ),
                     );
                 }
             }
@@ -594,23 +675,103 @@ fn check_date(p: &mut Problems, key: &str, date: &str) {
     }
 }
 
-fn nonneg(p: &mut Problems, key: &str, f: &Fact<f64>) -> f64 {
-    sourced(p, key, f);
-    if !(f.value.is_finite() && f.value >= 0.0) {
-        p.push(
-            format!("{key}.value"),
-            format!("must be a finite number ≥ 0, got {}", f.value),
-        );
-    }
-    f.value
+/// The accepted values of a price-book number: `lo ≤ v ≤ hi`, or `lo < v ≤ hi` when `open_low`.
+///
+/// Limits AWS publishes keep a book's own source; these ranges are sanity bounds, far beyond
+/// today's values (so an edited book can follow AWS's changes), that keep every figure finite and
+/// a simulation bounded. The README's table of key ranges lists them with their reasons.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    lo: f64,
+    hi: f64,
+    open_low: bool,
 }
 
-fn positive(p: &mut Problems, key: &str, f: &Fact<f64>) -> f64 {
+impl Bound {
+    const fn closed(lo: f64, hi: f64) -> Bound {
+        Bound {
+            lo,
+            hi,
+            open_low: false,
+        }
+    }
+
+    const fn above(lo: f64, hi: f64) -> Bound {
+        Bound {
+            lo,
+            hi,
+            open_low: true,
+        }
+    }
+
+    fn contains(&self, v: f64) -> bool {
+        v.is_finite()
+            && v <= self.hi
+            && if self.open_low {
+                v > self.lo
+            } else {
+                v >= self.lo
+            }
+    }
+
+    fn describe(&self) -> String {
+        let low = if self.open_low { "above" } else { "at least" };
+        format!("{low} {} and at most {}", self.lo, self.hi)
+    }
+}
+
+/// Prices in USD per million requests or messages (today's are below $2).
+const USD_PER_MILLION: Bound = Bound::closed(0.0, 1_000.0);
+/// Prices in USD per thousand requests (S3; today's are below $0.01).
+const USD_PER_THOUSAND: Bound = Bound::closed(0.0, 1_000.0);
+/// Prices in USD per GB-second (Lambda; today's are below $0.00002).
+const USD_PER_GB_SECOND: Bound = Bound::closed(0.0, 0.01);
+/// Prices in USD per vCPU-hour or GB-hour (AgentCore; today's are below $0.13).
+const USD_PER_HOUR: Bound = Bound::closed(0.0, 100.0);
+/// Prices in USD per GB (log ingestion; today's $0.50).
+const USD_PER_GB: Bound = Bound::closed(0.0, 1_000.0);
+/// Prices in USD per million tokens (today's are below $100).
+const USD_PER_MILLION_TOKENS: Bound = Bound::closed(0.0, 10_000.0);
+/// Memory limits and sizes in MB: up to 1 TB (Lambda's maximum is 10,240 MB today).
+const MEMORY_MB: Bound = Bound::above(0.0, 1_048_576.0);
+/// As [`MEMORY_MB`], where 0 is meaningful (nothing included, no minimum).
+const MEMORY_MB_OR_NONE: Bound = Bound::closed(0.0, 1_048_576.0);
+/// Memory in GB: up to 1 TB (AgentCore's session maximum is 8 GB today).
+const MEMORY_GB: Bound = Bound::above(0.0, 1_024.0);
+/// vCPUs: up to 1,024 (Lambda gives at most 6 today, AgentCore 2).
+const VCPUS: Bound = Bound::above(0.0, 1_024.0);
+/// Timeouts and lifetimes: up to a week (AgentCore's longest, the session lifetime, is 8 hours).
+const SECONDS: Bound = Bound::above(0.0, 604_800.0);
+/// As [`SECONDS`], where 0 is meaningful (no minimum, immediate reclaim).
+const SECONDS_OR_NONE: Bound = Bound::closed(0.0, 604_800.0);
+/// Free-tier allowances a month (1 million requests and 400,000 GB-seconds today).
+const FREE_TIER: Bound = Bound::closed(0.0, 1e12);
+/// Quotas of concurrent environments or sessions (thousands today).
+const QUOTA: Bound = Bound::closed(1.0, 1e6);
+/// Rates (new sessions or environments, requests per second; 25 to 1,000 today). The floor keeps
+/// a rate limiter's delays, and so the simulated timeline, bounded.
+const RATE: Bound = Bound::closed(0.01, 1e6);
+/// Payload limits in MB (100 today).
+const PAYLOAD_MB: Bound = Bound::above(0.0, 10_240.0);
+/// SQS's billing chunk in KB (64 today).
+const CHUNK_KB: Bound = Bound::closed(1.0, 1_048_576.0);
+/// DynamoDB's write-request-unit size in KB (1 today); an item is at most 400 KB.
+const WRU_KB: Bound = Bound::above(0.0, 400.0);
+/// Tier bounds in GB-seconds a month (billions today).
+const TIER_GB_SECONDS: Bound = Bound::above(0.0, 1e18);
+/// Lambda's billing granularity in ms (1 today): up to a minute.
+const GRANULARITY_MS: (u64, u64) = (1, 60_000);
+
+fn num(p: &mut Problems, key: &str, f: &Fact<f64>, bound: Bound) -> f64 {
     sourced(p, key, f);
-    if !(f.value.is_finite() && f.value > 0.0) {
+    if !bound.contains(f.value) {
         p.push(
             format!("{key}.value"),
-            format!("must be a finite number > 0, got {}", f.value),
+            format!(
+                "must be a finite number {}, got {}",
+                bound.describe(),
+                f.value
+            ),
         );
     }
     f.value
@@ -625,10 +786,14 @@ fn tiers(p: &mut Problems, key: &str, f: &Fact<Vec<Tier>>) -> Vec<Tier> {
     let mut prev = 0.0;
     for (i, tier) in t.iter().enumerate() {
         let last = i + 1 == t.len();
-        if !(tier.usd_per_gb_second.is_finite() && tier.usd_per_gb_second >= 0.0) {
+        if !USD_PER_GB_SECOND.contains(tier.usd_per_gb_second) {
             p.push(
                 format!("{key}.value[{i}].usd_per_gb_second"),
-                "must be a finite number ≥ 0",
+                format!(
+                    "must be a finite number {}, got {}",
+                    USD_PER_GB_SECOND.describe(),
+                    tier.usd_per_gb_second
+                ),
             );
         }
         match (tier.up_to_gb_seconds, last) {
@@ -641,7 +806,15 @@ fn tiers(p: &mut Problems, key: &str, f: &Fact<Vec<Tier>>) -> Vec<Tier> {
                 "only the last tier may be unbounded",
             ),
             (Some(b), false) => {
-                if !(b.is_finite() && b > prev) {
+                if !TIER_GB_SECONDS.contains(b) {
+                    p.push(
+                        format!("{key}.value[{i}].up_to_gb_seconds"),
+                        format!(
+                            "must be a finite number {}, got {b}",
+                            TIER_GB_SECONDS.describe()
+                        ),
+                    );
+                } else if b <= prev {
                     p.push(
                         format!("{key}.value[{i}].up_to_gb_seconds"),
                         format!("tier bounds must increase, got {b} after {prev}"),
@@ -721,5 +894,38 @@ mod tests {
             e.contains("duration_x86_64_tiers.value[2].up_to_gb_seconds"),
             "{e}"
         );
+    }
+
+    /// Issue 9, class 2: price-book numbers have ranges, and its limits must be consistent.
+    #[test]
+    fn issue9_price_book_numbers_are_bounded_and_consistent() {
+        for (from, to, key) in [
+            (
+                "session_creation_tps = { value = 25,",
+                "session_creation_tps = { value = 1e-300,",
+                "agentcore.session_creation_tps.value",
+            ),
+            (
+                "request_usd_per_million = { value = 0.20,",
+                "request_usd_per_million = { value = 1e300,",
+                "lambda.request_usd_per_million.value",
+            ),
+            (
+                "idle_timeout_min_seconds = { value = 60,",
+                "idle_timeout_min_seconds = { value = 30000,",
+                "agentcore.idle_timeout_min_seconds.value",
+            ),
+            (
+                "input_usd_per_million_tokens = 3.00",
+                "input_usd_per_million_tokens = 1e300",
+                "models.claude-sonnet-4-6.input_usd_per_million_tokens",
+            ),
+        ] {
+            let text = EMBEDDED[0].1.replacen(from, to, 1);
+            assert_ne!(text, EMBEDDED[0].1, "{from}");
+            let e = PriceBook::from_toml("p.toml", &text).unwrap_err();
+            let keys: Vec<_> = e.problems().iter().map(|p| p.key.as_str()).collect();
+            assert!(keys.contains(&key), "{to}: {keys:?}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::config::dist::unit_f64;
-use crate::config::{IoWait, Scenario};
+use crate::config::{IoWait, MAX_DOCUMENTS_PER_BATCH, MAX_LLM_CALLS, Scenario};
 
 /// The RNG every stream uses: named and portable, unlike `StdRng`.
 pub type StreamRng = Xoshiro256PlusPlus;
@@ -89,7 +89,14 @@ pub fn sample_batch_into<R: Rng + ?Sized>(
     docs: &mut Vec<Document>,
 ) {
     docs.clear();
-    let size = s.batching.documents_per_batch.sample(rng).round().max(1.0) as u32;
+    // Validation keeps the 99.99th percentile within the key's range; the rare draw beyond it is
+    // cut there, so one draw can never materialise an unbounded batch.
+    let size = s
+        .batching
+        .documents_per_batch
+        .sample(rng)
+        .round()
+        .clamp(1.0, MAX_DOCUMENTS_PER_BATCH) as u32;
     docs.extend((0..size).map(|position| sample_one(s, batch, position, size, rng)));
 }
 
@@ -102,7 +109,8 @@ fn sample_one<R: Rng + ?Sized>(
 ) -> Document {
     let d = &s.document;
     let cpu_seconds = d.cpu_seconds.sample(rng);
-    let llm_calls = d.llm_calls.sample(rng).round().max(0.0);
+    // Each call is drawn, so the count is cut at its range as the batch size is.
+    let llm_calls = d.llm_calls.sample(rng).round().clamp(0.0, MAX_LLM_CALLS);
     let io_wait_seconds = match &d.io_wait {
         IoWait::Total(t) => t.sample(rng),
         IoWait::Calls { per_call } => (0..llm_calls as u64).map(|_| per_call.sample(rng)).sum(),

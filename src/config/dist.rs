@@ -186,231 +186,423 @@ impl Dist {
     }
 
     /// Validates a raw distribution for the key `key`, pushing every problem found.
-    /// `base_dir` resolves `file` of an empirical distribution.
+    /// `base_dir` resolves `file` of an empirical distribution. `max` is the largest value the
+    /// key accepts: the distribution's mean and 99.99th percentile must not exceed it.
+    ///
+    /// Returns `None` only after pushing at least one problem naming the key, so a caller never
+    /// has to invent a value for a distribution it was given.
     pub(crate) fn from_raw(
         raw: &RawDist,
         key: &str,
         support: Support,
+        max: f64,
         base_dir: Option<&Path>,
         problems: &mut Problems,
     ) -> Option<Dist> {
-        let t = match raw {
-            RawDist::Constant(v) => {
-                return check_value(*v, key, support, problems).then_some(Dist::Constant(*v));
-            }
-            RawDist::Table(t) => t,
-        };
         let before = problems.0.len();
-        let allowed: &[&str] = match t.dist.as_str() {
-            "constant" => &["value"],
-            "uniform" => &["min", "max"],
-            "normal" => &["mean", "sd"],
-            "lognormal" => &["median", "p95", "mean", "cv"],
-            "gamma" => &["mean", "cv"],
-            "exponential" => &["mean"],
-            "weibull" => &["shape", "scale"],
-            "poisson" => &["mean"],
-            "empirical" => &["file"],
-            other => {
-                problems.push(
-                    format!("{key}.dist"),
-                    format!(
-                        "unknown distribution '{other}': expected one of constant, uniform, \
-                         normal, lognormal, gamma, exponential, weibull, poisson, empirical"
-                    ),
-                );
-                return None;
-            }
-        };
-        for (name, present) in [
-            ("min", t.min.is_some()),
-            ("max", t.max.is_some()),
-            ("mean", t.mean.is_some()),
-            ("sd", t.sd.is_some()),
-            ("cv", t.cv.is_some()),
-            ("median", t.median.is_some()),
-            ("p95", t.p95.is_some()),
-            ("shape", t.shape.is_some()),
-            ("scale", t.scale.is_some()),
-            ("value", t.value.is_some()),
-            ("file", t.file.is_some()),
-        ] {
-            if present && !allowed.contains(&name) {
+        let built = build(raw, key, support, base_dir, problems)
+            .filter(|(d, tail)| within(d, *tail, key, max, problems));
+        if built.is_none() && problems.0.len() == before {
+            // Every path above explains itself; this keeps the promise if one ever does not.
+            problems.push(key.to_string(), "the sampler rejects these parameters");
+        }
+        built.map(|(d, _)| d)
+    }
+}
+
+/// z such that Φ(z) = 0.9999: the percentile checked against a key's maximum. A month of 10^5
+/// documents draws about ten values beyond it, so it describes what a simulation actually meets.
+const Z9999: f64 = 3.719_016_485_455_709;
+
+/// Largest coefficient of variation of a gamma or a log-normal given by `mean` + `cv`: heavier
+/// tails put the mean on draws rarer than any simulated month holds, so the stated mean would be
+/// a figure the simulation never reproduces.
+const MAX_CV: f64 = 10.0;
+
+/// Largest log-normal σ (ln p95 − ln median = 1.645 σ): a 95th percentile up to 139 times the
+/// median, for the reason of [`MAX_CV`] (σ = 3 is a cv of 90).
+const MAX_LOG_SIGMA: f64 = 3.0;
+
+/// Smallest Weibull shape: below it the coefficient of variation exceeds 8 and grows without
+/// bound as the shape approaches 0 (infinite draws in f64), for the reason of [`MAX_CV`].
+const MIN_WEIBULL_SHAPE: f64 = 0.25;
+
+/// Gamma shapes above this use the Wilson–Hilferty approximation of the quantile (relative error
+/// far below 10^-3 there) instead of bisection on the incomplete gamma function, whose series
+/// needs about √shape terms.
+const GAMMA_BISECTION_MAX_SHAPE: f64 = 1e4;
+
+/// The key's mean and 99.99th percentile are finite and at most `max`.
+fn within(d: &Dist, tail: f64, key: &str, max: f64, problems: &mut Problems) -> bool {
+    if let Dist::Constant(v) = d {
+        if *v > max {
+            problems.push(
+                key.to_string(),
+                format!("must be at most {max}, got {v} (see the README's table of key ranges)"),
+            );
+            return false;
+        }
+        return true;
+    }
+    let mean = d.mean();
+    if !(mean.is_finite() && mean <= max) {
+        problems.push(
+            key.to_string(),
+            format!(
+                "its mean ({mean:.6e}) exceeds {max}, the largest value this key accepts; \
+                 see the README's table of key ranges"
+            ),
+        );
+        return false;
+    }
+    if !(tail.is_finite() && tail <= max) {
+        problems.push(
+            key.to_string(),
+            format!(
+                "its 99.99th percentile (about {tail:.6e}) exceeds {max}, the largest value this \
+                 key accepts; narrow the distribution (see the README's table of key ranges)"
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+/// A sampler the constructor accepted, or a problem naming the key.
+fn accepted<T, E: fmt::Display>(r: Result<T, E>, key: &str, problems: &mut Problems) -> Option<T> {
+    r.map_err(|e| {
+        problems.push(
+            key.to_string(),
+            format!("the sampler rejects these parameters: {e}"),
+        );
+    })
+    .ok()
+}
+
+/// The distribution and its 99.99th percentile, or `None` with problems pushed.
+fn build(
+    raw: &RawDist,
+    key: &str,
+    support: Support,
+    base_dir: Option<&Path>,
+    problems: &mut Problems,
+) -> Option<(Dist, f64)> {
+    let t = match raw {
+        RawDist::Constant(v) => {
+            return check_value(*v, key, support, problems).then_some((Dist::Constant(*v), *v));
+        }
+        RawDist::Table(t) => t,
+    };
+    let before = problems.0.len();
+    let allowed: &[&str] = match t.dist.as_str() {
+        "constant" => &["value"],
+        "uniform" => &["min", "max"],
+        "normal" => &["mean", "sd"],
+        "lognormal" => &["median", "p95", "mean", "cv"],
+        "gamma" => &["mean", "cv"],
+        "exponential" => &["mean"],
+        "weibull" => &["shape", "scale"],
+        "poisson" => &["mean"],
+        "empirical" => &["file"],
+        other => {
+            problems.push(
+                format!("{key}.dist"),
+                format!(
+                    "unknown distribution '{other}': expected one of constant, uniform, \
+                     normal, lognormal, gamma, exponential, weibull, poisson, empirical"
+                ),
+            );
+            return None;
+        }
+    };
+    for (name, present) in [
+        ("min", t.min.is_some()),
+        ("max", t.max.is_some()),
+        ("mean", t.mean.is_some()),
+        ("sd", t.sd.is_some()),
+        ("cv", t.cv.is_some()),
+        ("median", t.median.is_some()),
+        ("p95", t.p95.is_some()),
+        ("shape", t.shape.is_some()),
+        ("scale", t.scale.is_some()),
+        ("value", t.value.is_some()),
+        ("file", t.file.is_some()),
+    ] {
+        if present && !allowed.contains(&name) {
+            problems.push(
+                format!("{key}.{name}"),
+                format!(
+                    "not a parameter of dist = \"{}\" (it takes: {})",
+                    t.dist,
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+    let need = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
+        match v {
+            None => {
                 problems.push(
                     format!("{key}.{name}"),
-                    format!(
-                        "not a parameter of dist = \"{}\" (it takes: {})",
-                        t.dist,
-                        allowed.join(", ")
-                    ),
+                    format!("missing: dist = \"{}\" needs `{name}`", t.dist),
+                );
+                None
+            }
+            Some(x) if !x.is_finite() => {
+                problems.push(format!("{key}.{name}"), "must be a finite number");
+                None
+            }
+            Some(x) => Some(x),
+        }
+    };
+    let positive = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
+        let x = need(name, v, problems)?;
+        if x <= 0.0 {
+            problems.push(format!("{key}.{name}"), format!("must be > 0, got {x}"));
+            return None;
+        }
+        Some(x)
+    };
+    let cv_at_most = |cv: f64, problems: &mut Problems| -> Option<f64> {
+        if cv > MAX_CV {
+            problems.push(
+                format!("{key}.cv"),
+                format!(
+                    "must be at most {MAX_CV}, got {cv}: a heavier tail puts the mean on draws \
+                     rarer than a simulated month holds"
+                ),
+            );
+            return None;
+        }
+        Some(cv)
+    };
+    let dist = match t.dist.as_str() {
+        "constant" => {
+            let v = need("value", t.value, problems)?;
+            check_value(v, key, support, problems).then_some((Dist::Constant(v), v))
+        }
+        "uniform" => {
+            let (min, max) = (need("min", t.min, problems), need("max", t.max, problems));
+            let (min, max) = (min?, max?);
+            if min < 0.0 {
+                problems.push(format!("{key}.min"), format!("must be ≥ 0, got {min}"));
+            }
+            if max < min {
+                problems.push(
+                    format!("{key}.max"),
+                    format!("must be ≥ min ({min}), got {max}"),
                 );
             }
+            Some((Dist::Uniform { min, max }, max))
         }
-        let need = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
-            match v {
-                None => {
-                    problems.push(
-                        format!("{key}.{name}"),
-                        format!("missing: dist = \"{}\" needs `{name}`", t.dist),
-                    );
-                    None
-                }
-                Some(x) if !x.is_finite() => {
-                    problems.push(format!("{key}.{name}"), "must be a finite number");
-                    None
-                }
-                Some(x) => Some(x),
-            }
-        };
-        let positive = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
-            let x = need(name, v, problems)?;
-            if x <= 0.0 {
-                problems.push(format!("{key}.{name}"), format!("must be > 0, got {x}"));
+        "normal" => {
+            let (mean, sd) = (
+                positive("mean", t.mean, problems),
+                need("sd", t.sd, problems),
+            );
+            let (mean, sd) = (mean?, sd?);
+            if sd < 0.0 {
+                problems.push(format!("{key}.sd"), format!("must be ≥ 0, got {sd}"));
                 return None;
             }
-            Some(x)
-        };
-        let dist = match t.dist.as_str() {
-            "constant" => {
-                let v = need("value", t.value, problems)?;
-                check_value(v, key, support, problems).then_some(Dist::Constant(v))
-            }
-            "uniform" => {
-                let (min, max) = (need("min", t.min, problems), need("max", t.max, problems));
-                let (min, max) = (min?, max?);
-                if min < 0.0 {
-                    problems.push(format!("{key}.min"), format!("must be ≥ 0, got {min}"));
-                }
-                if max < min {
-                    problems.push(
-                        format!("{key}.max"),
-                        format!("must be ≥ min ({min}), got {max}"),
-                    );
-                }
-                Some(Dist::Uniform { min, max })
-            }
-            "normal" => {
-                let (mean, sd) = (
-                    positive("mean", t.mean, problems),
-                    need("sd", t.sd, problems),
+            let n = accepted(rand_distr::Normal::new(mean, sd), key, problems)?;
+            Some((Dist::Normal(n), truncated_normal_tail(mean, sd)))
+        }
+        "lognormal" => {
+            let by_pct = t.median.is_some() || t.p95.is_some();
+            let by_moments = t.mean.is_some() || t.cv.is_some();
+            if by_pct && by_moments {
+                problems.push(
+                    key.to_string(),
+                    "give a log-normal either as median + p95 or as mean + cv, not both",
                 );
-                let (mean, sd) = (mean?, sd?);
-                if sd < 0.0 {
-                    problems.push(format!("{key}.sd"), format!("must be ≥ 0, got {sd}"));
-                    return None;
-                }
-                rand_distr::Normal::new(mean, sd).ok().map(Dist::Normal)
+                return None;
             }
-            "lognormal" => {
-                let by_pct = t.median.is_some() || t.p95.is_some();
-                let by_moments = t.mean.is_some() || t.cv.is_some();
-                if by_pct && by_moments {
+            let (mu, sigma) = if by_moments {
+                let (mean, cv) = (
+                    positive("mean", t.mean, problems),
+                    need("cv", t.cv, problems),
+                );
+                let (mean, cv) = (mean?, cv?);
+                if cv < 0.0 {
+                    problems.push(format!("{key}.cv"), format!("must be ≥ 0, got {cv}"));
+                    return None;
+                }
+                let cv = cv_at_most(cv, problems)?;
+                let s2 = (1.0 + cv * cv).ln();
+                (mean.ln() - s2 / 2.0, s2.sqrt())
+            } else {
+                let (median, p95) = (
+                    positive("median", t.median, problems),
+                    positive("p95", t.p95, problems),
+                );
+                let (median, p95) = (median?, p95?);
+                if p95 < median {
                     problems.push(
-                        key.to_string(),
-                        "give a log-normal either as median + p95 or as mean + cv, not both",
+                        format!("{key}.p95"),
+                        format!(
+                            "the 95th percentile ({p95}) cannot be below the median ({median})"
+                        ),
                     );
                     return None;
                 }
-                let (mu, sigma) = if by_moments {
-                    let (mean, cv) = (
-                        positive("mean", t.mean, problems),
-                        need("cv", t.cv, problems),
+                let sigma = (p95.ln() - median.ln()) / Z95;
+                if sigma > MAX_LOG_SIGMA {
+                    problems.push(
+                        format!("{key}.p95"),
+                        format!(
+                            "the 95th percentile ({p95}) is more than {:.0} times the median \
+                             ({median}): so heavy a tail puts the mean on draws rarer than a \
+                             simulated month holds",
+                            (Z95 * MAX_LOG_SIGMA).exp().floor()
+                        ),
                     );
-                    let (mean, cv) = (mean?, cv?);
-                    if cv < 0.0 {
-                        problems.push(format!("{key}.cv"), format!("must be ≥ 0, got {cv}"));
-                        return None;
-                    }
-                    let s2 = (1.0 + cv * cv).ln();
-                    (mean.ln() - s2 / 2.0, s2.sqrt())
-                } else {
-                    let (median, p95) = (
-                        positive("median", t.median, problems),
-                        positive("p95", t.p95, problems),
-                    );
-                    let (median, p95) = (median?, p95?);
-                    if p95 < median {
+                    return None;
+                }
+                (median.ln(), sigma)
+            };
+            let d = accepted(rand_distr::LogNormal::new(mu, sigma), key, problems)?;
+            Some((
+                Dist::LogNormal {
+                    d,
+                    mean: (mu + sigma * sigma / 2.0).exp(),
+                },
+                (mu + Z9999 * sigma).exp(),
+            ))
+        }
+        "gamma" => {
+            let (mean, cv) = (
+                positive("mean", t.mean, problems),
+                positive("cv", t.cv, problems),
+            );
+            let (mean, cv) = (mean?, cv?);
+            let cv = cv_at_most(cv, problems)?;
+            let shape = 1.0 / (cv * cv);
+            let d = accepted(rand_distr::Gamma::new(shape, mean / shape), key, problems)?;
+            Some((Dist::Gamma { d, mean }, gamma_tail(shape) * (mean / shape)))
+        }
+        "exponential" => {
+            let mean = positive("mean", t.mean, problems)?;
+            let d = accepted(rand_distr::Exp::new(1.0 / mean), key, problems)?;
+            // Survival e^(−x/mean) = 10^-4.
+            Some((Dist::Exponential { d, mean }, mean * 1e4f64.ln()))
+        }
+        "weibull" => {
+            let (shape, scale) = (
+                positive("shape", t.shape, problems),
+                positive("scale", t.scale, problems),
+            );
+            let (shape, scale) = (shape?, scale?);
+            if shape < MIN_WEIBULL_SHAPE {
+                problems.push(
+                    format!("{key}.shape"),
+                    format!(
+                        "must be at least {MIN_WEIBULL_SHAPE}, got {shape}: smaller shapes give \
+                         tails so heavy that draws overflow"
+                    ),
+                );
+                return None;
+            }
+            let mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape);
+            let d = accepted(rand_distr::Weibull::new(scale, shape), key, problems)?;
+            // Survival e^(−(x/scale)^shape) = 10^-4.
+            Some((
+                Dist::Weibull { d, mean },
+                scale * 1e4f64.ln().powf(1.0 / shape),
+            ))
+        }
+        "poisson" => {
+            let mean = positive("mean", t.mean, problems)?;
+            let d = accepted(rand_distr::Poisson::new(mean), key, problems)?;
+            Some((Dist::Poisson { d, mean }, poisson_tail(mean)))
+        }
+        "empirical" => {
+            let file = t.file.as_ref().or_else(|| {
+                problems.push(
+                    format!("{key}.file"),
+                    "missing: dist = \"empirical\" needs `file`",
+                );
+                None
+            })?;
+            let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |d| d.join(file));
+            match read_observations(&path) {
+                Ok(v) => {
+                    let top = v.iter().copied().fold(0.0, f64::max);
+                    if support == Support::Positive && v.iter().any(|x| *x <= 0.0) {
                         problems.push(
-                            format!("{key}.p95"),
+                            format!("{key}.file"),
                             format!(
-                                "the 95th percentile ({p95}) cannot be below the median ({median})"
+                                "'{}': observations must be > 0 for this key",
+                                path.display()
                             ),
                         );
                         return None;
                     }
-                    (median.ln(), (p95.ln() - median.ln()) / Z95)
-                };
-                rand_distr::LogNormal::new(mu, sigma)
-                    .ok()
-                    .map(|d| Dist::LogNormal {
-                        d,
-                        mean: (mu + sigma * sigma / 2.0).exp(),
-                    })
-            }
-            "gamma" => {
-                let (mean, cv) = (
-                    positive("mean", t.mean, problems),
-                    positive("cv", t.cv, problems),
-                );
-                let (mean, cv) = (mean?, cv?);
-                let shape = 1.0 / (cv * cv);
-                rand_distr::Gamma::new(shape, mean / shape)
-                    .ok()
-                    .map(|d| Dist::Gamma { d, mean })
-            }
-            "exponential" => {
-                let mean = positive("mean", t.mean, problems)?;
-                rand_distr::Exp::new(1.0 / mean)
-                    .ok()
-                    .map(|d| Dist::Exponential { d, mean })
-            }
-            "weibull" => {
-                let (shape, scale) = (
-                    positive("shape", t.shape, problems),
-                    positive("scale", t.scale, problems),
-                );
-                let (shape, scale) = (shape?, scale?);
-                let mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape);
-                rand_distr::Weibull::new(scale, shape)
-                    .ok()
-                    .map(|d| Dist::Weibull { d, mean })
-            }
-            "poisson" => {
-                let mean = positive("mean", t.mean, problems)?;
-                rand_distr::Poisson::new(mean)
-                    .ok()
-                    .map(|d| Dist::Poisson { d, mean })
-            }
-            "empirical" => {
-                let file = t.file.as_ref().or_else(|| {
-                    problems.push(
-                        format!("{key}.file"),
-                        "missing: dist = \"empirical\" needs `file`",
-                    );
+                    Some((Dist::Empirical(v), top))
+                }
+                Err(msg) => {
+                    problems.push(format!("{key}.file"), msg);
                     None
-                })?;
-                let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |d| d.join(file));
-                match read_observations(&path) {
-                    Ok(v) => Some(Dist::Empirical(v)),
-                    Err(msg) => {
-                        problems.push(format!("{key}.file"), msg);
-                        None
-                    }
                 }
             }
-            _ => unreachable!("family names were matched above"),
-        };
-        if problems.0.len() > before {
-            return None;
         }
-        if support == Support::Positive
-            && matches!(dist, Some(Dist::Uniform { min, .. }) if min <= 0.0)
-        {
-            problems.push(format!("{key}.min"), "must be > 0 for this key");
-            return None;
-        }
-        dist
+        _ => unreachable!("family names were matched above"),
+    };
+    if problems.0.len() > before {
+        return None;
     }
+    if support == Support::Positive
+        && matches!(dist, Some((Dist::Uniform { min, .. }, _)) if min <= 0.0)
+    {
+        problems.push(format!("{key}.min"), "must be > 0 for this key");
+        return None;
+    }
+    dist
+}
+
+/// 99.99th percentile of a normal(mean, sd) truncated at 0: P(X > x) = 10^-4 · P(X > 0).
+fn truncated_normal_tail(mean: f64, sd: f64) -> f64 {
+    if sd == 0.0 {
+        return mean;
+    }
+    use statrs::function::erf::{erfc, erfc_inv};
+    let above_zero = 0.5 * erfc(-mean / sd / std::f64::consts::SQRT_2);
+    let q = 1e-4 * above_zero;
+    mean + sd * std::f64::consts::SQRT_2 * erfc_inv(2.0 * q)
+}
+
+/// 99.99th percentile of a gamma of unit scale: bisection on the upper incomplete gamma
+/// function (50 halvings of a bracket found by doubling), Wilson–Hilferty for large shapes.
+fn gamma_tail(shape: f64) -> f64 {
+    if shape > GAMMA_BISECTION_MAX_SHAPE {
+        let c = 1.0 / (9.0 * shape);
+        return shape * (1.0 - c + Z9999 * c.sqrt()).powi(3);
+    }
+    let survival = |x: f64| statrs::function::gamma::checked_gamma_ur(shape, x).unwrap_or(0.0);
+    let mut hi = shape.max(1.0);
+    // Survival falls at least like e^-x beyond the mode, so 64 doublings always bracket 10^-4.
+    for _ in 0..64 {
+        if survival(hi) <= 1e-4 {
+            break;
+        }
+        hi *= 2.0;
+    }
+    let mut lo = 0.0;
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if survival(mid) > 1e-4 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+/// An upper estimate of a Poisson's 99.99th percentile: the Cornish–Fisher expansion
+/// λ + z√λ + (z² − 1)/6, plus one for the discreteness.
+fn poisson_tail(mean: f64) -> f64 {
+    (mean + Z9999 * mean.sqrt() + (Z9999 * Z9999 - 1.0) / 6.0 + 1.0).ceil()
 }
 
 fn check_value(v: f64, key: &str, support: Support, problems: &mut Problems) -> bool {
@@ -481,7 +673,7 @@ mod tests {
         }
         let w: W = toml::from_str(&format!("d = {raw}")).unwrap();
         let mut p = Problems::default();
-        let d = Dist::from_raw(&w.d, "k", Support::NonNegative, None, &mut p);
+        let d = Dist::from_raw(&w.d, "k", Support::NonNegative, f64::MAX, None, &mut p);
         assert!(p.0.is_empty(), "{:?}", p.0);
         d.unwrap()
     }
@@ -532,5 +724,58 @@ mod tests {
             );
             assert!(v[0] >= 0.0, "{raw} drew a negative value");
         }
+    }
+
+    /// Issue 9, class 1: a distribution is refused, with a problem naming the key, whenever its
+    /// parameters are rejected or its mean or 99.99th percentile is non-finite or beyond `max`;
+    /// accepted ones draw only finite values within reach of `max`.
+    #[test]
+    fn issue9_no_distribution_is_refused_silently_and_accepted_ones_draw_finite_values() {
+        use proptest::prelude::*;
+        let families = [
+            "{ dist = \"gamma\", mean = 3.0, cv = X }",
+            "{ dist = \"gamma\", mean = X, cv = 0.5 }",
+            "{ dist = \"poisson\", mean = X }",
+            "{ dist = \"weibull\", shape = X, scale = 2.0 }",
+            "{ dist = \"weibull\", shape = 1.5, scale = X }",
+            "{ dist = \"lognormal\", median = 1.0, p95 = X }",
+            "{ dist = \"lognormal\", mean = 1.0, cv = X }",
+            "{ dist = \"normal\", mean = 1.0, sd = X }",
+            "{ dist = \"uniform\", min = 0.0, max = X }",
+            "{ dist = \"exponential\", mean = X }",
+            "X",
+        ];
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        let strategy = (0..families.len(), -330.0f64..330.0, any::<bool>());
+        runner
+            .run(&strategy, |(f, exp10, huge_max)| {
+                let x = 10f64.powf(exp10);
+                let raw = families[f].replace('X', &format!("{x:?}"));
+                #[derive(Deserialize)]
+                struct W {
+                    d: RawDist,
+                }
+                let w: W = toml::from_str(&format!("d = {raw}")).unwrap();
+                let max = if huge_max { 1e12 } else { 1_000.0 };
+                let mut p = Problems::default();
+                match Dist::from_raw(&w.d, "k", Support::NonNegative, max, None, &mut p) {
+                    None => prop_assert!(!p.0.is_empty(), "{raw}: refused without a problem"),
+                    Some(d) => {
+                        prop_assert!(p.0.is_empty());
+                        prop_assert!(d.mean().is_finite() && d.mean() <= max, "{raw}");
+                        let mut rng = stream(3, 0);
+                        for _ in 0..200 {
+                            let v = d.sample(&mut rng);
+                            prop_assert!(v.is_finite() && v >= 0.0, "{raw} drew {v}");
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }

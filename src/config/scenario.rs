@@ -17,6 +17,48 @@ pub const MONTH_SECONDS: f64 = 30.0 * 86_400.0;
 /// Documents per month when a workload gives no arrival process.
 pub const DEFAULT_DOCUMENTS_PER_MONTH: f64 = 100_000.0;
 
+// Key ranges. Each is a physical limit (an AWS quota, with its source in the README's table of
+// key ranges) or a sanity bound far beyond any real workload, chosen so that every accepted value
+// keeps the figures finite and a short simulation cheap. The README's table lists them all.
+
+/// Expected documents in a month, bursts included: counts stay exact in f64 and u64.
+pub const MAX_DOCUMENTS_PER_MONTH: f64 = 1e10;
+/// Mean documents per second (7.8 billion a month).
+pub const MAX_RATE_PER_SECOND: f64 = 3_000.0;
+/// Largest weight of `arrivals.hourly_profile`: 24 of them sum to a finite number with room.
+pub const MAX_HOURLY_WEIGHT: f64 = 1e6;
+/// Seconds of any per-document duration (CPU, I/O wait, a call, start-up, INIT, rebuild): a day,
+/// three times AgentCore's 8-hour session limit, so longer is infeasible on both patterns anyway.
+pub const MAX_DOCUMENT_SECONDS: f64 = 86_400.0;
+/// LLM calls of one document: a sanity bound; each call is drawn, so it bounds sampling work.
+pub const MAX_LLM_CALLS: f64 = 1_000.0;
+/// Tokens of one call (and of one context rebuild): a sanity bound above any context window.
+pub const MAX_TOKENS: f64 = 1_000_000.0;
+/// Request or response payload of one document, KB: 1 GB, ten times AgentCore's 100 MB limit.
+pub const MAX_PAYLOAD_KB: f64 = 1_048_576.0;
+/// Threads a document's agent keeps busy: a sanity bound (either pattern gives at most a few vCPUs).
+pub const MAX_THREADS: f64 = 1_024.0;
+/// Documents of one batch (case file): a batch is drawn whole, so this bounds memory per draw.
+pub const MAX_DOCUMENTS_PER_BATCH: f64 = 10_000.0;
+/// Concurrency limits and quotas: a sanity bound far above any granted quota.
+pub const MAX_CONCURRENCY: f64 = 1_000_000.0;
+/// How long an idle Lambda environment stays warm: a day (AWS publishes no figure).
+pub const MAX_WARM_IDLE_SECONDS: f64 = 86_400.0;
+/// SQS's maximum visibility timeout, 12 hours.
+pub const MAX_VISIBILITY_TIMEOUT_SECONDS: f64 = 43_200.0;
+/// Lambda's maximum ephemeral storage.
+pub const MAX_EPHEMERAL_STORAGE_MB: f64 = 10_240.0;
+/// CloudWatch Logs written per invocation: 1 GB, a sanity bound.
+pub const MAX_LOG_KB: f64 = 1_048_576.0;
+/// The checker runs at least once in the 30-day month.
+pub const MAX_CHECKER_INTERVAL_MINUTES: f64 = 43_200.0;
+/// A session is declared stale at most a day after it started (sessions live at most 8 hours).
+pub const MAX_CHECKER_THRESHOLD_MINUTES: f64 = 1_440.0;
+/// DynamoDB's maximum item size.
+pub const MAX_TRACKING_ITEM_KB: f64 = 400.0;
+/// Largest `decision.min_monthly_saving_usd`: a sanity bound.
+pub const MAX_SAVING_USD: f64 = 1e9;
+
 /// How documents arrive over the month.
 #[derive(Debug, Clone)]
 pub enum ArrivalProcess {
@@ -297,10 +339,14 @@ impl Scenario {
                     format!("must be an hour 0..=23, got {}", b.hour),
                 );
             }
-            if !(b.documents.is_finite() && b.documents >= 1.0) {
+            if !(b.documents.is_finite() && (1.0..=MAX_DOCUMENTS_PER_MONTH).contains(&b.documents))
+            {
                 p.push(
                     format!("{key}.documents"),
-                    format!("must be ≥ 1, got {}", b.documents),
+                    format!(
+                        "must be a finite number between 1 and {MAX_DOCUMENTS_PER_MONTH}, got {}",
+                        b.documents
+                    ),
                 );
             }
             bursts.push(Burst {
@@ -339,31 +385,49 @@ impl Scenario {
         } else {
             let rate = match (a.documents_per_month, a.rate_per_second) {
                 (_, Some(r)) => {
-                    if !(r.is_finite() && r > 0.0) {
+                    if !(r.is_finite() && r > 0.0 && r <= MAX_RATE_PER_SECOND) {
                         p.push(
                             "arrivals.rate_per_second",
-                            format!("must be a finite number > 0, got {r}"),
+                            format!(
+                                "must be a finite number above 0 and at most \
+                                 {MAX_RATE_PER_SECOND}, got {r}"
+                            ),
                         );
+                        0.0
+                    } else {
+                        r
                     }
-                    r
                 }
                 (Some(n), None) => {
-                    if !(n.is_finite() && n >= 0.0) {
+                    if !(n.is_finite() && (0.0..=MAX_DOCUMENTS_PER_MONTH).contains(&n)) {
                         p.push(
                             "arrivals.documents_per_month",
-                            format!("must be a finite number ≥ 0, got {n}"),
+                            format!(
+                                "must be a finite number between 0 and \
+                                 {MAX_DOCUMENTS_PER_MONTH}, got {n}"
+                            ),
                         );
+                        0.0
+                    } else {
+                        n / MONTH_SECONDS
                     }
-                    n / MONTH_SECONDS
                 }
                 (None, None) if bursts.is_empty() => DEFAULT_DOCUMENTS_PER_MONTH / MONTH_SECONDS,
                 (None, None) => 0.0,
             };
             ArrivalProcess::Poisson {
-                rate_per_second: rate.max(0.0),
+                rate_per_second: rate,
             }
         };
-        let _ = &process;
+        // The volume as given, when given as a volume: `n / MONTH_SECONDS * MONTH_SECONDS` can
+        // round below n (1 document became 0.999…, refused as "no document").
+        let stated_month = match (&process, a.documents_per_month, a.rate_per_second) {
+            (ArrivalProcess::Poisson { .. }, Some(n), None) if n.is_finite() => Some(n),
+            (ArrivalProcess::Poisson { .. }, None, None) if bursts.is_empty() => {
+                Some(DEFAULT_DOCUMENTS_PER_MONTH)
+            }
+            _ => None,
+        };
         let documents_per_month = 0.0 + burst_docs;
         let mut hourly_profile = [1.0; 24];
         if let Some(w) = &a.hourly_profile {
@@ -372,10 +436,19 @@ impl Scenario {
                     "arrivals.hourly_profile",
                     format!("needs 24 weights (one per hour), got {}", w.len()),
                 );
-            } else if w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+            } else if let Some((h, x)) = w
+                .iter()
+                .enumerate()
+                .find(|(_, x)| !(x.is_finite() && (0.0..=MAX_HOURLY_WEIGHT).contains(*x)))
+            {
+                // Bounded so the sum of 24 weights cannot overflow to infinity and turn every
+                // normalised weight into 0 (a month with no arrivals) or NaN.
                 p.push(
-                    "arrivals.hourly_profile",
-                    "weights must be finite numbers ≥ 0",
+                    format!("arrivals.hourly_profile[{h}]"),
+                    format!(
+                        "weights must be finite numbers between 0 and {MAX_HOURLY_WEIGHT} \
+                         (only their ratios matter), got {x}"
+                    ),
                 );
             } else {
                 let mean = w.iter().sum::<f64>() / 24.0;
@@ -397,21 +470,28 @@ impl Scenario {
 
         // --- document
         let d = &raw.document;
+        // `max` is the key's physical or sanity bound (see the constants above). A distribution
+        // that fails validation has pushed a problem naming its key, so the stand-in returned
+        // then only lets the other keys be checked: the result is an error either way.
         let dist = |p: &mut Problems,
                     raw: &Option<RawDist>,
                     key: &str,
                     default: f64,
-                    support: Support|
+                    (support, max): (Support, f64)|
          -> Dist {
             match raw {
                 None => Dist::Constant(default),
-                Some(r) => {
-                    Dist::from_raw(r, key, support, base, p).unwrap_or(Dist::Constant(default))
-                }
+                Some(r) => match Dist::from_raw(r, key, support, max, base, p) {
+                    Some(d) => d,
+                    None => Dist::Constant(default),
+                },
             }
         };
-        let nn = Support::NonNegative;
-        let cpu_seconds = dist(&mut p, &d.cpu_seconds, "document.cpu_seconds", 1.5, nn);
+        let nn = |max: f64| (Support::NonNegative, max);
+        let seconds = nn(MAX_DOCUMENT_SECONDS);
+        let tokens = nn(MAX_TOKENS);
+        let kb = nn(MAX_PAYLOAD_KB);
+        let cpu_seconds = dist(&mut p, &d.cpu_seconds, "document.cpu_seconds", 1.5, seconds);
         if d.io_wait_seconds.is_some() && d.llm_call_seconds.is_some() {
             p.push(
                 "document.llm_call_seconds",
@@ -425,7 +505,7 @@ impl Scenario {
                     &d.llm_call_seconds,
                     "document.llm_call_seconds",
                     2.0,
-                    nn,
+                    seconds,
                 ),
             },
             None => IoWait::Total(dist(
@@ -433,12 +513,30 @@ impl Scenario {
                 &d.io_wait_seconds,
                 "document.io_wait_seconds",
                 8.0,
-                nn,
+                seconds,
             )),
         };
-        let llm_calls = dist(&mut p, &d.llm_calls, "document.llm_calls", 1.0, nn);
-        let input_tokens = dist(&mut p, &d.input_tokens, "document.input_tokens", 0.0, nn);
-        let output_tokens = dist(&mut p, &d.output_tokens, "document.output_tokens", 0.0, nn);
+        let llm_calls = dist(
+            &mut p,
+            &d.llm_calls,
+            "document.llm_calls",
+            1.0,
+            nn(MAX_LLM_CALLS),
+        );
+        let input_tokens = dist(
+            &mut p,
+            &d.input_tokens,
+            "document.input_tokens",
+            0.0,
+            tokens,
+        );
+        let output_tokens = dist(
+            &mut p,
+            &d.output_tokens,
+            "document.output_tokens",
+            0.0,
+            tokens,
+        );
         if let Some(m) = &d.model {
             if !book.models.contains_key(m) {
                 p.push(
@@ -453,29 +551,33 @@ impl Scenario {
         } else if input_tokens.mean() > 0.0 || output_tokens.mean() > 0.0 {
             p.push("document.model", "required when input_tokens or output_tokens are given (tokens are priced per model)");
         }
-        let pos = Support::Positive;
+        // A document cannot use more memory than the larger host of the two patterns.
+        let acp_memory_mb = book.agentcore.max_memory_gb * 1024.0;
         let peak_memory_mb = dist(
             &mut p,
             &d.peak_memory_mb,
             "document.peak_memory_mb",
             512.0,
-            pos,
+            (
+                Support::Positive,
+                acp_memory_mb.max(book.lambda.memory_mb_max),
+            ),
         );
         let idle_memory_mb = scalar(
             &mut p,
             d.idle_memory_mb,
             "document.idle_memory_mb",
             128.0,
-            Range::Positive,
+            Range::book(0.0, acp_memory_mb, "agentcore.max_memory_gb", book).open_low(),
         );
-        let payload_kb = dist(&mut p, &d.payload_kb, "document.payload_kb", 200.0, nn);
-        let result_kb = dist(&mut p, &d.result_kb, "document.result_kb", 20.0, nn);
+        let payload_kb = dist(&mut p, &d.payload_kb, "document.payload_kb", 200.0, kb);
+        let result_kb = dist(&mut p, &d.result_kb, "document.result_kb", 20.0, kb);
         let threads = scalar(
             &mut p,
             d.threads,
             "document.threads",
             1.0,
-            Range::AtLeast(1.0),
+            Range::Closed(1.0, MAX_THREADS),
         );
         let max_gb = book.agentcore.max_memory_gb;
         if peak_memory_mb.mean() > max_gb * 1024.0 {
@@ -505,17 +607,28 @@ impl Scenario {
             &b.documents_per_batch,
             "batching.documents_per_batch",
             1.0,
-            pos,
+            (Support::Positive, MAX_DOCUMENTS_PER_BATCH),
         );
         let mean_batch_size = documents_per_batch.mean().round().max(1.0);
         let isolation = scope(b.isolation, Scope::PerDocument);
         // Each trace row is one batch (case file) arriving; rates count documents.
-        arrivals.documents_per_month += match &arrivals.process {
-            ArrivalProcess::Poisson { rate_per_second } => rate_per_second * MONTH_SECONDS,
-            ArrivalProcess::Trace(t) => t.len() as f64 * mean_batch_size,
+        arrivals.documents_per_month += match (&arrivals.process, stated_month) {
+            (ArrivalProcess::Poisson { .. }, Some(n)) => n,
+            (ArrivalProcess::Poisson { rate_per_second }, None) => rate_per_second * MONTH_SECONDS,
+            (ArrivalProcess::Trace(t), _) => t.len() as f64 * mean_batch_size,
         };
         if arrivals.documents_per_month < 1.0 && p.0.is_empty() {
             p.push("arrivals", "the month must hold at least one document");
+        }
+        if arrivals.documents_per_month > MAX_DOCUMENTS_PER_MONTH && p.0.is_empty() {
+            p.push(
+                "arrivals",
+                format!(
+                    "the month would hold {:.0} documents, bursts and trace included; at most \
+                     {MAX_DOCUMENTS_PER_MONTH} are accepted",
+                    arrivals.documents_per_month
+                ),
+            );
         }
         let batching = Batching {
             documents_per_batch,
@@ -526,14 +639,14 @@ impl Scenario {
                 &b.context_rebuild_seconds,
                 "batching.context_rebuild_seconds",
                 0.0,
-                nn,
+                seconds,
             ),
             context_rebuild_tokens: dist(
                 &mut p,
                 &b.context_rebuild_tokens,
                 "batching.context_rebuild_tokens",
                 0.0,
-                nn,
+                tokens,
             ),
         };
 
@@ -545,7 +658,7 @@ impl Scenario {
             l.memory_mb,
             "lambda.memory_mb",
             1769.0,
-            Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+            Range::book(lp.memory_mb_min, lp.memory_mb_max, LAMBDA_MEMORY_KEYS, book),
         );
         let lambda = LambdaConfig {
             memory_mb,
@@ -555,29 +668,35 @@ impl Scenario {
                 l.max_concurrency,
                 "lambda.max_concurrency",
                 lp.concurrency_quota,
-                Range::AtLeast(1.0),
+                Range::Closed(1.0, MAX_CONCURRENCY),
             ),
-            init_seconds: dist(&mut p, &l.init_seconds, "lambda.init_seconds", 0.8, nn),
+            init_seconds: dist(
+                &mut p,
+                &l.init_seconds,
+                "lambda.init_seconds",
+                0.8,
+                nn(lp.timeout_seconds),
+            ),
             warm_idle_seconds: scalar(
                 &mut p,
                 l.warm_idle_seconds,
                 "lambda.warm_idle_seconds",
                 600.0,
-                Range::NonNegative,
+                Range::Closed(0.0, MAX_WARM_IDLE_SECONDS),
             ),
             visibility_timeout_seconds: scalar(
                 &mut p,
                 l.visibility_timeout_seconds,
                 "lambda.visibility_timeout_seconds",
                 900.0,
-                Range::Between(0.0, 43_200.0),
+                Range::Closed(0.0, MAX_VISIBILITY_TIMEOUT_SECONDS),
             ),
             ephemeral_storage_mb: scalar(
                 &mut p,
                 l.ephemeral_storage_mb,
                 "lambda.ephemeral_storage_mb",
                 512.0,
-                Range::Between(512.0, 10_240.0),
+                Range::Closed(512.0, MAX_EPHEMERAL_STORAGE_MB),
             ),
             batch_per_invocation: l.batch_per_invocation.unwrap_or(false),
             log_kb_per_invocation: scalar(
@@ -585,7 +704,7 @@ impl Scenario {
                 l.log_kb_per_invocation,
                 "lambda.log_kb_per_invocation",
                 1.0,
-                Range::NonNegative,
+                Range::Closed(0.0, MAX_LOG_KB),
             ),
         };
         if lambda.batch_per_invocation && isolation == Scope::PerDocument && mean_batch_size > 1.0 {
@@ -613,7 +732,12 @@ impl Scenario {
             ac.idle_timeout_seconds,
             "agentcore.idle_timeout_seconds",
             900.0,
-            Range::Between(acp.idle_timeout_min_seconds, acp.idle_timeout_max_seconds),
+            Range::book(
+                acp.idle_timeout_min_seconds,
+                acp.idle_timeout_max_seconds,
+                "agentcore.idle_timeout_min_seconds and idle_timeout_max_seconds",
+                book,
+            ),
         );
         let agentcore = AgentCoreConfig {
             session_scope,
@@ -631,7 +755,7 @@ impl Scenario {
                 &ac.startup_seconds,
                 "agentcore.startup_seconds",
                 0.5,
-                nn,
+                seconds,
             ),
             platform: ac.platform.unwrap_or(acp.default_platform),
             invoker_seconds: scalar(
@@ -639,63 +763,63 @@ impl Scenario {
                 ac.invoker_seconds,
                 "agentcore.invoker_seconds",
                 0.2,
-                Range::NonNegative,
+                Range::book(0.0, lp.timeout_seconds, "lambda.timeout_seconds", book),
             ),
             invoker_memory_mb: scalar(
                 &mut p,
                 ac.invoker_memory_mb,
                 "agentcore.invoker_memory_mb",
                 256.0,
-                Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+                Range::book(lp.memory_mb_min, lp.memory_mb_max, LAMBDA_MEMORY_KEYS, book),
             ),
             results_lambda_seconds: scalar(
                 &mut p,
                 ac.results_lambda_seconds,
                 "agentcore.results_lambda_seconds",
                 0.2,
-                Range::NonNegative,
+                Range::book(0.0, lp.timeout_seconds, "lambda.timeout_seconds", book),
             ),
             results_lambda_memory_mb: scalar(
                 &mut p,
                 ac.results_lambda_memory_mb,
                 "agentcore.results_lambda_memory_mb",
                 256.0,
-                Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+                Range::book(lp.memory_mb_min, lp.memory_mb_max, LAMBDA_MEMORY_KEYS, book),
             ),
             checker_interval_minutes: scalar(
                 &mut p,
                 ac.checker_interval_minutes,
                 "agentcore.checker_interval_minutes",
                 15.0,
-                Range::AtLeast(1.0),
+                Range::Closed(1.0, MAX_CHECKER_INTERVAL_MINUTES),
             ),
             checker_seconds: scalar(
                 &mut p,
                 ac.checker_seconds,
                 "agentcore.checker_seconds",
                 1.0,
-                Range::NonNegative,
+                Range::book(0.0, lp.timeout_seconds, "lambda.timeout_seconds", book),
             ),
             checker_memory_mb: scalar(
                 &mut p,
                 ac.checker_memory_mb,
                 "agentcore.checker_memory_mb",
                 256.0,
-                Range::Between(lp.memory_mb_min, lp.memory_mb_max),
+                Range::book(lp.memory_mb_min, lp.memory_mb_max, LAMBDA_MEMORY_KEYS, book),
             ),
             checker_threshold_minutes: scalar(
                 &mut p,
                 ac.checker_threshold_minutes,
                 "agentcore.checker_threshold_minutes",
                 60.0,
-                Range::Positive,
+                Range::OpenLow(0.0, MAX_CHECKER_THRESHOLD_MINUTES),
             ),
             tracking_item_kb: scalar(
                 &mut p,
                 ac.tracking_item_kb,
                 "agentcore.tracking_item_kb",
                 1.0,
-                Range::Positive,
+                Range::OpenLow(0.0, MAX_TRACKING_ITEM_KB),
             ),
             log_payloads: ac.log_payloads.unwrap_or(true),
         };
@@ -708,14 +832,14 @@ impl Scenario {
                 q.lambda_concurrency,
                 "quotas.lambda_concurrency",
                 lp.concurrency_quota,
-                Range::AtLeast(1.0),
+                Range::Closed(1.0, MAX_CONCURRENCY),
             ),
             agentcore_active_sessions: scalar(
                 &mut p,
                 q.agentcore_active_sessions,
                 "quotas.agentcore_active_sessions",
                 acp.active_sessions_quota,
-                Range::AtLeast(1.0),
+                Range::Closed(1.0, MAX_CONCURRENCY),
             ),
         };
         let f = &raw.failures;
@@ -724,7 +848,7 @@ impl Scenario {
             f.crash_probability,
             "failures.crash_probability",
             0.0,
-            Range::Between(0.0, 1.0),
+            Range::Closed(0.0, 1.0),
         );
         if crash_probability >= 1.0 {
             p.push(
@@ -781,14 +905,14 @@ impl Scenario {
                     raw.decision.min_monthly_saving_usd,
                     "decision.min_monthly_saving_usd",
                     Decision::default().min_monthly_saving_usd,
-                    Range::NonNegative,
+                    Range::Closed(0.0, MAX_SAVING_USD),
                 ),
                 min_saving_share: scalar(
                     &mut p,
                     raw.decision.min_saving_share,
                     "decision.min_saving_share",
                     Decision::default().min_saving_share,
-                    Range::Between(0.0, 1.0),
+                    Range::Closed(0.0, 1.0),
                 ),
             },
             expect,
@@ -805,26 +929,114 @@ fn scope(raw: Option<RawScope>, default: Scope) -> Scope {
     }
 }
 
-#[derive(Clone, Copy)]
+/// The price-book keys that bound every Lambda memory size in a workload.
+const LAMBDA_MEMORY_KEYS: &str = "lambda.memory_mb_min and lambda.memory_mb_max";
+
+/// The accepted values of a scalar key.
 enum Range {
-    NonNegative,
-    Positive,
-    AtLeast(f64),
-    Between(f64, f64),
+    /// `lo ≤ v ≤ hi`.
+    Closed(f64, f64),
+    /// `lo < v ≤ hi`.
+    OpenLow(f64, f64),
+    /// `lo ≤ v ≤ hi` (or `lo < v` when `open_low`) with limits read from the price book, whose
+    /// file and keys the message names, so a value is never blamed for a limit the book set. The
+    /// default is checked too: a book may set limits that exclude it.
+    Book {
+        lo: f64,
+        hi: f64,
+        open_low: bool,
+        keys: &'static str,
+        origin: String,
+    },
+}
+
+impl Range {
+    fn book(lo: f64, hi: f64, keys: &'static str, book: &PriceBook) -> Range {
+        Range::Book {
+            lo,
+            hi,
+            open_low: false,
+            keys,
+            origin: book.origin.clone(),
+        }
+    }
+
+    fn open_low(self) -> Range {
+        match self {
+            Range::Book {
+                lo,
+                hi,
+                keys,
+                origin,
+                ..
+            } => Range::Book {
+                lo,
+                hi,
+                open_low: true,
+                keys,
+                origin,
+            },
+            Range::Closed(lo, hi) => Range::OpenLow(lo, hi),
+            other => other,
+        }
+    }
+
+    fn contains(&self, v: f64) -> bool {
+        match *self {
+            Range::Closed(lo, hi)
+            | Range::Book {
+                lo,
+                hi,
+                open_low: false,
+                ..
+            } => v >= lo && v <= hi,
+            Range::OpenLow(lo, hi)
+            | Range::Book {
+                lo,
+                hi,
+                open_low: true,
+                ..
+            } => v > lo && v <= hi,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Range::Closed(lo, hi) => format!("between {lo} and {hi}"),
+            Range::OpenLow(lo, hi) => format!("above {lo} and at most {hi}"),
+            Range::Book {
+                lo,
+                hi,
+                open_low,
+                keys,
+                origin,
+            } => {
+                let low = if *open_low { "above" } else { "at least" };
+                format!(
+                    "{low} {lo} and at most {hi} (limits from the price book '{origin}', {keys})"
+                )
+            }
+        }
+    }
 }
 
 fn scalar(p: &mut Problems, v: Option<f64>, key: &str, default: f64, range: Range) -> f64 {
-    let Some(v) = v else { return default };
-    let (ok, want) = match range {
-        Range::NonNegative => (v >= 0.0, "≥ 0".to_string()),
-        Range::Positive => (v > 0.0, "> 0".to_string()),
-        Range::AtLeast(m) => (v >= m, format!("≥ {m}")),
-        Range::Between(lo, hi) => (v >= lo && v <= hi, format!("between {lo} and {hi}")),
+    let Some(v) = v else {
+        if matches!(range, Range::Book { .. }) && !range.contains(default) {
+            p.push(
+                key.to_string(),
+                format!(
+                    "the default {default} is not {}: give this key a value within it",
+                    range.describe()
+                ),
+            );
+        }
+        return default;
     };
-    if !(v.is_finite() && ok) {
+    if !(v.is_finite() && range.contains(v)) {
         p.push(
             key.to_string(),
-            format!("must be a finite number {want}, got {v}"),
+            format!("must be a finite number {}, got {v}", range.describe()),
         );
         return default;
     }
@@ -1003,5 +1215,161 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("memroy_mb") && e.contains("line 3"), "{e}");
+    }
+
+    /// Issue 9, class 1: parameters the sampler rejects, or whose draws are non-finite or absurd,
+    /// are errors naming the key; before, some became the key's default and validated.
+    #[test]
+    fn issue9_extreme_distributions_are_errors_not_defaults() {
+        for (toml, key) in [
+            (
+                "[document]\ncpu_seconds = { dist = \"gamma\", mean = 3, cv = 1e-200 }",
+                "document.cpu_seconds",
+            ),
+            (
+                "[document]\nllm_calls = { dist = \"poisson\", mean = 1e20 }",
+                "document.llm_calls",
+            ),
+            (
+                "[document]\ncpu_seconds = { dist = \"weibull\", shape = 0.001, scale = 1 }",
+                "document.cpu_seconds.shape",
+            ),
+            (
+                "[document]\ncpu_seconds = { dist = \"lognormal\", median = 1, p95 = 1e300 }",
+                "document.cpu_seconds.p95",
+            ),
+            (
+                "[document]\ncpu_seconds = { dist = \"gamma\", mean = 1e300, cv = 1 }",
+                "document.cpu_seconds",
+            ),
+            (
+                "[document]\npayload_kb = { dist = \"exponential\", mean = 1e200 }",
+                "document.payload_kb",
+            ),
+            (
+                "[arrivals]\nhourly_profile = [1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308]",
+                "arrivals.hourly_profile[0]",
+            ),
+        ] {
+            let got = keys(toml);
+            assert!(
+                got.iter().any(|k| k == key),
+                "{toml}: expected {key}, got {got:?}"
+            );
+        }
+    }
+
+    /// Issue 9, class 2: values that hung, aborted or were physically impossible.
+    #[test]
+    fn issue9_every_key_is_bounded() {
+        for (toml, key) in [
+            ("[document]\nllm_calls = 1e12", "document.llm_calls"),
+            (
+                "[batching]\ndocuments_per_batch = 1e7",
+                "batching.documents_per_batch",
+            ),
+            (
+                "[agentcore]\nchecker_threshold_minutes = 1e300",
+                "agentcore.checker_threshold_minutes",
+            ),
+            (
+                "[document]\nidle_memory_mb = 1000000",
+                "document.idle_memory_mb",
+            ),
+            ("[document]\ncpu_seconds = 1e9", "document.cpu_seconds"),
+            (
+                "[document]\ninput_tokens = 1e9\nmodel = \"nova-pro\"",
+                "document.input_tokens",
+            ),
+            ("[document]\nthreads = 1e9", "document.threads"),
+            (
+                "[lambda]\nwarm_idle_seconds = 1e300",
+                "lambda.warm_idle_seconds",
+            ),
+            (
+                "[lambda]\nmax_concurrency = 1e300",
+                "lambda.max_concurrency",
+            ),
+            (
+                "[agentcore]\ntracking_item_kb = 1e6",
+                "agentcore.tracking_item_kb",
+            ),
+            (
+                "[agentcore]\ninvoker_seconds = 1e6",
+                "agentcore.invoker_seconds",
+            ),
+            (
+                "[quotas]\nlambda_concurrency = 1e300",
+                "quotas.lambda_concurrency",
+            ),
+            (
+                "[arrivals]\ndocuments_per_month = 1e300",
+                "arrivals.documents_per_month",
+            ),
+            (
+                "[arrivals]\nrate_per_second = 1e300",
+                "arrivals.rate_per_second",
+            ),
+            (
+                "[arrivals]\nbursts = [{ day = 1, hour = 1, documents = 1e300 }]",
+                "arrivals.bursts[0].documents",
+            ),
+        ] {
+            let got = keys(toml);
+            assert!(
+                got.iter().any(|k| k == key),
+                "{toml}: expected {key}, got {got:?}"
+            );
+        }
+    }
+
+    /// Issue 9, class 3 (config side): one document a month is a volume, not a rounding error.
+    #[test]
+    fn issue9_any_volume_of_at_least_one_document_validates() {
+        for n in [1.0, 2.0, 3.0, 7.0, 1e10] {
+            let s = validate(&format!("[arrivals]\ndocuments_per_month = {n:?}")).unwrap();
+            assert_eq!(s.arrivals.documents_per_month, n);
+        }
+    }
+
+    /// Issue 9, class 8: a limit the price book sets is reported as the book's, with its file.
+    #[test]
+    fn issue9_a_limit_from_the_price_book_names_the_book() {
+        let e = validate("[agentcore]\nidle_timeout_seconds = 30")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("embedded:us-east-1") && e.contains("idle_timeout_min_seconds"),
+            "{e}"
+        );
+        // A book whose own limits exclude a default blames the book's keys, not a value the
+        // workload never gave.
+        let text = crate::pricing::EMBEDDED[0].1.replace(
+            "memory_mb_max = { value = 10240",
+            "memory_mb_max = { value = 1024",
+        );
+        let book = PriceBook::from_toml("p.toml", &text).unwrap();
+        let raw = parse_raw("w.toml", "name = \"t\"").unwrap();
+        let e = Scenario::from_raw(&raw, "w.toml", None, &book).unwrap_err();
+        let p = &e.problems()[0];
+        assert_eq!(p.key, "lambda.memory_mb");
+        assert!(
+            p.message.contains("default") && p.message.contains("p.toml"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn issue9_duplicate_and_several_unknown_keys_are_all_named() {
+        let e = validate("[lambda]\nmemory_mb = 1024\nmemory_mb = 2048")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate key `memory_mb`"), "{e}");
+        let e = validate("typo = 1\n[lambda]\nmemroy_mb = 1\n[document]\ncpu = 2")
+            .unwrap_err()
+            .to_string();
+        for k in ["typo", "lambda.memroy_mb", "document.cpu"] {
+            assert!(e.contains(k), "{k} missing from: {e}");
+        }
     }
 }
