@@ -134,6 +134,8 @@ mod tests {
             "2026-11-24T09:00:00é+01:00",
             "2026-11-24T09:00:00.5€",
             "2026-11-24T09:00:00+0é:00",
+            // Byte 3 of the offset falls inside the é: the hand parser sliced there and panicked.
+            "2026-11-24T09:00:00+0é:0",
         ] {
             assert_eq!(rfc3339_seconds(bad), None, "{bad}");
             let e = parse_trace(&format!("t\n{bad}\n")).unwrap_err();
