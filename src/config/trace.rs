@@ -84,6 +84,11 @@ mod tests {
             rfc3339_seconds("2026-11-24T09:00:00.5Z"),
             Some(1_795_510_800.5)
         );
+        // The fraction as the decimal parses, whatever its digits.
+        assert_eq!(
+            rfc3339_seconds("2026-11-24T09:00:00.123456789Z"),
+            Some(1_795_510_800.0 + "0.123456789".parse::<f64>().unwrap())
+        );
         assert_eq!(rfc3339_seconds("2026-13-24T09:00:00Z"), None);
         assert_eq!(rfc3339_seconds("yesterday"), None);
     }
