@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use agentcost::capacity::quota::quota_sweep;
+use agentcost::config::input_file::{InputKind, read_text};
 use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::PatternKind;
@@ -449,7 +450,8 @@ fn finish_stdout(written: std::io::Result<()>) -> Result<i32> {
 fn prepare_shard_file(dir: &Path, shard: Shard, force: bool) -> Result<PathBuf> {
     create_out_dir(dir)?;
     let path = dir.join(format!("shard-{}-of-{}.json", shard.index, shard.count));
-    if path.exists() && !force {
+    // Not `exists()`: that follows a symlink, so a dangling one would be replaced unasked.
+    if path.symlink_metadata().is_ok() && !force {
         return Err(OutDirError(format!(
             "'{}' already exists; pass --force to replace it, or choose a new directory",
             path.display()
@@ -653,7 +655,7 @@ fn run_merge(args: &MergeArgs) -> Result<i32> {
     let mut files = Vec::new();
     for f in &args.files {
         let name = f.display().to_string();
-        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Read {
+        let text = read_text(f, InputKind::Shard).map_err(|source| ConfigError::Read {
             file: name.clone(),
             source,
         })?;
@@ -805,7 +807,12 @@ pub struct UsageError(String);
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     if dir.is_dir() {
         let non_empty = std::fs::read_dir(dir)
-            .with_context(|| format!("failed to read --out directory '{}'", dir.display()))?
+            .map_err(|e| {
+                OutDirError(format!(
+                    "cannot read --out directory '{}': {e}",
+                    dir.display()
+                ))
+            })?
             .next()
             .is_some();
         if non_empty && !force {
@@ -819,7 +826,9 @@ fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     create_out_dir(dir)
 }
 
-/// Creates `dir` (and its parents) unless it exists; a file in its place is refused.
+/// Creates `dir` (and its parents) unless it exists, and checks that files can be created in it,
+/// so an unusable --out (a file, a path under a file, a read-only directory) is an input error
+/// found before the run, not a failure after it.
 fn create_out_dir(dir: &Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(OutDirError(format!(
@@ -828,8 +837,19 @@ fn create_out_dir(dir: &Path) -> Result<()> {
         ))
         .into());
     }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("failed to create --out directory '{}'", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        OutDirError(format!(
+            "cannot create --out directory '{}': {e}; choose a directory you can write to",
+            dir.display()
+        ))
+    })?;
+    // Removed again when dropped.
+    temp_file_in(dir).map_err(|e| {
+        OutDirError(format!(
+            "cannot write in --out directory '{}': {e}; choose a directory you can write to",
+            dir.display()
+        ))
+    })?;
     Ok(())
 }
 
@@ -845,19 +865,43 @@ fn write_figures(dir: &Path, figures: &[agentcost::charts::figures::Figure]) -> 
     Ok(())
 }
 
-/// Writes through a temporary file renamed into place, so a failed run never leaves half a file.
+/// Writes `path` through a temporary file renamed into place: every file agentcost writes goes
+/// through here. The temporary file is created exclusively under a fresh random name in the same
+/// directory (so no file of the user's is replaced and no planted symlink is followed), flushed to
+/// disk, then renamed over `path` (a symlink at `path` is replaced itself, its target untouched).
+/// On any failure it is removed, so a failed run never leaves half a file or a stray temp file.
 fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    let file = std::fs::File::create(&tmp)
-        .with_context(|| format!("failed to create '{}'", tmp.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    f(&mut w).with_context(|| format!("failed to write '{}'", path.display()))?;
-    w.flush()
-        .with_context(|| format!("failed to write '{}'", path.display()))?;
-    drop(w);
-    std::fs::rename(&tmp, path)
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let failed = || format!("failed to write '{}'", path.display());
+    let mut tmp = temp_file_in(dir).with_context(|| {
+        format!(
+            "failed to create a temporary file in '{}' for '{}'",
+            dir.display(),
+            path.display()
+        )
+    })?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        f(&mut w).with_context(failed)?;
+        w.flush().with_context(failed)?;
+    }
+    tmp.as_file().sync_all().with_context(failed)?;
+    // On failure the error owns the temporary file; dropping it removes the file.
+    tmp.persist(path)
+        .map_err(|e| e.error)
         .with_context(|| format!("failed to move '{}' into place", path.display()))?;
     Ok(())
+}
+
+/// A new, exclusively created file with a random hidden name in `dir`, removed when dropped.
+fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".agentcost-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
 }
 
 /// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.

@@ -659,18 +659,25 @@ fn check_source(p: &mut Problems, key: &str, source: &str) {
     }
 }
 
+/// A calendar date `YYYY-MM-DD` that exists: the shape is checked first because jiff also takes
+/// other ISO 8601 forms (`20260101`, a date with a time), which a price book should not hold.
 fn check_date(p: &mut Problems, key: &str, date: &str) {
     let b = date.as_bytes();
-    let ok = b.len() == 10
+    let shaped = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !ok {
+    if !shaped {
         p.push(
             key.to_string(),
-            format!("must be a date YYYY-MM-DD, got '{date}'"),
+            format!("must be a date YYYY-MM-DD, got '{}'", date.escape_debug()),
+        );
+    } else if let Err(e) = date.parse::<jiff::civil::Date>() {
+        p.push(
+            key.to_string(),
+            format!("'{date}' is not a calendar date ({e}); give a date YYYY-MM-DD that exists"),
         );
     }
 }
@@ -927,5 +934,41 @@ mod tests {
             let keys: Vec<_> = e.problems().iter().map(|p| p.key.as_str()).collect();
             assert!(keys.contains(&key), "{to}: {keys:?}");
         }
+    }
+
+    #[test]
+    fn dates_that_do_not_exist_are_refused_naming_the_key() {
+        let text = EMBEDDED[0]
+            .1
+            .replacen("as_of = \"2026-11-23\"\n", "as_of = \"2026-13-45\"\n", 1)
+            .replacen(
+                "/lambda/pricing/\", as_of = \"2026-11-23\"",
+                "/lambda/pricing/\", as_of = \"2026-02-30\"",
+                1,
+            );
+        let e = PriceBook::from_toml("p.toml", &text).unwrap_err();
+        let keys: Vec<_> = e.problems().iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["as_of", "lambda.request_usd_per_million.as_of"],
+            "{e}"
+        );
+        assert!(e.to_string().contains("2026-13-45"), "{e}");
+        // Shapes jiff would take but a price book should not hold.
+        for odd in ["20261123", "2026-11-23T00:00", "2026-11-2"] {
+            let text = EMBEDDED[0].1.replacen(
+                "as_of = \"2026-11-23\"\n",
+                &format!("as_of = \"{odd}\"\n"),
+                1,
+            );
+            let e = PriceBook::from_toml("p.toml", &text).unwrap_err();
+            assert_eq!(e.problems()[0].key, "as_of", "{odd}");
+        }
+        // A leap day that exists is a date.
+        let leap =
+            EMBEDDED[0]
+                .1
+                .replacen("as_of = \"2026-11-23\"\n", "as_of = \"2028-02-29\"\n", 1);
+        assert!(PriceBook::from_toml("p.toml", &leap).is_ok());
     }
 }

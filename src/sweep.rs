@@ -50,8 +50,20 @@ impl FromStr for Vary {
         if key.trim().is_empty() || steps == 0 {
             return Err(usage());
         }
-        if steps > 10_000 {
-            return Err(format!("{steps} steps for '{key}' is more than 10,000"));
+        if steps > MAX_STEPS {
+            return Err(format!(
+                "{steps} steps for '{}' is more than the bound of {} values per key; use fewer steps",
+                key.trim(),
+                thousands(MAX_STEPS)
+            ));
+        }
+        // The values are from + (to − from)·i/(steps − 1): an infinite difference would make
+        // every value infinite or NaN.
+        if !(to - from).is_finite() {
+            return Err(format!(
+                "the range {from}..{to} of '{}' is too wide to divide into steps; narrow it",
+                key.trim()
+            ));
         }
         Ok(Vary {
             key: key.trim().to_string(),
@@ -143,17 +155,100 @@ pub struct SweepInput {
     pub pricing: Option<PathBuf>,
 }
 
-/// The full grid: every combination, the first `Vary` changing slowest.
-pub fn grid(vary: &[Vary]) -> Vec<Vec<f64>> {
-    let mut points = vec![Vec::new()];
-    for v in vary {
-        let values = v.values();
-        points = points
-            .into_iter()
-            .flat_map(|p| values.iter().map(move |x| [p.clone(), vec![*x]].concat()))
-            .collect();
+/// Most values one `--vary` key may take.
+pub const MAX_STEPS: usize = 10_000;
+
+/// Most points a sweep's grid may have. Every point is a full simulation of R replications: even
+/// at a few milliseconds a point (a small `--documents` window) 100,000 points take minutes, and
+/// at whole months they are days of machine time; a larger grid is almost surely a typo (a missing
+/// `:STEPS` digit, one key too many), and refusing it keeps the run's memory bounded.
+pub const MAX_GRID_POINTS: usize = 100_000;
+
+/// The number of points of the grid, checked before anything is built: the product of the steps,
+/// at most [`MAX_GRID_POINTS`]; each key at most [`MAX_STEPS`] values; no key varied twice.
+///
+/// # Errors
+/// `SweepError::Run(RunError::Parameter)` naming `--vary`, the bound and the count.
+pub fn grid_size(vary: &[Vary]) -> Result<usize, SweepError> {
+    let refuse = |message: String| {
+        SweepError::Run(RunError::Parameter {
+            name: "--vary",
+            message,
+        })
+    };
+    for (i, v) in vary.iter().enumerate() {
+        if vary[..i].iter().any(|w| w.key == v.key) {
+            return Err(refuse(format!(
+                "`{}` is varied twice; give each key once",
+                v.key
+            )));
+        }
+        if v.steps == 0 || v.steps > MAX_STEPS {
+            return Err(refuse(format!(
+                "`{}` has {} steps; each key takes 1 to {} values",
+                v.key,
+                v.steps,
+                thousands(MAX_STEPS)
+            )));
+        }
     }
-    points
+    let count = vary.iter().try_fold(1usize, |n, v| n.checked_mul(v.steps));
+    let steps = vary
+        .iter()
+        .map(|v| v.steps.to_string())
+        .collect::<Vec<_>>()
+        .join(" × ");
+    match count {
+        Some(n) if n <= MAX_GRID_POINTS => Ok(n),
+        Some(n) => Err(refuse(format!(
+            "the grid has {} points ({steps}), more than the bound of {} points; vary fewer keys or use fewer steps, and run large grids as several sweeps",
+            thousands(n),
+            thousands(MAX_GRID_POINTS)
+        ))),
+        None => Err(refuse(format!(
+            "the grid has more than {} points ({steps}), far more than the bound of {} points; vary fewer keys or use fewer steps",
+            thousands(usize::MAX),
+            thousands(MAX_GRID_POINTS)
+        ))),
+    }
+}
+
+/// The values of point `index` of the grid, the first `Vary` changing slowest (mixed radix), so
+/// the grid is never held whole.
+pub fn point_values(vary: &[Vary], index: usize) -> Vec<f64> {
+    let mut rest = index;
+    let mut values = vec![0.0; vary.len()];
+    for (slot, v) in values.iter_mut().zip(vary).rev() {
+        let i = rest % v.steps;
+        rest /= v.steps;
+        *slot = if v.steps == 1 {
+            v.from
+        } else {
+            v.from + (v.to - v.from) * i as f64 / (v.steps - 1) as f64
+        };
+    }
+    values
+}
+
+/// The full grid: every combination, the first `Vary` changing slowest.
+///
+/// # Errors
+/// As [`grid_size`], when the grid is over its bound.
+pub fn grid(vary: &[Vary]) -> Result<Vec<Vec<f64>>, SweepError> {
+    let n = grid_size(vary)?;
+    Ok((0..n).map(|i| point_values(vary, i)).collect())
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Why a sweep could not run.
@@ -191,7 +286,8 @@ pub fn run(
     shard: Option<Shard>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<SweepOutput, SweepError> {
-    let points = grid(vary);
+    // Counted before anything is built or run: a typo'd grid fails in milliseconds.
+    let total_points = grid_size(vary)?;
     let base = Input::from_text(
         &input.origin,
         &input.text,
@@ -203,7 +299,7 @@ pub fn run(
         values: "the workload as written".into(),
         source,
     })?;
-    let mine: Vec<usize> = (0..points.len())
+    let mine: Vec<usize> = (0..total_points)
         .filter(|i| shard.is_none_or(|s| s.owns(*i)))
         .collect();
     let mut rows = Vec::with_capacity(mine.len());
@@ -211,7 +307,7 @@ pub fn run(
         let values: BTreeMap<String, f64> = vary
             .iter()
             .map(|v| v.key.clone())
-            .zip(points[i].iter().copied())
+            .zip(point_values(vary, i))
             .collect();
         let describe = || {
             values
@@ -260,7 +356,7 @@ pub fn run(
         workload: base.scenario.name.clone(),
         inputs_digest: base.inputs_digest.clone(),
         vary: vary.to_vec(),
-        total_points: points.len(),
+        total_points,
         shard,
         rows,
     })
@@ -500,11 +596,101 @@ mod tests {
     fn grid_varies_the_first_key_slowest() {
         let a: Vary = "a=1..2:2".parse().unwrap();
         let b: Vary = "b=10..30:3".parse().unwrap();
-        let g = grid(&[a, b]);
+        let g = grid(&[a, b]).unwrap();
         assert_eq!(g.len(), 6);
         assert_eq!(g[0], vec![1.0, 10.0]);
         assert_eq!(g[1], vec![1.0, 20.0]);
         assert_eq!(g[5], vec![2.0, 30.0]);
+    }
+
+    #[test]
+    fn a_grid_over_the_bound_is_refused_before_it_is_built() {
+        let key = |k: &str| -> Vary { format!("{k}=1..2:10000").parse().unwrap() };
+        let e = grid_size(&[key("a"), key("b"), key("c")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("1,000,000,000,000 points") && e.contains("100,000"),
+            "{e}"
+        );
+        // Enough keys to overflow the count: refused, not wrapped around.
+        let many: Vec<Vary> = (0..6).map(|i| key(&format!("k{i}"))).collect();
+        let e = grid_size(&many).unwrap_err().to_string();
+        assert!(e.contains("more than") && e.contains("100,000"), "{e}");
+        assert!(grid(&many).is_err());
+        // At the bound exactly: accepted.
+        let at: Vec<Vary> = vec![
+            "a=1..2:100".parse().unwrap(),
+            "b=1..2:1000".parse().unwrap(),
+        ];
+        assert_eq!(grid_size(&at).unwrap(), MAX_GRID_POINTS);
+        // A key varied twice would pair each value with the wrong row.
+        let e = grid_size(&[key("a"), "a=3..4:2".parse().unwrap()]).unwrap_err();
+        assert!(e.to_string().contains("`a` is varied twice"), "{e}");
+    }
+
+    #[test]
+    fn steps_and_ranges_are_bounded_when_parsed() {
+        let e = "a=1..2:10001".parse::<Vary>().unwrap_err();
+        assert!(e.contains("10,000"), "{e}");
+        let e = "a=-1e308..1e308:3".parse::<Vary>().unwrap_err();
+        assert!(e.contains("too wide"), "{e}");
+        // Built by hand (as from a shard's JSON), an over-long key is refused by the count.
+        let v = Vary {
+            key: "a".into(),
+            from: 0.0,
+            to: 1.0,
+            steps: MAX_STEPS + 1,
+        };
+        assert!(grid_size(&[v]).is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Any steps on any number of keys: the count is the exact product when within the bound,
+        /// and every other grid is refused, never wrapped, never built.
+        #[test]
+        fn grid_size_is_the_product_or_a_refusal(steps in proptest::collection::vec(0usize..30_000, 0..8)) {
+            let vary: Vec<Vary> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| Vary { key: format!("k{i}"), from: 0.0, to: 1.0, steps: s })
+                .collect();
+            let exact = steps.iter().try_fold(1u128, |n, &s| n.checked_mul(s as u128));
+            let valid = steps.iter().all(|&s| (1..=MAX_STEPS).contains(&s))
+                && exact.is_some_and(|n| n <= MAX_GRID_POINTS as u128);
+            match grid_size(&vary) {
+                Ok(n) => {
+                    proptest::prop_assert!(valid);
+                    proptest::prop_assert_eq!(Some(n as u128), exact);
+                    if let Some(last) = n.checked_sub(1) {
+                        proptest::prop_assert!(point_values(&vary, last).iter().all(|x| x.is_finite()));
+                    }
+                }
+                Err(e) => {
+                    proptest::prop_assert!(!valid);
+                    proptest::prop_assert!(e.to_string().contains("--vary"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn point_values_match_the_grid_built_whole() {
+        let vary: Vec<Vary> = vec![
+            "a=0..1:3".parse().unwrap(),
+            "b=5..5:1".parse().unwrap(),
+            "c=-2..2:5".parse().unwrap(),
+        ];
+        let g = grid(&vary).unwrap();
+        assert_eq!(g.len(), 15);
+        let mut expected = Vec::new();
+        for a in [0.0, 0.5, 1.0] {
+            for c in [-2.0, -1.0, 0.0, 1.0, 2.0] {
+                expected.push(vec![a, 5.0, c]);
+            }
+        }
+        assert_eq!(g, expected);
     }
 
     #[test]

@@ -358,7 +358,7 @@ impl Scenario {
         let burst_docs: f64 = bursts.iter().map(|b| b.documents).sum();
         let process = if let Some(path) = &a.trace {
             let full = base.map_or_else(|| Path::new(path).to_path_buf(), |d| d.join(path));
-            match std::fs::read_to_string(&full) {
+            match super::input_file::read_text(&full, super::input_file::InputKind::Data) {
                 Ok(text) => match trace::parse_trace(&text) {
                     Ok(t) => {
                         if t.last().copied().unwrap_or(0.0) > MONTH_SECONDS {

@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 
+use crate::config::input_file::{self, InputKind};
 use crate::error::ConfigError;
 
 /// Parses `text` (the contents of `file`) into `T`, naming the key path and line of the first
@@ -110,12 +111,13 @@ fn remove_in_value(value: &mut toml::Value, segments: &[&Segment]) -> bool {
     }
 }
 
-/// Reads a file from disk, with the path in the error.
+/// Reads a workload or price book from disk, with the path in the error: a regular file of at
+/// most [`InputKind::Toml`]'s cap (see [`input_file::read_text`]).
 ///
 /// # Errors
-/// `ConfigError::Read` when the file cannot be read.
+/// `ConfigError::Read` when the file cannot be read, is not a regular file, or is too large.
 pub fn read(path: &std::path::Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    input_file::read_text(path, InputKind::Toml).map_err(|source| ConfigError::Read {
         file: path.display().to_string(),
         source,
     })

@@ -9,6 +9,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
+mod hostile_files;
+
 /// The binary under test, run from the crate root so `workloads/…` and `pricing/…` resolve.
 fn agentcost() -> Command {
     let mut cmd = Command::cargo_bin("agentcost").expect("the agentcost binary is built");
