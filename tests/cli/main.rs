@@ -1022,8 +1022,9 @@ fn a_shard_file_is_not_replaced_without_force_and_shard_takes_no_format() {
 }
 
 #[test]
-fn merge_reads_the_files_a_sharded_workload_names_from_its_own_directory() {
-    // Shards run where the workload is, with a relative path; merge runs from elsewhere.
+fn merge_reads_the_files_a_sharded_workload_names_from_the_base_dir_it_is_given() {
+    // Shards run where the workload is, with a relative path; merge runs from elsewhere and is
+    // told where the workload's files are (a directory recorded in a shard is never used).
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
@@ -1053,11 +1054,11 @@ fn merge_reads_the_files_a_sharded_workload_names_from_its_own_directory() {
         shards.join("shard-1-of-2.json"),
         shards.join("shard-2-of-2.json"),
     ];
-    assert!(stdout_of(&mut merge_of(&files)) == whole);
+    assert!(stdout_of(merge_of(&files).arg("--base-dir").arg(&work)) == whole);
     // Without the trace the input cannot be rebuilt: exit 2, naming the shard and the trace.
     std::fs::remove_file(work.join("arrivals.csv")).unwrap();
     assert_refused(
-        &mut merge_of(&files),
+        merge_of(&files).arg("--base-dir").arg(&work),
         &["shard-1-of-2.json", "arrivals.trace", "arrivals.csv"],
     );
 }
