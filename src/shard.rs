@@ -332,16 +332,12 @@ pub fn merge(files: Vec<(String, ShardFile)>, base_dir: &Path) -> Result<Merged,
     let mut sims = Vec::new();
     for (name, f) in files {
         match f {
-            ShardFile::Sweep(s) => {
-                // Checked here too (sweep::merge checks again) to name the file.
-                sweep::check(&s).map_err(|e| MergeError::Mismatch(format!("'{name}': {e}")))?;
-                sweeps.push(s);
-            }
+            ShardFile::Sweep(s) => sweeps.push((format!("'{name}'"), s)),
             ShardFile::Simulate(s) => sims.push((name, *s)),
         }
     }
     if sims.is_empty() {
-        Ok(Merged::Sweep(sweep::merge(sweeps)?))
+        Ok(Merged::Sweep(sweep::merge_named(sweeps)?))
     } else {
         let (input, simulation) = merge_simulate(sims, base_dir)?;
         Ok(Merged::Simulate {
@@ -535,12 +531,24 @@ pub fn merge_simulate(
     ))
 }
 
-/// `Err` naming `what` unless `x` is finite and not negative.
+/// Largest amount a shard may hold in any field (USD, seconds, GB-seconds, counts). A sanity
+/// bound, not a physical one: no real run comes near it (a month of 10M documents costs millions
+/// of USD; a month is 2.6M seconds; a backlog of 2M units over a month is 5e12 unit-seconds),
+/// and sums of such amounts over [`MAX_MERGED_REPLICATIONS`] stay finite in the report.
+pub const MAX_SHARD_AMOUNT: f64 = 1e15;
+
+/// Most documents one replication may claim to have simulated: a sanity bound (a large bank's
+/// month is ~10M documents) that keeps the report's sums over replications from overflowing.
+pub const MAX_REPLICATION_DOCUMENTS: u64 = 1_000_000_000_000;
+
+/// `Err` naming `what` unless `x` is finite, not negative and at most [`MAX_SHARD_AMOUNT`].
 fn amount(what: &str, x: f64) -> Result<(), String> {
-    if x.is_finite() && x >= 0.0 {
+    if (0.0..=MAX_SHARD_AMOUNT).contains(&x) {
         Ok(())
     } else {
-        Err(format!("{what} is {x}, not a finite amount ≥ 0"))
+        Err(format!(
+            "{what} is {x}, not a finite amount from 0 to {MAX_SHARD_AMOUNT:e}"
+        ))
     }
 }
 
@@ -594,6 +602,11 @@ fn sketch(what: &str, s: &Sketch, n: Option<u64>) -> Result<(), String> {
 fn check_replication(input: &Input, opts: &RunOptions, r: &Replication) -> Result<(), String> {
     amount("simulated_seconds", r.simulated_seconds)?;
     let docs = r.documents;
+    if docs > MAX_REPLICATION_DOCUMENTS {
+        return Err(format!(
+            "claims {docs} documents, more than the {MAX_REPLICATION_DOCUMENTS} a replication may hold"
+        ));
+    }
     for (kind, p) in PatternKind::ALL.into_iter().zip(&r.patterns) {
         check_pattern_month(input, opts, kind, docs, p)
             .map_err(|e| format!("{} {e}", kind.name()))?;
@@ -686,14 +699,20 @@ fn check_pattern_month(
             c.step_seconds, opts.timeline_step_seconds
         ));
     }
-    if c.finished > c.units || c.waited > c.units || c.throttles > c.units {
+    // Units are documents or batches of them, and every one finishes once the month drains.
+    if c.units > docs
+        || c.finished != c.units
+        || c.waited > c.units
+        || c.throttles > c.units
+        || c.cold_starts > c.attempts
+    {
         return Err(format!(
-            "capacity counts more finished ({}), waiting ({}) or throttled ({}) units than arrived ({})",
-            c.finished, c.waited, c.throttles, c.units
+            "capacity's units ({}), finished ({}), waiting ({}), throttled ({}), attempts ({}) and cold starts ({}) do not fit its {docs} documents",
+            c.units, c.finished, c.waited, c.throttles, c.attempts, c.cold_starts
         ));
     }
-    sketch("capacity.waits", &c.waits, None)?;
-    sketch("capacity.latencies", &c.latencies, None)?;
+    sketch("capacity.waits", &c.waits, Some(c.units))?;
+    sketch("capacity.latencies", &c.latencies, Some(c.units))?;
     if let Some(trace) = &c.wait_trace
         && let Some(w) = trace.iter().find(|w| !(w.is_finite() && **w >= 0.0))
     {
@@ -1085,7 +1104,7 @@ mod tests {
             for (documents, keep_documents) in [(Some(150), true), (Some(1), false)] {
                 let opts = RunOptions {
                     documents,
-                    replications: 3,
+                    replications: 2,
                     keep_documents,
                     timeline_step_seconds: 60.0,
                     ..RunOptions::default()
@@ -1374,6 +1393,187 @@ mod tests {
                 e.contains(want) && e.contains("sweep-1.json"),
                 "{want}: {e}"
             );
+        }
+    }
+
+    /// Valid shard files of a small simulate run and a small sweep, with what each merges into.
+    struct Fixture {
+        sim: Vec<(String, String)>,
+        whole: Simulation,
+        sweep: Vec<(String, String)>,
+        sweep_whole: SweepOutput,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static F: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+        F.get_or_init(|| {
+            let (sim, whole) = shard_texts(2);
+            let sweep = sweep_texts();
+            let Ok(Merged::Sweep(sweep_whole)) = merge_texts(&sweep) else {
+                panic!("the sweep shards merge")
+            };
+            Fixture {
+                sim,
+                whole,
+                sweep,
+                sweep_whole,
+            }
+        })
+    }
+
+    /// JSON pointers of every number and string in `v`.
+    fn leaves(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    leaves(
+                        x,
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    leaves(x, format!("{at}/{i}"), out);
+                }
+            }
+            serde_json::Value::Number(_) | serde_json::Value::String(_) => out.push(at),
+            _ => {}
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        /// Replace, insert, delete or flip a bit of one byte.
+        Byte { at: usize, op: u8, byte: u8 },
+        /// Replace one value with a hostile one; `reseal` recomputes the checksum afterwards.
+        Field { at: usize, value: u8, reseal: bool },
+    }
+
+    fn mutation() -> impl proptest::strategy::Strategy<Value = Mutation> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (any::<usize>(), 0u8..4, any::<u8>()).prop_map(|(at, op, byte)| Mutation::Byte {
+                at,
+                op,
+                byte
+            }),
+            (any::<usize>(), 0u8..12, any::<bool>())
+                .prop_map(|(at, value, reseal)| { Mutation::Field { at, value, reseal } }),
+        ]
+    }
+
+    /// `texts` with shard `which` mutated; `None` when the bytes are no longer UTF-8 (which
+    /// `merge` refuses on reading), and whether the checksum was recomputed.
+    fn mutated(
+        texts: &[(String, String)],
+        which: usize,
+        m: &Mutation,
+    ) -> (Option<Vec<(String, String)>>, bool) {
+        let which = which % texts.len();
+        let mut out = texts.to_vec();
+        match *m {
+            Mutation::Byte { at, op, byte } => {
+                let mut b = out[which].1.clone().into_bytes();
+                let at = at % b.len();
+                match op {
+                    0 => b[at] = byte,
+                    1 => b.insert(at, byte),
+                    2 => {
+                        b.remove(at);
+                    }
+                    _ => b[at] ^= 1 << (byte % 8),
+                }
+                match String::from_utf8(b) {
+                    Ok(t) => out[which].1 = t,
+                    Err(_) => return (None, false),
+                }
+                (Some(out), false)
+            }
+            Mutation::Field { at, value, reseal } => {
+                let mut v: serde_json::Value = serde_json::from_str(&out[which].1).unwrap();
+                let mut ptrs = Vec::new();
+                leaves(&v, String::new(), &mut ptrs);
+                let ptr = &ptrs[at % ptrs.len()];
+                let x = v.pointer_mut(ptr).unwrap();
+                let n = x.as_f64().unwrap_or(1.0);
+                *x = match value {
+                    0 => serde_json::json!(-n),
+                    1 => serde_json::json!(n * 1000.0),
+                    2 => serde_json::json!(0),
+                    3 => serde_json::json!(1e300),
+                    4 => serde_json::json!(u64::MAX),
+                    5 => serde_json::json!(-1),
+                    6 => serde_json::json!("inf"),
+                    7 => serde_json::Value::Null,
+                    8 => serde_json::json!(n + 1.0),
+                    9 => serde_json::json!("/etc/passwd"),
+                    10 => serde_json::json!(1),
+                    _ => serde_json::json!(n * 0.5),
+                };
+                let text = v.to_string();
+                // Values of the wrong type no longer parse, so there is nothing to reseal.
+                let sealed = reseal.then(|| {
+                    if v["kind"] == SIMULATE_SHARD_KIND {
+                        let mut s: SimulateShard = serde_json::from_str(&text).ok()?;
+                        s.seal();
+                        serde_json::to_string(&s).ok()
+                    } else {
+                        let mut s: SweepOutput = serde_json::from_str(&text).ok()?;
+                        s.seal();
+                        serde_json::to_string(&s).ok()
+                    }
+                });
+                let resealed = matches!(sealed, Some(Some(_)));
+                out[which].1 = sealed.flatten().unwrap_or(text);
+                (Some(out), resealed)
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 48,
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Issue 9, class 7: a mutated shard file never panics `merge`; unless its checksum was
+        /// recomputed it merges into exactly the original result or is refused, and when it was
+        /// recomputed whatever merges still builds a report.
+        #[test]
+        fn a_mutated_shard_file_is_refused_or_merges_into_the_original(
+            sweep in proptest::prelude::any::<bool>(),
+            which in 0usize..2,
+            m in mutation(),
+        ) {
+            let f = fixture();
+            let texts = if sweep { &f.sweep } else { &f.sim };
+            let (Some(texts), resealed) = mutated(texts, which, &m) else {
+                return Ok(());
+            };
+            match merge_texts(&texts) {
+                Err(e) => proptest::prop_assert!(e.contains("'"), "a refusal names its file: {}", e),
+                Ok(Merged::Simulate { input, simulation }) => {
+                    proptest::prop_assert!(!sweep);
+                    if resealed {
+                        let report = Report::build(&input, &simulation);
+                        let _ = crate::report::table::render(&report);
+                    } else {
+                        proptest::prop_assert!(simulation == f.whole, "{:?} changed the result", m);
+                    }
+                }
+                Ok(Merged::Sweep(out)) => {
+                    proptest::prop_assert!(sweep);
+                    if resealed {
+                        let mut csv = Vec::new();
+                        crate::sweep::write_csv(&out, &mut csv).unwrap();
+                    } else {
+                        proptest::prop_assert!(out == f.sweep_whole, "{:?} changed the result", m);
+                    }
+                }
+            }
         }
     }
 }

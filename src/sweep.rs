@@ -359,35 +359,52 @@ pub fn set_keys(
 }
 
 /// Merges shard outputs into the output a single run would have produced, after checking each
-/// with [`check`].
+/// with [`check`]; messages name outputs by their shard.
+///
+/// # Errors
+/// As [`merge_named`].
+pub fn merge(parts: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
+    merge_named(
+        parts
+            .into_iter()
+            .map(|p| {
+                let name = p
+                    .shard
+                    .map_or("the whole sweep".to_string(), |s| format!("shard {s}"));
+                (name, p)
+            })
+            .collect(),
+    )
+}
+
+/// [`merge`] of outputs named (in messages) by `(name, output)`.
 ///
 /// # Errors
 /// `SweepError::Merge` when an output fails [`check`], or the outputs come from different sweeps
 /// (workload, inputs, seed, options, grid), overlap, or leave points missing.
-pub fn merge(parts: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
-    let Some(first) = parts.first() else {
+pub fn merge_named(parts: Vec<(String, SweepOutput)>) -> Result<SweepOutput, SweepError> {
+    let Some((first_name, first)) = parts.first() else {
         return Err(SweepError::Merge("no shard outputs given".into()));
     };
-    for p in &parts {
-        check(p).map_err(|e| {
-            SweepError::Merge(format!(
-                "{}: {e}",
-                p.shard
-                    .map_or("the whole sweep".to_string(), |s| format!("shard {s}"))
-            ))
-        })?;
-        let same = p.schema_version == first.schema_version
-            && p.seed == first.seed
-            && p.replications == first.replications
-            && p.documents == first.documents
-            && p.workload == first.workload
-            && p.inputs_digest == first.inputs_digest
-            && p.vary == first.vary
-            && p.total_points == first.total_points;
-        if !same {
+    for (name, p) in &parts {
+        check(p).map_err(|e| SweepError::Merge(format!("{name}: {e}")))?;
+        let differs = [
+            ("layout", p.schema_version != first.schema_version),
+            ("seed", p.seed != first.seed),
+            ("replications", p.replications != first.replications),
+            ("documents", p.documents != first.documents),
+            ("workload", p.workload != first.workload),
+            ("inputs digest", p.inputs_digest != first.inputs_digest),
+            (
+                "grid",
+                p.vary != first.vary || p.total_points != first.total_points,
+            ),
+        ]
+        .into_iter()
+        .find(|(_, d)| *d);
+        if let Some((what, _)) = differs {
             return Err(SweepError::Merge(format!(
-                "shard {:?} belongs to a different sweep (workload, inputs, seed, options or grid differ)",
-                p.shard
+                "{name} belongs to a different sweep than {first_name}: the {what} differs"
             )));
         }
     }
@@ -396,7 +413,7 @@ pub fn merge(parts: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
         rows: Vec::new(),
         ..first.clone()
     };
-    let mut rows: Vec<SweepRow> = parts.into_iter().flat_map(|p| p.rows).collect();
+    let mut rows: Vec<SweepRow> = parts.into_iter().flat_map(|(_, p)| p.rows).collect();
     rows.sort_by_key(|r| r.point);
     for (i, r) in rows.iter().enumerate() {
         if r.point != i {
@@ -536,11 +553,14 @@ fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
         ));
     }
     for (name, f) in &r.patterns {
+        let max = crate::shard::MAX_SHARD_AMOUNT;
         let amount = |field: &str, x: f64| {
-            if x.is_finite() && x >= 0.0 {
+            if (0.0..=max).contains(&x) {
                 Ok(())
             } else {
-                Err(format!("{name}.{field} is {x}, not a finite amount ≥ 0"))
+                Err(format!(
+                    "{name}.{field} is {x}, not a finite amount from 0 to {max:e}"
+                ))
             }
         };
         amount("monthly_cost_mean", f.monthly_cost_mean)?;
@@ -565,7 +585,7 @@ fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
             (None, None) => replications < 2,
             // The low end may be below 0 (mean − t·s/√n); only its order is certain.
             (Some(lo), Some(hi)) => {
-                replications >= 2 && lo.is_finite() && hi.is_finite() && lo <= mean && mean <= hi
+                replications >= 2 && -max <= lo && lo <= mean && mean <= hi && hi <= max
             }
             _ => false,
         };
