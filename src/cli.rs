@@ -222,6 +222,11 @@ pub struct MergeArgs {
     /// Allow --out to write into a directory that already holds files.
     #[arg(long)]
     pub force: bool,
+    /// Directory under which the files a simulate shard's workload names (traces, empirical
+    /// CSVs) are read: relative paths inside it only. Default: the first shard file's directory.
+    /// A directory recorded in a shard is never used.
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
 }
 
 /// Arguments of `validate`.
@@ -662,7 +667,14 @@ fn run_merge(args: &MergeArgs) -> Result<i32> {
         let part = ShardFile::parse(&name, &text)?;
         files.push((name, part));
     }
-    match shard::merge(files)? {
+    let base_dir = match &args.base_dir {
+        Some(dir) => dir.clone(),
+        None => match args.files[0].parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    match shard::merge(files, &base_dir)? {
         Merged::Sweep(out) => emit_sweep(&out, args.format, args.out.as_deref()),
         Merged::Simulate { input, simulation } => {
             let format = match args.format {

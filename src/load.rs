@@ -52,7 +52,8 @@ pub struct Input {
 /// The texts an [`Input`] is validated from: with [`Input::from_sources`] another process (a
 /// `merge` of simulate shards) rebuilds the same input without the original files. Files the
 /// workload names (traces, empirical distributions) are not included: they are read again from
-/// `base_dir`.
+/// `base_dir`, which is never written to or read from a shard file: a merge resolves those files
+/// under a directory its user names ([`Input::from_sources_under`]), not one a file claims.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sources {
     /// Where the workload came from (a path, or `embedded:<name>`); names it in errors and reports.
@@ -60,6 +61,7 @@ pub struct Sources {
     /// The workload TOML text.
     pub workload: String,
     /// Directory that relative file names in the workload are resolved against.
+    #[serde(skip)]
     pub base_dir: Option<PathBuf>,
     /// The price book's name in errors: the `--pricing` path, or `<embedded pricing/REGION.toml>`.
     pub pricing_origin: String,
@@ -160,12 +162,134 @@ impl Input {
     }
 }
 
+/// Keys whose string values name files the workload reads, wherever they sit in the tree
+/// (`arrivals.trace`, and `file` of any empirical distribution).
+const FILE_KEYS: &[&str] = &["trace", "file"];
+
+impl Input {
+    /// Validates `sources` like [`Input::from_sources`], but resolves the files the workload names
+    /// only under `dir`, whatever `sources.base_dir` says: a relative path that stays inside `dir`
+    /// (symbolic links followed) is read, an absolute path or one that climbs out with `..` is
+    /// refused before anything is read. This is how `merge` rebuilds a shard's input, so that a
+    /// shard file cannot make it read (and quote in an error) a file elsewhere on the machine.
+    ///
+    /// # Errors
+    /// `ConfigError::Invalid` naming the key of a path that leaves `dir`; otherwise as
+    /// [`Input::from_text`].
+    pub fn from_sources_under(mut sources: Sources, dir: &Path) -> Result<Input, ConfigError> {
+        let origin = &sources.workload_origin;
+        // Malformed TOML is reported as it always is, before any path is looked at.
+        scenario::parse_raw(origin, &sources.workload)?;
+        let tree: toml::Table =
+            sources
+                .workload
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    file: origin.clone(),
+                    key: String::new(),
+                    line: None,
+                    message: e.message().to_string(),
+                })?;
+        let mut named = Vec::new();
+        file_names(&toml::Value::Table(tree), "", &mut named);
+        let problems: Vec<Problem> = named
+            .into_iter()
+            .filter_map(|(key, name)| {
+                confined(dir, &name)
+                    .err()
+                    .map(|message| Problem { key, message })
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid {
+                file: origin.clone(),
+                problems,
+            });
+        }
+        sources.base_dir = Some(dir.to_path_buf());
+        Input::from_sources(sources)
+    }
+}
+
+/// Every string under a [`FILE_KEYS`] key in `v`, with its dotted key path.
+fn file_names(v: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        toml::Value::Table(t) => {
+            for (k, x) in t {
+                match x {
+                    toml::Value::String(name) if FILE_KEYS.contains(&k.as_str()) => {
+                        out.push((join(k), name.clone()));
+                    }
+                    _ => file_names(x, &join(k), out),
+                }
+            }
+        }
+        toml::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                file_names(x, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether the file `name` resolves inside `dir`: relative, without `..`, and (when it exists)
+/// not a symbolic link out of `dir`. The message never quotes the file.
+fn confined(dir: &Path, name: &str) -> Result<(), String> {
+    use std::path::Component;
+    let escapes = || {
+        format!(
+            "'{name}' is not a relative path inside the merge base directory '{}': merge reads \
+             the files a workload names only there (absolute paths and '..' are refused); copy the \
+             file into it, or give the directory that holds it with --base-dir",
+            dir.display()
+        )
+    };
+    let path = Path::new(name);
+    if name.is_empty()
+        || !path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(escapes());
+    }
+    let full = dir.join(path);
+    if full.exists() {
+        // A link inside the directory may point anywhere; compare where both really are.
+        let inside = std::fs::canonicalize(dir)
+            .ok()
+            .zip(std::fs::canonicalize(&full).ok())
+            .is_some_and(|(d, f)| f.starts_with(d));
+        if !inside {
+            return Err(escapes());
+        }
+    }
+    Ok(())
+}
+
+/// A checksum of a value's canonical JSON (serde_json, fields in declaration order, maps sorted,
+/// floats in their shortest round-trip form), written as `fnv1a64:<16 hex digits>`. It detects
+/// corruption and edits made without recomputing it; it is not a signature, since anyone can
+/// recompute it.
+pub(crate) fn checksum<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut h = Fnv1a::new();
+    serde_json::to_writer(&mut h, value).expect("serialising to a hasher cannot fail");
+    format!("fnv1a64:{:016x}", h.0)
+}
+
 /// FNV-1a 64 over the workload and price-book texts and the validated scenario. The scenario
 /// carries what the files the workload names (traces, empirical observations) hold, so a changed
 /// trace changes the digest, and `merge` cannot combine shards that read different files.
 fn digest(sources: &Sources, scenario: &Scenario) -> u64 {
     use std::fmt::Write as _;
-    let mut h = Fnv1a(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv1a::new();
     h.bytes(sources.workload.as_bytes());
     h.bytes(b"\0");
     h.bytes(sources.pricing.as_bytes());
@@ -176,9 +300,15 @@ fn digest(sources: &Sources, scenario: &Scenario) -> u64 {
     h.0
 }
 
+/// FNV-1a 64-bit (Fowler, Noll, Vo): a fast non-cryptographic hash, enough to tell inputs apart
+/// and to catch corrupted or hand-edited files, not to resist a forger.
 struct Fnv1a(u64);
 
 impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
     fn bytes(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
@@ -190,6 +320,17 @@ impl Fnv1a {
 impl std::fmt::Write for Fnv1a {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -3,17 +3,28 @@
 //! the shards back into exactly the [`Simulation`] — and so the report — that one run produces.
 //!
 //! A shard file embeds the workload and price-book texts ([`Sources`]), so `merge` needs no
-//! other input; files the workload names (traces, empirical distributions) are read again from
-//! the directory the shard recorded.
+//! other input; files the workload names (traces, empirical distributions) are read again, only
+//! from under a directory the user of `merge` names, never from a path the shard records.
+//!
+//! Shard files travel between machines and are read back as input, so `merge` trusts nothing in
+//! them: every file carries a checksum of its content ([`ShardFile::parse`] refuses a file whose
+//! content no longer matches it), and the content is checked against itself, the run's options
+//! and the rebuilt input (counts, totals, rates, finiteness) so that a file edited with its
+//! checksum recomputed is still refused when its figures do not hold together. The checksum
+//! catches corruption and mismatched edits; it does not authenticate, since anyone can recompute it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, RunError};
-use crate::load::{Input, Sources};
-use crate::simulate::{Progress, Replication, RunOptions, Simulation, replicate_many};
+use crate::load::{Input, Sources, checksum};
+use crate::pattern::PatternKind;
+use crate::simulate::{
+    MonthRates, PatternMonth, Progress, Replication, RunOptions, Simulation, replicate_many,
+};
+use crate::stats::Sketch;
 use crate::sweep::{self, SweepError, SweepOutput};
 
 /// Shard `index` (1-based) of `count`: items whose index ≡ index − 1 (mod count).
@@ -71,8 +82,14 @@ impl Shard {
     }
 }
 
-/// Version of the simulate shard layout.
-pub const SIMULATE_SHARD_SCHEMA_VERSION: u32 = 1;
+/// Version of the simulate shard layout (2: a content checksum, and no recorded base directory).
+pub const SIMULATE_SHARD_SCHEMA_VERSION: u32 = 2;
+
+/// Most replications a merged run may claim. A shard states the run's total itself, and `merge`
+/// sizes its bookkeeping by it, so a claim is bounded before anything is allocated; this is far
+/// beyond what a Monte Carlo cost estimate needs (the 95% interval narrows as 1/√R), so a larger
+/// claim is a corrupt or hostile file.
+pub const MAX_MERGED_REPLICATIONS: usize = 1_000_000;
 
 /// The `kind` of a simulate shard file; sweep outputs have no `kind`.
 pub const SIMULATE_SHARD_KIND: &str = "simulate-shard";
@@ -85,6 +102,10 @@ pub struct SimulateShard {
     pub schema_version: u32,
     /// Always [`SIMULATE_SHARD_KIND`]: tells these files from sweep outputs.
     pub kind: String,
+    /// Checksum of the rest of the content (see [`SimulateShard::seal`]); `None` only while it is
+    /// computed, and in files that `merge` refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
     /// `agentcost <version>`: replications are only comparable within one version.
     pub tool: String,
     /// Workload name.
@@ -118,34 +139,62 @@ pub fn simulate_shard(
     let replications = replicate_many(&input.scenario, &input.book, opts, &mine, &|p| {
         progress(p, mine.len())
     })?;
-    let mut sources = input.sources.clone();
-    // Absolute, so a merge run from another directory still finds the workload's files.
-    sources.base_dir = sources.base_dir.as_deref().map(absolute);
-    Ok(SimulateShard {
+    let mut shard = SimulateShard {
         schema_version: SIMULATE_SHARD_SCHEMA_VERSION,
         kind: SIMULATE_SHARD_KIND.into(),
+        checksum: None,
         tool: tool(),
         workload: input.scenario.name.clone(),
         inputs_digest: input.inputs_digest.clone(),
         options: *opts,
         shard,
         month_documents: input.scenario.arrivals.documents_per_month,
-        sources,
+        sources: input.sources.clone(),
         replications,
-    })
+    };
+    shard.seal();
+    Ok(shard)
+}
+
+impl SimulateShard {
+    /// Sets [`SimulateShard::checksum`] to the checksum of everything else in the shard.
+    pub fn seal(&mut self) {
+        self.checksum = None;
+        self.checksum = Some(checksum(self));
+    }
 }
 
 fn tool() -> String {
     format!("agentcost {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn absolute(dir: &Path) -> PathBuf {
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
+/// Checks that a parsed value's content still matches the checksum it carries in `slot`, which is
+/// emptied while the rest is hashed as it was when sealed.
+fn verify_checksum<T: Serialize>(
+    file: &str,
+    value: &mut T,
+    slot: impl Fn(&mut T) -> &mut Option<String>,
+) -> Result<(), ConfigError> {
+    let refuse = |message: String| ConfigError::Parse {
+        file: file.to_string(),
+        key: "checksum".into(),
+        line: None,
+        message,
     };
-    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+    let Some(claimed) = slot(value).take() else {
+        return Err(refuse(
+            "missing: every shard file carries a checksum of its content; this one was written by an agentcost without them, or edited; run the shard again with this version".into(),
+        ));
+    };
+    let actual = checksum(value);
+    let matches = claimed == actual;
+    *slot(value) = Some(claimed.clone());
+    if !matches {
+        return Err(refuse(format!(
+            "the content does not match its checksum {claimed}: the file was edited or corrupted after it was written; run the shard again (or restore the file)"
+        )));
+    }
+    Ok(())
 }
 
 /// A shard output as `merge` reads it: a sweep's or a simulate run's.
@@ -178,9 +227,12 @@ impl ShardFile {
         let probe: Probe = serde_json::from_str(text)
             .map_err(|e| parse_error("a sweep output or a simulate shard", e))?;
         match probe.kind.as_deref() {
-            None => Ok(ShardFile::Sweep(
-                serde_json::from_str(text).map_err(|e| parse_error("a sweep output", e))?,
-            )),
+            None => {
+                let mut out: SweepOutput =
+                    serde_json::from_str(text).map_err(|e| parse_error("a sweep output", e))?;
+                verify_checksum(file, &mut out, |o| &mut o.checksum)?;
+                Ok(ShardFile::Sweep(out))
+            }
             Some(SIMULATE_SHARD_KIND) => {
                 if probe.schema_version != Some(SIMULATE_SHARD_SCHEMA_VERSION) {
                     return Err(ConfigError::Parse {
@@ -193,9 +245,10 @@ impl ShardFile {
                         ),
                     });
                 }
-                Ok(ShardFile::Simulate(Box::new(
-                    serde_json::from_str(text).map_err(|e| parse_error("a simulate shard", e))?,
-                )))
+                let mut shard: Box<SimulateShard> =
+                    serde_json::from_str(text).map_err(|e| parse_error("a simulate shard", e))?;
+                verify_checksum(file, &mut *shard, |s| &mut s.checksum)?;
+                Ok(ShardFile::Simulate(shard))
             }
             Some(other) => Err(ConfigError::Parse {
                 file: file.to_string(),
@@ -251,12 +304,13 @@ pub enum Merged {
     },
 }
 
-/// Merges shard files, named by `(file, contents)`, of one kind.
+/// Merges shard files, named by `(file, contents)`, of one kind. Files a simulate shard's
+/// workload names are read only from under `base_dir` (see [`merge_simulate`]).
 ///
 /// # Errors
 /// `MergeError::Mismatch` when sweep outputs and simulate shards are mixed, or as
 /// [`merge_simulate`]; `MergeError::Sweep` as [`sweep::merge`].
-pub fn merge(files: Vec<(String, ShardFile)>) -> Result<Merged, MergeError> {
+pub fn merge(files: Vec<(String, ShardFile)>, base_dir: &Path) -> Result<Merged, MergeError> {
     if let Some((a, b)) = files
         .iter()
         .find(|(_, f)| matches!(f, ShardFile::Sweep(_)))
@@ -278,14 +332,14 @@ pub fn merge(files: Vec<(String, ShardFile)>) -> Result<Merged, MergeError> {
     let mut sims = Vec::new();
     for (name, f) in files {
         match f {
-            ShardFile::Sweep(s) => sweeps.push(s),
+            ShardFile::Sweep(s) => sweeps.push((format!("'{name}'"), s)),
             ShardFile::Simulate(s) => sims.push((name, *s)),
         }
     }
     if sims.is_empty() {
-        Ok(Merged::Sweep(sweep::merge(sweeps)?))
+        Ok(Merged::Sweep(sweep::merge_named(sweeps)?))
     } else {
-        let (input, simulation) = merge_simulate(sims)?;
+        let (input, simulation) = merge_simulate(sims, base_dir)?;
         Ok(Merged::Simulate {
             input: Box::new(input),
             simulation,
@@ -294,13 +348,19 @@ pub fn merge(files: Vec<(String, ShardFile)>) -> Result<Merged, MergeError> {
 }
 
 /// Merges simulate shards, named by file, into the input and the simulation of the whole run.
+/// The input is rebuilt from the first shard's texts, with the files its workload names read
+/// only from under `base_dir` ([`Input::from_sources_under`]); every replication is checked
+/// against the run's options and that input before it is kept.
 ///
 /// # Errors
 /// `MergeError::Mismatch` when the shards come from different runs (version, workload, inputs,
-/// seed or options differ), hold a replication twice or leave one out; `MergeError::Input` when
-/// the embedded input no longer validates or no longer matches its digest.
+/// seed or options differ), claim more than [`MAX_MERGED_REPLICATIONS`], hold a replication twice
+/// or leave one out, or hold figures that are negative, non-finite or do not add up;
+/// `MergeError::Input` when the embedded input no longer validates, names a file outside
+/// `base_dir`, or no longer matches its digest.
 pub fn merge_simulate(
     parts: Vec<(String, SimulateShard)>,
+    base_dir: &Path,
 ) -> Result<(Input, Simulation), MergeError> {
     let Some((first_file, first)) = parts.first() else {
         return Err(MergeError::Mismatch("no shard files given".into()));
@@ -360,6 +420,12 @@ pub fn merge_simulate(
         }
     }
     let total = first.options.replications;
+    // The bookkeeping below is sized by this claim, so it is bounded first.
+    if total > MAX_MERGED_REPLICATIONS {
+        return Err(MergeError::Mismatch(format!(
+            "'{first_file}' claims a run of {total} replications, more than the {MAX_MERGED_REPLICATIONS} a merge accepts: the file is corrupt or not a shard of a real run"
+        )));
+    }
     let mut holder: Vec<Option<&str>> = vec![None; total];
     for (file, p) in &parts {
         for r in &p.replications {
@@ -389,14 +455,33 @@ pub fn merge_simulate(
             given.join(", ")
         )));
     }
-    let input = Input::from_sources(first.sources.clone()).map_err(|source| MergeError::Input {
-        file: first_file.clone(),
-        source,
+    let input = Input::from_sources_under(first.sources.clone(), base_dir).map_err(|source| {
+        MergeError::Input {
+            file: first_file.clone(),
+            source,
+        }
     })?;
     if input.inputs_digest != first.inputs_digest {
         return Err(MergeError::Mismatch(format!(
-            "the inputs embedded in '{first_file}' no longer match its inputs digest: a file the workload names (a trace or an empirical CSV) changed since the shard ran, or the shard file was edited"
+            "the inputs embedded in '{first_file}' no longer match its inputs digest: a file the workload names (a trace or an empirical CSV) under '{}' is not the one the shard ran with, or the shard file was edited",
+            base_dir.display()
         )));
+    }
+    if first.month_documents != input.scenario.arrivals.documents_per_month {
+        return Err(MergeError::Mismatch(format!(
+            "'{first_file}' says a month holds {} documents, but its workload gives {}: the file was edited or corrupted; run its shard again",
+            first.month_documents, input.scenario.arrivals.documents_per_month
+        )));
+    }
+    for (file, p) in &parts {
+        for r in &p.replications {
+            check_replication(&input, &first.options, r).map_err(|e| {
+                MergeError::Mismatch(format!(
+                    "'{file}' replication {}: {e}; the file was edited or corrupted, run its shard again",
+                    r.index
+                ))
+            })?;
+        }
     }
     let (zero_file, zero) = parts
         .iter()
@@ -446,6 +531,235 @@ pub fn merge_simulate(
     ))
 }
 
+/// Largest amount a shard may hold in any field (USD, seconds, GB-seconds, counts). A sanity
+/// bound, not a physical one: no real run comes near it (a month of 10M documents costs millions
+/// of USD; a month is 2.6M seconds; a backlog of 2M units over a month is 5e12 unit-seconds),
+/// and sums of such amounts over [`MAX_MERGED_REPLICATIONS`] stay finite in the report.
+pub const MAX_SHARD_AMOUNT: f64 = 1e15;
+
+/// Most documents one replication may claim to have simulated: a sanity bound (a large bank's
+/// month is ~10M documents) that keeps the report's sums over replications from overflowing.
+pub const MAX_REPLICATION_DOCUMENTS: u64 = 1_000_000_000_000;
+
+/// `Err` naming `what` unless `x` is finite, not negative and at most [`MAX_SHARD_AMOUNT`].
+fn amount(what: &str, x: f64) -> Result<(), String> {
+    if (0.0..=MAX_SHARD_AMOUNT).contains(&x) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} is {x}, not a finite amount from 0 to {MAX_SHARD_AMOUNT:e}"
+        ))
+    }
+}
+
+fn amounts<'a>(what: &str, xs: impl IntoIterator<Item = &'a f64>) -> Result<(), String> {
+    xs.into_iter()
+        .enumerate()
+        .try_for_each(|(i, x)| amount(&format!("{what}[{i}]"), *x))
+}
+
+fn outcome(what: &str, o: &crate::pattern::Outcome) -> Result<(), String> {
+    amounts(&format!("{what}.costs"), &o.costs)?;
+    for (name, x) in [
+        ("lambda_gb_seconds", o.lambda_gb_seconds),
+        ("lambda_requests", o.lambda_requests),
+        ("billed_cpu_seconds", o.billed_cpu_seconds),
+        ("billed_memory_seconds", o.billed_memory_seconds),
+        ("billed_memory_gb_seconds", o.billed_memory_gb_seconds),
+        ("duration_seconds", o.duration_seconds),
+        ("attempts", o.attempts),
+        ("cold_starts", o.cold_starts),
+    ] {
+        amount(&format!("{what}.{name}"), x)?;
+    }
+    Ok(())
+}
+
+fn rates(what: &str, r: &MonthRates) -> Result<(), String> {
+    amount(&format!("{what}.k_gb"), r.k_gb)?;
+    amount(&format!("{what}.k_req"), r.k_req)?;
+    amount(&format!("{what}.checker_per_doc"), r.checker_per_doc)
+}
+
+/// A sketch's extremes are checked when it is read; an infinite maximum still gets through there
+/// and would print as a percentile.
+fn sketch(what: &str, s: &Sketch, n: Option<u64>) -> Result<(), String> {
+    if let Some(n) = n
+        && s.count() != n
+    {
+        return Err(format!("{what} holds {} values, not {n}", s.count()));
+    }
+    if s.count() > 0 && !s.quantile(1.0).is_finite() {
+        return Err(format!("{what} has a maximum of {}", s.quantile(1.0)));
+    }
+    Ok(())
+}
+
+/// Checks one replication as [`crate::simulate::replicate`] builds it: every amount finite and
+/// not negative, counts that agree with each other and with the documents simulated, the month's
+/// rates those counts fix under `input`, and monthly totals that are the scaled sums. Exact
+/// comparisons are meant: each figure is recomputed by the same code from the same values.
+fn check_replication(input: &Input, opts: &RunOptions, r: &Replication) -> Result<(), String> {
+    amount("simulated_seconds", r.simulated_seconds)?;
+    let docs = r.documents;
+    if docs > MAX_REPLICATION_DOCUMENTS {
+        return Err(format!(
+            "claims {docs} documents, more than the {MAX_REPLICATION_DOCUMENTS} a replication may hold"
+        ));
+    }
+    for (kind, p) in PatternKind::ALL.into_iter().zip(&r.patterns) {
+        check_pattern_month(input, opts, kind, docs, p)
+            .map_err(|e| format!("{} {e}", kind.name()))?;
+    }
+    if let Some(kept) = &r.kept_documents {
+        if kept.len() as u64 != docs {
+            return Err(format!(
+                "keeps {} documents of the {docs} it simulated",
+                kept.len()
+            ));
+        }
+        for (i, d) in kept.iter().enumerate() {
+            amounts(
+                &format!("kept_documents[{i}]"),
+                &[
+                    d.cpu_seconds,
+                    d.io_wait_seconds,
+                    d.llm_calls,
+                    d.input_tokens,
+                    d.output_tokens,
+                    d.peak_memory_mb,
+                    d.payload_kb,
+                    d.result_kb,
+                    d.rebuild_seconds,
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn check_pattern_month(
+    input: &Input,
+    opts: &RunOptions,
+    kind: PatternKind,
+    docs: u64,
+    p: &PatternMonth,
+) -> Result<(), String> {
+    let t = &p.tally;
+    amount("tally.documents", t.documents)?;
+    amount("tally.feasible", t.feasible)?;
+    amounts("tally.infeasible", &t.infeasible)?;
+    amount("tally.failed", t.failed)?;
+    outcome("tally.sum", &t.sum)?;
+    rates("tally.estimate", &t.estimate)?;
+    // Counts are whole numbers far below 2^53, so float sums of them are exact.
+    if t.documents != docs as f64 {
+        return Err(format!(
+            "tally counts {} documents, but the replication simulated {docs}",
+            t.documents
+        ));
+    }
+    let accounted = t.feasible + t.infeasible.iter().sum::<f64>();
+    if accounted != t.documents || t.failed > t.documents {
+        return Err(format!(
+            "tally's feasible ({}), infeasible ({accounted} in all) and failed ({}) documents do not fit its {}",
+            t.feasible, t.failed, t.documents
+        ));
+    }
+    sketch("tally.costs", &t.costs, Some(0))?;
+    sketch("costs", &p.costs, Some(docs))?;
+    if let Some(records) = &t.records {
+        if records.len() as u64 != docs {
+            return Err(format!(
+                "keeps {} documents' outcomes of the {docs} it simulated",
+                records.len()
+            ));
+        }
+        for (i, (n, o)) in records.iter().enumerate() {
+            if *n != i as u64 {
+                return Err(format!("tally.records[{i}] is document {n}, not {i}"));
+            }
+            outcome(&format!("tally.records[{i}]"), o)?;
+        }
+    }
+    let c = &p.capacity;
+    for (name, x) in [
+        ("limit", c.limit),
+        ("wait_sum", c.wait_sum),
+        ("queue_area", c.queue_area),
+        ("busy_area", c.busy_area),
+        ("saturated_time", c.saturated_time),
+        ("clock", c.clock),
+    ] {
+        amount(&format!("capacity.{name}"), x)?;
+    }
+    if c.step_seconds != opts.timeline_step_seconds {
+        return Err(format!(
+            "capacity.step_seconds is {}, but the run's timeline step is {}",
+            c.step_seconds, opts.timeline_step_seconds
+        ));
+    }
+    // Units are documents or batches of them, and every one finishes once the month drains.
+    if c.units > docs
+        || c.finished != c.units
+        || c.waited > c.units
+        || c.throttles > c.units
+        || c.cold_starts > c.attempts
+    {
+        return Err(format!(
+            "capacity's units ({}), finished ({}), waiting ({}), throttled ({}), attempts ({}) and cold starts ({}) do not fit its {docs} documents",
+            c.units, c.finished, c.waited, c.throttles, c.attempts, c.cold_starts
+        ));
+    }
+    sketch("capacity.waits", &c.waits, Some(c.units))?;
+    sketch("capacity.latencies", &c.latencies, Some(c.units))?;
+    if let Some(trace) = &c.wait_trace
+        && let Some(w) = trace.iter().find(|w| !(w.is_finite() && **w >= 0.0))
+    {
+        return Err(format!("capacity.wait_trace holds {w}"));
+    }
+    amounts("monthly_components", &p.monthly_components)?;
+    amount("monthly_usd", p.monthly_usd)?;
+    rates("rates", &p.rates)?;
+    // The month's rates and totals, recomputed as `price_month` computes them.
+    let s = &input.scenario;
+    let month = s.arrivals.documents_per_month;
+    let scale = if t.documents > 0.0 {
+        month / t.documents
+    } else {
+        0.0
+    };
+    let want = MonthRates::new(
+        s,
+        &input.book,
+        kind,
+        scale * t.sum.lambda_gb_seconds,
+        scale * t.sum.lambda_requests,
+    );
+    if p.rates != want {
+        return Err(format!(
+            "rates {:?} are not the ones its usage fixes ({want:?})",
+            p.rates
+        ));
+    }
+    for (i, (m, x)) in p.monthly_components.iter().zip(&t.sum.costs).enumerate() {
+        if *m != x * scale {
+            return Err(format!(
+                "monthly_components[{i}] is {m}, but the tally's sum scaled to the month gives {}",
+                x * scale
+            ));
+        }
+    }
+    let total: f64 = p.monthly_components.iter().sum();
+    if p.monthly_usd != total {
+        return Err(format!(
+            "monthly_usd is {}, but its components add up to {total}",
+            p.monthly_usd
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,14 +796,14 @@ mod tests {
     }
 
     fn merged(files: Vec<(String, ShardFile)>) -> (Input, Simulation) {
-        match merge(files).unwrap() {
+        match merge(files, Path::new(".")).unwrap() {
             Merged::Simulate { input, simulation } => (*input, simulation),
             Merged::Sweep(_) => panic!("simulate shards merged into a sweep"),
         }
     }
 
     fn message(files: Vec<(String, ShardFile)>) -> String {
-        merge(files).unwrap_err().to_string()
+        merge(files, Path::new(".")).unwrap_err().to_string()
     }
 
     #[test]
@@ -718,5 +1032,548 @@ mod tests {
         );
         let bad_shard = r#"{"index": 0, "count": 0}"#;
         assert!(serde_json::from_str::<Shard>(bad_shard).is_err());
+    }
+
+    // --- issue 9, class 7: merge trusts nothing a shard file says
+
+    /// An edit of a shard file's JSON.
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
+    /// A small run's shards as the JSON texts written to disk, with the run's merged simulation.
+    fn shard_texts(count: usize) -> (Vec<(String, String)>, Simulation) {
+        let input = Input::from_arg("case-file-batches", None).unwrap();
+        let opts = RunOptions {
+            documents: Some(60),
+            replications: 3,
+            keep_documents: true,
+            ..RunOptions::default()
+        };
+        let whole = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+        let texts = (1..=count)
+            .map(|index| {
+                let s = simulate_shard(&input, &opts, Shard { index, count }, &|_, _| {}).unwrap();
+                (
+                    format!("shard-{index}-of-{count}.json"),
+                    serde_json::to_string_pretty(&s).unwrap(),
+                )
+            })
+            .collect();
+        (texts, whole)
+    }
+
+    fn parse_all(texts: &[(String, String)]) -> Result<Vec<(String, ShardFile)>, ConfigError> {
+        texts
+            .iter()
+            .map(|(n, t)| Ok((n.clone(), ShardFile::parse(n, t)?)))
+            .collect()
+    }
+
+    fn merge_texts(texts: &[(String, String)]) -> Result<Merged, String> {
+        let files = parse_all(texts).map_err(|e| e.to_string())?;
+        merge(files, Path::new(".")).map_err(|e| format!("{e:#}"))
+    }
+
+    /// Edits the first shard's JSON with `f` and writes it back with its checksum recomputed, as
+    /// someone who knows the format would.
+    fn resealed(
+        texts: &[(String, String)],
+        f: impl FnOnce(&mut serde_json::Value),
+    ) -> Vec<(String, String)> {
+        let mut v: serde_json::Value = serde_json::from_str(&texts[0].1).unwrap();
+        f(&mut v);
+        v.as_object_mut().unwrap().remove("checksum");
+        let text = v.to_string();
+        let mut out = texts.to_vec();
+        out[0].1 = if v["kind"] == SIMULATE_SHARD_KIND {
+            let mut s: SimulateShard = serde_json::from_str(&text).unwrap();
+            s.seal();
+            serde_json::to_string(&s).unwrap()
+        } else {
+            let mut s: SweepOutput = serde_json::from_str(&text).unwrap();
+            s.seal();
+            serde_json::to_string(&s).unwrap()
+        };
+        out
+    }
+
+    #[test]
+    fn every_example_s_shards_pass_the_merge_checks() {
+        // The consistency checks are exact; a false refusal of a real run would show here.
+        for (name, _) in EMBEDDED_WORKLOADS {
+            let input = Input::from_arg(name, None).unwrap();
+            for (documents, keep_documents) in [(Some(150), true), (Some(1), false)] {
+                let opts = RunOptions {
+                    documents,
+                    replications: 2,
+                    keep_documents,
+                    timeline_step_seconds: 60.0,
+                    ..RunOptions::default()
+                };
+                let whole = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+                let (_, sim) = merged(shards(&input, &opts, 2));
+                assert_eq!(sim, whole, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_shard_edited_after_it_was_written_is_refused_by_its_checksum() {
+        let (texts, whole) = shard_texts(2);
+        let Ok(Merged::Simulate { simulation, .. }) = merge_texts(&texts) else {
+            panic!("the untouched shards merge")
+        };
+        assert_eq!(simulation, whole);
+        // One replication's monthly cost times 1,000: the issue's $1.86M instead of $7,665.
+        let mut v: serde_json::Value = serde_json::from_str(&texts[0].1).unwrap();
+        let usd = &mut v["replications"][0]["patterns"][0]["monthly_usd"];
+        *usd = serde_json::json!(usd.as_f64().unwrap() * 1000.0);
+        let mut edited = texts.clone();
+        edited[0].1 = v.to_string();
+        let e = merge_texts(&edited).unwrap_err();
+        assert!(
+            e.contains("shard-1-of-2.json") && e.contains("checksum") && e.contains("edited"),
+            "{e}"
+        );
+        // Without a checksum at all.
+        v.as_object_mut().unwrap().remove("checksum");
+        edited[0].1 = v.to_string();
+        let e = merge_texts(&edited).unwrap_err();
+        assert!(e.contains("checksum") && e.contains("missing"), "{e}");
+        // Formatting is not content: the same values written differently still merge.
+        let mut compact = texts.clone();
+        compact[0].1 =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&texts[0].1).unwrap())
+                .unwrap();
+        assert!(merge_texts(&compact).is_ok());
+    }
+
+    #[test]
+    fn a_shard_edited_with_its_checksum_recomputed_is_refused_when_its_figures_do_not_hold() {
+        let (texts, _) = shard_texts(1);
+        let times = |x: &mut serde_json::Value, k: f64| {
+            *x = serde_json::json!(x.as_f64().unwrap() * k);
+        };
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "monthly_usd",
+                Box::new(move |v| {
+                    times(
+                        &mut v["replications"][0]["patterns"][0]["monthly_usd"],
+                        1000.0,
+                    )
+                }),
+            ),
+            (
+                "monthly_components",
+                Box::new(move |v| {
+                    // Every total scaled together: the tally no longer gives them.
+                    let p = &mut v["replications"][0]["patterns"][0];
+                    for c in p["monthly_components"].as_array_mut().unwrap() {
+                        times(c, 1000.0);
+                    }
+                    times(&mut p["monthly_usd"], 1000.0);
+                }),
+            ),
+            (
+                "not a finite amount",
+                Box::new(|v| {
+                    v["replications"][0]["patterns"][1]["tally"]["sum"]["costs"][0] =
+                        serde_json::json!(-5.0);
+                }),
+            ),
+            (
+                "rates",
+                Box::new(move |v| {
+                    times(
+                        &mut v["replications"][0]["patterns"][1]["rates"]["k_gb"],
+                        2.0,
+                    )
+                }),
+            ),
+            (
+                "tally counts",
+                Box::new(|v| v["replications"][0]["documents"] = serde_json::json!(7)),
+            ),
+            (
+                "month holds",
+                Box::new(move |v| times(&mut v["month_documents"], 10.0)),
+            ),
+            (
+                "kept_documents",
+                Box::new(|v| {
+                    v["replications"][0]["kept_documents"][0]["cpu_seconds"] =
+                        serde_json::json!(-1.0);
+                }),
+            ),
+        ];
+        for (want, edit) in cases {
+            let e = merge_texts(&resealed(&texts, |v| edit(v))).unwrap_err();
+            assert!(
+                e.contains(want) && e.contains("shard-1-of-1.json"),
+                "{want}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_claim_of_u64_max_replications_is_refused_before_anything_is_allocated() {
+        let (texts, _) = shard_texts(1);
+        for claim in [u64::MAX, 1_000_001] {
+            let bad = resealed(&texts, |v| {
+                v["options"]["replications"] = serde_json::json!(claim);
+            });
+            let e = merge_texts(&bad).unwrap_err();
+            assert!(
+                e.contains(&claim.to_string()) && e.contains("1000000"),
+                "{claim}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_recorded_base_directory_is_neither_written_nor_read() {
+        let (texts, _) = shard_texts(1);
+        assert!(!texts[0].1.contains("base_dir"));
+        let with = resealed(&texts, |v| {
+            v["sources"]["base_dir"] = serde_json::json!("/etc");
+        });
+        let ShardFile::Simulate(s) = ShardFile::parse("x", &with[0].1).unwrap() else {
+            panic!("not a simulate shard")
+        };
+        assert_eq!(s.sources.base_dir, None);
+    }
+
+    #[test]
+    fn workload_files_are_read_only_from_under_the_base_dir() {
+        let root = tempfile::tempdir().unwrap();
+        let (base, outside) = (root.path().join("base"), root.path().join("outside"));
+        std::fs::create_dir_all(base.join("data")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(base.join("data/cpu.csv"), "1.0\n2.0\n").unwrap();
+        std::fs::write(outside.join("cpu.csv"), "SECRET-LINE\n").unwrap();
+        let with_file = |file: &str| {
+            let text = EMBEDDED_WORKLOADS[0].1.replace(
+                "cpu_seconds = 1.5",
+                &format!("cpu_seconds = {{ dist = \"empirical\", file = \"{file}\" }}"),
+            );
+            let mut sources = Input::embedded_default(None).unwrap().sources;
+            sources.workload = text;
+            // Whatever a shard recorded, the directory given is the one used.
+            sources.base_dir = Some(outside.clone());
+            Input::from_sources_under(sources, &base)
+        };
+        assert!(with_file("data/cpu.csv").is_ok());
+        assert!(with_file("./data/cpu.csv").is_ok());
+        let abs = outside.join("cpu.csv").display().to_string();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.join("cpu.csv"), base.join("link.csv")).unwrap();
+        let mut escaping = vec![
+            abs.as_str(),
+            "../outside/cpu.csv",
+            "data/../../outside/cpu.csv",
+        ];
+        if cfg!(unix) {
+            escaping.push("link.csv");
+        }
+        for file in escaping {
+            let e = with_file(file).unwrap_err().to_string();
+            assert!(
+                e.contains("document.cpu_seconds.file")
+                    && e.contains("merge base directory")
+                    && !e.contains("SECRET"),
+                "{file}: {e}"
+            );
+        }
+        // A plain simulate still reads what the user points at.
+        let text = EMBEDDED_WORKLOADS[0].1.replace(
+            "cpu_seconds = 1.5",
+            &format!(
+                "cpu_seconds = {{ dist = \"empirical\", file = \"{}\" }}",
+                base.join("data/cpu.csv").display()
+            ),
+        );
+        assert!(Input::from_text("w", &text, None, None).is_ok());
+    }
+
+    /// A small sweep's shards as JSON texts.
+    fn sweep_texts() -> Vec<(String, String)> {
+        let input = crate::sweep::input_from_arg("case-file-batches", None).unwrap();
+        let vary = ["agentcore.startup_seconds=0..1:3".parse().unwrap()];
+        let opts = RunOptions {
+            documents: Some(60),
+            replications: 2,
+            ..RunOptions::default()
+        };
+        (1..=2)
+            .map(|index| {
+                let s = crate::sweep::run(
+                    &input,
+                    &vary,
+                    &opts,
+                    Some(Shard { index, count: 2 }),
+                    &|_, _| {},
+                )
+                .unwrap();
+                (
+                    format!("sweep-{index}.json"),
+                    serde_json::to_string_pretty(&s).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sweep_shard_edited_off_its_grid_or_into_nonsense_is_refused_even_with_its_checksum() {
+        let texts = sweep_texts();
+        assert!(matches!(merge_texts(&texts), Ok(Merged::Sweep(_))));
+        let mut plain = texts.clone();
+        plain[0].1 = plain[0]
+            .1
+            .replace("\"monthly_cost_mean\": ", "\"monthly_cost_mean\": 1");
+        assert!(merge_texts(&plain).unwrap_err().contains("checksum"));
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "not the grid's",
+                Box::new(|v| {
+                    v["rows"][0]["values"]["agentcore.startup_seconds"] = serde_json::json!(0.25)
+                }),
+            ),
+            (
+                "not a finite amount",
+                Box::new(|v| {
+                    v["rows"][0]["patterns"]["lambda"]["monthly_cost_mean"] =
+                        serde_json::json!(-1.0)
+                }),
+            ),
+            (
+                "not a share",
+                Box::new(|v| {
+                    v["rows"][0]["patterns"]["agentcore"]["feasible_share"] = serde_json::json!(1.5)
+                }),
+            ),
+            (
+                "interval",
+                Box::new(|v| {
+                    v["rows"][0]["patterns"]["agentcore"]["monthly_cost_ci95_high"] =
+                        serde_json::json!(0.0)
+                }),
+            ),
+            (
+                "outside the grid",
+                Box::new(|v| v["rows"][0]["point"] = serde_json::json!(99)),
+            ),
+            (
+                "not a point of shard",
+                Box::new(|v| v["rows"][0]["point"] = serde_json::json!(1)),
+            ),
+            (
+                "recommendation",
+                Box::new(|v| v["rows"][0]["recommendation"] = serde_json::json!("\u{1b}[2Jbuy")),
+            ),
+            (
+                "--vary accepts",
+                Box::new(|v| v["vary"][0]["steps"] = serde_json::json!(u64::MAX)),
+            ),
+            (
+                "grid of another size",
+                Box::new(|v| v["total_points"] = serde_json::json!(4)),
+            ),
+            (
+                "replications per point",
+                Box::new(|v| v["replications"] = serde_json::json!(u64::MAX)),
+            ),
+            (
+                "not the grid's",
+                Box::new(|v| v["rows"][0]["values"] = serde_json::json!({})),
+            ),
+        ];
+        for (want, edit) in cases {
+            let e = merge_texts(&resealed(&texts, |v| edit(v))).unwrap_err();
+            assert!(
+                e.contains(want) && e.contains("sweep-1.json"),
+                "{want}: {e}"
+            );
+        }
+    }
+
+    /// Valid shard files of a small simulate run and a small sweep, with what each merges into.
+    struct Fixture {
+        sim: Vec<(String, String)>,
+        whole: Simulation,
+        sweep: Vec<(String, String)>,
+        sweep_whole: SweepOutput,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static F: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+        F.get_or_init(|| {
+            let (sim, whole) = shard_texts(2);
+            let sweep = sweep_texts();
+            let Ok(Merged::Sweep(sweep_whole)) = merge_texts(&sweep) else {
+                panic!("the sweep shards merge")
+            };
+            Fixture {
+                sim,
+                whole,
+                sweep,
+                sweep_whole,
+            }
+        })
+    }
+
+    /// JSON pointers of every number and string in `v`.
+    fn leaves(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    leaves(
+                        x,
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    leaves(x, format!("{at}/{i}"), out);
+                }
+            }
+            serde_json::Value::Number(_) | serde_json::Value::String(_) => out.push(at),
+            _ => {}
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        /// Replace, insert, delete or flip a bit of one byte.
+        Byte { at: usize, op: u8, byte: u8 },
+        /// Replace one value with a hostile one; `reseal` recomputes the checksum afterwards.
+        Field { at: usize, value: u8, reseal: bool },
+    }
+
+    fn mutation() -> impl proptest::strategy::Strategy<Value = Mutation> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (any::<usize>(), 0u8..4, any::<u8>()).prop_map(|(at, op, byte)| Mutation::Byte {
+                at,
+                op,
+                byte
+            }),
+            (any::<usize>(), 0u8..12, any::<bool>())
+                .prop_map(|(at, value, reseal)| { Mutation::Field { at, value, reseal } }),
+        ]
+    }
+
+    /// `texts` with shard `which` mutated; `None` when the bytes are no longer UTF-8 (which
+    /// `merge` refuses on reading), and whether the checksum was recomputed.
+    fn mutated(
+        texts: &[(String, String)],
+        which: usize,
+        m: &Mutation,
+    ) -> (Option<Vec<(String, String)>>, bool) {
+        let which = which % texts.len();
+        let mut out = texts.to_vec();
+        match *m {
+            Mutation::Byte { at, op, byte } => {
+                let mut b = out[which].1.clone().into_bytes();
+                let at = at % b.len();
+                match op {
+                    0 => b[at] = byte,
+                    1 => b.insert(at, byte),
+                    2 => {
+                        b.remove(at);
+                    }
+                    _ => b[at] ^= 1 << (byte % 8),
+                }
+                match String::from_utf8(b) {
+                    Ok(t) => out[which].1 = t,
+                    Err(_) => return (None, false),
+                }
+                (Some(out), false)
+            }
+            Mutation::Field { at, value, reseal } => {
+                let mut v: serde_json::Value = serde_json::from_str(&out[which].1).unwrap();
+                let mut ptrs = Vec::new();
+                leaves(&v, String::new(), &mut ptrs);
+                let ptr = &ptrs[at % ptrs.len()];
+                let x = v.pointer_mut(ptr).unwrap();
+                let n = x.as_f64().unwrap_or(1.0);
+                *x = match value {
+                    0 => serde_json::json!(-n),
+                    1 => serde_json::json!(n * 1000.0),
+                    2 => serde_json::json!(0),
+                    3 => serde_json::json!(1e300),
+                    4 => serde_json::json!(u64::MAX),
+                    5 => serde_json::json!(-1),
+                    6 => serde_json::json!("inf"),
+                    7 => serde_json::Value::Null,
+                    8 => serde_json::json!(n + 1.0),
+                    9 => serde_json::json!("/etc/passwd"),
+                    10 => serde_json::json!(1),
+                    _ => serde_json::json!(n * 0.5),
+                };
+                let text = v.to_string();
+                // Values of the wrong type no longer parse, so there is nothing to reseal.
+                let sealed = reseal.then(|| {
+                    if v["kind"] == SIMULATE_SHARD_KIND {
+                        let mut s: SimulateShard = serde_json::from_str(&text).ok()?;
+                        s.seal();
+                        serde_json::to_string(&s).ok()
+                    } else {
+                        let mut s: SweepOutput = serde_json::from_str(&text).ok()?;
+                        s.seal();
+                        serde_json::to_string(&s).ok()
+                    }
+                });
+                let resealed = matches!(sealed, Some(Some(_)));
+                out[which].1 = sealed.flatten().unwrap_or(text);
+                (Some(out), resealed)
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 48,
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Issue 9, class 7: a mutated shard file never panics `merge`; unless its checksum was
+        /// recomputed it merges into exactly the original result or is refused, and when it was
+        /// recomputed whatever merges still builds a report.
+        #[test]
+        fn a_mutated_shard_file_is_refused_or_merges_into_the_original(
+            sweep in proptest::prelude::any::<bool>(),
+            which in 0usize..2,
+            m in mutation(),
+        ) {
+            let f = fixture();
+            let texts = if sweep { &f.sweep } else { &f.sim };
+            let (Some(texts), resealed) = mutated(texts, which, &m) else {
+                return Ok(());
+            };
+            match merge_texts(&texts) {
+                Err(e) => proptest::prop_assert!(e.contains("'"), "a refusal names its file: {}", e),
+                Ok(Merged::Simulate { input, simulation }) => {
+                    proptest::prop_assert!(!sweep);
+                    if resealed {
+                        let report = Report::build(&input, &simulation);
+                        let _ = crate::report::table::render(&report);
+                    } else {
+                        proptest::prop_assert!(simulation == f.whole, "{:?} changed the result", m);
+                    }
+                }
+                Ok(Merged::Sweep(out)) => {
+                    proptest::prop_assert!(sweep);
+                    if resealed {
+                        let mut csv = Vec::new();
+                        crate::sweep::write_csv(&out, &mut csv).unwrap();
+                    } else {
+                        proptest::prop_assert!(out == f.sweep_whole, "{:?} changed the result", m);
+                    }
+                }
+            }
+        }
     }
 }

@@ -122,6 +122,10 @@ pub struct PointFigures {
 pub struct SweepOutput {
     /// Layout version.
     pub schema_version: u32,
+    /// Checksum of the rest of the content (see [`SweepOutput::seal`]), which `merge` verifies;
+    /// `None` only while it is computed, and in files that `merge` refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
     /// Seed of every point.
     pub seed: u64,
     /// Replications per point.
@@ -348,8 +352,9 @@ pub fn run(
         }
         progress(done + 1, mine.len());
     }
-    Ok(SweepOutput {
+    let mut out = SweepOutput {
         schema_version: SWEEP_SCHEMA_VERSION,
+        checksum: None,
         seed: opts.seed,
         replications: opts.replications,
         documents: opts.documents,
@@ -359,7 +364,17 @@ pub fn run(
         total_points,
         shard,
         rows,
-    })
+    };
+    out.seal();
+    Ok(out)
+}
+
+impl SweepOutput {
+    /// Sets [`SweepOutput::checksum`] to the checksum of everything else in the output.
+    pub fn seal(&mut self) {
+        self.checksum = None;
+        self.checksum = Some(crate::load::checksum(self));
+    }
 }
 
 fn row(point: usize, values: BTreeMap<String, f64>, r: &Report) -> SweepRow {
@@ -439,32 +454,62 @@ pub fn set_keys(
     Ok(toml::to_string(&doc).expect("a parsed table serialises"))
 }
 
-/// Merges shard outputs into the output a single run would have produced.
+/// Merges shard outputs into the output a single run would have produced, after checking each
+/// with [`check`]; messages name outputs by their shard.
 ///
 /// # Errors
-/// `SweepError::Merge` when the outputs come from different sweeps (workload, inputs, seed,
-/// options, grid), overlap, or leave points missing.
+/// As [`merge_named`].
 pub fn merge(parts: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
-    let Some(first) = parts.first().cloned() else {
+    merge_named(
+        parts
+            .into_iter()
+            .map(|p| {
+                let name = p
+                    .shard
+                    .map_or("the whole sweep".to_string(), |s| format!("shard {s}"));
+                (name, p)
+            })
+            .collect(),
+    )
+}
+
+/// [`merge`] of outputs named (in messages) by `(name, output)`.
+///
+/// # Errors
+/// `SweepError::Merge` when an output fails [`check`], or the outputs come from different sweeps
+/// (workload, inputs, seed, options, grid), overlap, or leave points missing.
+pub fn merge_named(parts: Vec<(String, SweepOutput)>) -> Result<SweepOutput, SweepError> {
+    let Some((first_name, first)) = parts.first() else {
         return Err(SweepError::Merge("no shard outputs given".into()));
     };
-    for p in &parts {
-        let same = p.schema_version == first.schema_version
-            && p.seed == first.seed
-            && p.replications == first.replications
-            && p.documents == first.documents
-            && p.workload == first.workload
-            && p.inputs_digest == first.inputs_digest
-            && p.vary == first.vary
-            && p.total_points == first.total_points;
-        if !same {
+    for (name, p) in &parts {
+        check(p).map_err(|e| SweepError::Merge(format!("{name}: {e}")))?;
+        let differs = [
+            ("layout", p.schema_version != first.schema_version),
+            ("seed", p.seed != first.seed),
+            ("replications", p.replications != first.replications),
+            ("documents", p.documents != first.documents),
+            ("workload", p.workload != first.workload),
+            ("inputs digest", p.inputs_digest != first.inputs_digest),
+            (
+                "grid",
+                p.vary != first.vary || p.total_points != first.total_points,
+            ),
+        ]
+        .into_iter()
+        .find(|(_, d)| *d);
+        if let Some((what, _)) = differs {
             return Err(SweepError::Merge(format!(
-                "shard {:?} belongs to a different sweep (workload, inputs, seed, options or grid differ)",
-                p.shard
+                "{name} belongs to a different sweep than {first_name}: the {what} differs"
             )));
         }
     }
-    let mut rows: Vec<SweepRow> = parts.into_iter().flat_map(|p| p.rows).collect();
+    let mut merged = SweepOutput {
+        shard: None,
+        rows: Vec::new(),
+        ..first.clone()
+    };
+    let mut rows: Vec<SweepRow> = parts.into_iter().flat_map(|(_, p)| p.rows).collect();
     rows.sort_by_key(|r| r.point);
     for (i, r) in rows.iter().enumerate() {
         if r.point != i {
@@ -479,18 +524,175 @@ pub fn merge(parts: Vec<SweepOutput>) -> Result<SweepOutput, SweepError> {
             )));
         }
     }
-    if rows.len() != first.total_points {
+    if rows.len() != merged.total_points {
         return Err(SweepError::Merge(format!(
             "{} of {} points present",
             rows.len(),
-            first.total_points
+            merged.total_points
         )));
     }
-    Ok(SweepOutput {
-        shard: None,
-        rows,
-        ..first
-    })
+    merged.rows = rows;
+    merged.seal();
+    Ok(merged)
+}
+
+/// Recommendations a sweep row may carry: what the report decides, or `overloaded`.
+const RECOMMENDATIONS: [&str; 3] = ["lambda", "agentcore", "neither"];
+
+/// Checks a sweep output read from a file against itself, as [`run`] builds it: its grid is one
+/// the command line can give and has `total_points` points, every row sits on a point of that
+/// grid (owned by its shard) with exactly the grid's values, and every figure is finite, with
+/// costs and times ≥ 0, shares in [0, 1] and each mean inside its 95% interval (present exactly
+/// when there are at least two replications). A file that passes may still have been edited
+/// consistently; the checksum is what catches edits made by hand.
+///
+/// # Errors
+/// What is wrong, naming the point and the field.
+pub fn check(out: &SweepOutput) -> Result<(), String> {
+    if out.schema_version != SWEEP_SCHEMA_VERSION {
+        return Err(format!(
+            "sweep layout {}; this agentcost reads layout {SWEEP_SCHEMA_VERSION}",
+            out.schema_version
+        ));
+    }
+    let max = crate::shard::MAX_MERGED_REPLICATIONS;
+    if out.replications == 0 || out.replications > max {
+        return Err(format!(
+            "{} replications per point, outside 1 to {max}",
+            out.replications
+        ));
+    }
+    if out.documents == Some(0) {
+        return Err("0 documents per replication".into());
+    }
+    // A grid the command line could not give (a step count over its bound, a non-finite end)
+    // is refused by the same parser `--vary` goes through.
+    for v in &out.vary {
+        let text = format!("{}={}..{}:{}", v.key, v.from, v.to, v.steps);
+        if text.parse::<Vary>().as_ref() != Ok(v) {
+            return Err(format!("varied key '{text}' is not one --vary accepts"));
+        }
+    }
+    let points = out
+        .vary
+        .iter()
+        .try_fold(1usize, |n, v| n.checked_mul(v.steps))
+        .filter(|n| *n == out.total_points)
+        .ok_or_else(|| {
+            format!(
+                "total_points is {}, but the varied keys make a grid of another size",
+                out.total_points
+            )
+        })?;
+    // Each key's values (≤ 10,000 by the parser), not the grid: rows are looked up by index.
+    let axes: Vec<Vec<f64>> = out.vary.iter().map(Vary::values).collect();
+    for r in &out.rows {
+        let at = |e: String| format!("point {}: {e}", r.point);
+        if r.point >= points {
+            return Err(at(format!("outside the grid of {points} points")));
+        }
+        if let Some(s) = out.shard
+            && !s.owns(r.point)
+        {
+            return Err(at(format!("not a point of shard {s}")));
+        }
+        let mut rest = r.point;
+        let mut digits = vec![0; axes.len()];
+        for (d, axis) in digits.iter_mut().zip(&axes).rev() {
+            *d = rest % axis.len();
+            rest /= axis.len();
+        }
+        // Built as `run` builds it, so a key varied twice keeps its last value there too.
+        let want: BTreeMap<String, f64> = out
+            .vary
+            .iter()
+            .zip(digits.iter().zip(&axes))
+            .map(|(v, (d, axis))| (v.key.clone(), axis[*d]))
+            .collect();
+        if r.values != want {
+            return Err(at(format!(
+                "values {:?} are not the grid's {want:?}",
+                r.values
+            )));
+        }
+        check_row(r, out.replications).map_err(at)?;
+    }
+    Ok(())
+}
+
+fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
+    if let Some(o) = &r.overloaded {
+        let well_formed = o.split_once(" on day ").is_some_and(|(pattern, day)| {
+            ["lambda", "agentcore"].contains(&pattern)
+                && day.parse::<f64>().is_ok_and(|d| d.is_finite() && d >= 0.0)
+        });
+        if !well_formed || r.recommendation != "overloaded" || !r.patterns.is_empty() {
+            return Err(format!(
+                "an overloaded row must say 'PATTERN on day D', recommend 'overloaded' and hold no figures; it says {o:?}, recommends {:?} and holds {} patterns",
+                r.recommendation,
+                r.patterns.len()
+            ));
+        }
+        return Ok(());
+    }
+    if !RECOMMENDATIONS.contains(&r.recommendation.as_str()) {
+        return Err(format!(
+            "recommendation {:?} is not one of {}",
+            r.recommendation,
+            RECOMMENDATIONS.join(", ")
+        ));
+    }
+    if !r.patterns.keys().eq(["agentcore", "lambda"]) {
+        return Err(format!(
+            "figures for {:?}, not for lambda and agentcore",
+            r.patterns.keys().collect::<Vec<_>>()
+        ));
+    }
+    for (name, f) in &r.patterns {
+        let max = crate::shard::MAX_SHARD_AMOUNT;
+        let amount = |field: &str, x: f64| {
+            if (0.0..=max).contains(&x) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name}.{field} is {x}, not a finite amount from 0 to {max:e}"
+                ))
+            }
+        };
+        amount("monthly_cost_mean", f.monthly_cost_mean)?;
+        amount("cost_per_document_mean", f.cost_per_document_mean)?;
+        amount("cost_per_document_p95", f.cost_per_document_p95)?;
+        for (field, x) in [
+            ("queue_wait_p95_s", f.queue_wait_p95_s),
+            ("latency_p95_s", f.latency_p95_s),
+        ] {
+            if let Some(x) = x {
+                amount(field, x)?;
+            }
+        }
+        if !(0.0..=1.0).contains(&f.feasible_share) {
+            return Err(format!(
+                "{name}.feasible_share is {}, not a share in [0, 1]",
+                f.feasible_share
+            ));
+        }
+        let mean = f.monthly_cost_mean;
+        let interval_ok = match (f.monthly_cost_ci95_low, f.monthly_cost_ci95_high) {
+            (None, None) => replications < 2,
+            // The low end may be below 0 (mean − t·s/√n); only its order is certain.
+            (Some(lo), Some(hi)) => {
+                replications >= 2 && -max <= lo && lo <= mean && mean <= hi && hi <= max
+            }
+            _ => false,
+        };
+        if !interval_ok {
+            return Err(format!(
+                "{name}'s monthly cost interval {:?}..{:?} does not hold its mean {mean} over {replications} replications",
+                f.monthly_cost_ci95_low, f.monthly_cost_ci95_high
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes the rows as CSV: point, one column per varied key, then each pattern's figures.

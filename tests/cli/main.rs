@@ -1124,8 +1124,9 @@ fn a_shard_file_is_not_replaced_without_force_and_shard_takes_no_format() {
 }
 
 #[test]
-fn merge_reads_the_files_a_sharded_workload_names_from_its_own_directory() {
-    // Shards run where the workload is, with a relative path; merge runs from elsewhere.
+fn merge_reads_the_files_a_sharded_workload_names_from_the_base_dir_it_is_given() {
+    // Shards run where the workload is, with a relative path; merge runs from elsewhere and is
+    // told where the workload's files are (a directory recorded in a shard is never used).
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
@@ -1155,11 +1156,229 @@ fn merge_reads_the_files_a_sharded_workload_names_from_its_own_directory() {
         shards.join("shard-1-of-2.json"),
         shards.join("shard-2-of-2.json"),
     ];
-    assert!(stdout_of(&mut merge_of(&files)) == whole);
+    assert!(stdout_of(merge_of(&files).arg("--base-dir").arg(&work)) == whole);
     // Without the trace the input cannot be rebuilt: exit 2, naming the shard and the trace.
     std::fs::remove_file(work.join("arrivals.csv")).unwrap();
     assert_refused(
-        &mut merge_of(&files),
+        merge_of(&files).arg("--base-dir").arg(&work),
         &["shard-1-of-2.json", "arrivals.trace", "arrivals.csv"],
     );
+}
+
+// --- issue 9, class 7: merge trusts nothing a shard file says
+
+/// Rewrites a shard file through `edit` on its JSON; with `reseal`, recomputes its checksum as
+/// someone who knows the format would.
+fn edit_shard(path: &Path, reseal: bool, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut v);
+    let text = if !reseal {
+        v.to_string()
+    } else if v["kind"] == "simulate-shard" {
+        let mut s: agentcost::shard::SimulateShard = serde_json::from_value(v).unwrap();
+        s.seal();
+        serde_json::to_string(&s).unwrap()
+    } else {
+        let mut s: agentcost::sweep::SweepOutput = serde_json::from_value(v).unwrap();
+        s.seal();
+        serde_json::to_string(&s).unwrap()
+    };
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_shard_whose_cost_was_multiplied_is_refused_by_its_checksum_or_its_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 2, &[]);
+    let times_1000 = |v: &mut serde_json::Value| {
+        let usd = &mut v["replications"][0]["patterns"][1]["monthly_usd"];
+        *usd = serde_json::json!(usd.as_f64().unwrap() * 1000.0);
+    };
+    let original = std::fs::read(&files[0]).unwrap();
+    edit_shard(&files[0], false, times_1000);
+    assert_refused(&mut merge_of(&files), &["shard-1-of-2.json", "checksum"]);
+    std::fs::write(&files[0], &original).unwrap();
+    edit_shard(&files[0], true, times_1000);
+    assert_refused(
+        &mut merge_of(&files),
+        &["shard-1-of-2.json", "agentcore monthly_usd", "add up"],
+    );
+    std::fs::write(&files[0], &original).unwrap();
+    edit_shard(&files[0], true, |v| {
+        v["replications"][0]["patterns"][0]["tally"]["sum"]["costs"][2] = serde_json::json!(-3.5);
+    });
+    assert_refused(&mut merge_of(&files), &["shard-1-of-2.json", "-3.5"]);
+}
+
+#[test]
+fn a_shard_claiming_u64_max_replications_is_refused_naming_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulate_shards(dir.path(), 1, &[]);
+    edit_shard(&files[0], true, |v| {
+        v["options"]["replications"] = serde_json::json!(u64::MAX);
+    });
+    assert_refused(
+        &mut merge_of(&files),
+        &["18446744073709551615", "1000000", "shard-1-of-1.json"],
+    );
+}
+
+#[test]
+fn a_sweep_shard_off_its_grid_or_with_a_negative_cost_is_refused_even_with_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (1..=2)
+        .map(|i| {
+            let out = agentcost()
+                .args([
+                    "sweep",
+                    "case-file-batches",
+                    "--vary",
+                    "agentcore.startup_seconds=0..1:2",
+                    "--documents",
+                    "100",
+                    "--replications",
+                    "2",
+                    "--format",
+                    "json",
+                    "--shard",
+                    &format!("{i}/2"),
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let path = dir.path().join(format!("sweep{i}.json"));
+            std::fs::write(&path, &out.stdout).unwrap();
+            path
+        })
+        .collect();
+    stdout_of(&mut merge_of(&files));
+    let original = std::fs::read(&files[1]).unwrap();
+    edit_shard(&files[1], true, |v| {
+        v["rows"][0]["values"]["agentcore.startup_seconds"] = serde_json::json!(7.0);
+    });
+    assert_refused(&mut merge_of(&files), &["sweep2.json", "not the grid's"]);
+    std::fs::write(&files[1], &original).unwrap();
+    edit_shard(&files[1], true, |v| {
+        v["rows"][0]["patterns"]["lambda"]["monthly_cost_mean"] = serde_json::json!(-100.0);
+    });
+    assert_refused(
+        &mut merge_of(&files),
+        &["sweep2.json", "lambda.monthly_cost_mean is -100"],
+    );
+    std::fs::write(&files[1], &original).unwrap();
+    edit_shard(&files[1], false, |v| {
+        v["rows"][0]["patterns"]["lambda"]["monthly_cost_mean"] = serde_json::json!(1e9);
+    });
+    assert_refused(&mut merge_of(&files), &["sweep2.json", "checksum"]);
+}
+
+/// A workload that replays `arrivals.csv`, written with the trace into `work`.
+fn trace_workload(work: &Path) {
+    std::fs::create_dir_all(work).unwrap();
+    let seed = std::fs::read_to_string(crate_root().join("workloads/seed-example.toml")).unwrap();
+    let text = seed.replace("documents_per_month = 100_000", "trace = \"arrivals.csv\"");
+    assert_ne!(text, seed);
+    std::fs::write(work.join("w.toml"), text).unwrap();
+    let trace: String = (0..200)
+        .map(|i| format!("{}\n", f64::from(i) * 7.5))
+        .collect();
+    std::fs::write(work.join("arrivals.csv"), format!("time\n{trace}")).unwrap();
+}
+
+#[test]
+fn merge_ignores_a_recorded_base_dir_and_reads_from_the_shard_s_directory_or_base_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    trace_workload(&work);
+    // Another trace elsewhere, which a shard's recorded directory would have pointed at.
+    let decoy = dir.path().join("decoy");
+    std::fs::create_dir(&decoy).unwrap();
+    std::fs::write(decoy.join("arrivals.csv"), "time\nSECRET-LINE\n").unwrap();
+    let in_work = |extra: &[&str]| {
+        let mut cmd = agentcost();
+        cmd.current_dir(&work)
+            .args(["simulate", "w.toml", "--replications", "2"])
+            .args(extra);
+        cmd
+    };
+    let whole = stdout_of(&mut in_work(&["--format", "json"]));
+    // Shards written next to the workload: found by default, from any working directory.
+    for i in ["1/2", "2/2"] {
+        in_work(&["--shard", i, "--out", "."]).assert().success();
+    }
+    let files = [
+        work.join("shard-1-of-2.json"),
+        work.join("shard-2-of-2.json"),
+    ];
+    for f in &files {
+        edit_shard(f, true, |v| {
+            v["sources"]["base_dir"] = serde_json::json!(decoy.to_str().unwrap());
+        });
+    }
+    assert!(stdout_of(&mut merge_of(&files)) == whole);
+    // Moved elsewhere, they need --base-dir; the recorded decoy is never read.
+    let moved = dir.path().join("moved");
+    std::fs::create_dir(&moved).unwrap();
+    let moved_files: Vec<PathBuf> = files
+        .iter()
+        .map(|f| {
+            let to = moved.join(f.file_name().unwrap());
+            std::fs::copy(f, &to).unwrap();
+            to
+        })
+        .collect();
+    let e = assert_refused(&mut merge_of(&moved_files), &["arrivals.csv"]);
+    assert!(!e.contains("SECRET"), "{e}");
+    assert!(stdout_of(merge_of(&moved_files).arg("--base-dir").arg(&work)) == whole);
+}
+
+#[test]
+fn a_workload_path_escaping_the_base_dir_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    trace_workload(&work);
+    let secret = dir.path().join("secret.csv");
+    std::fs::write(&secret, "time\nSECRET-LINE\n").unwrap();
+    let out = dir.path().join("shards");
+    agentcost()
+        .current_dir(&work)
+        .args([
+            "simulate",
+            "w.toml",
+            "--replications",
+            "1",
+            "--shard",
+            "1/1",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let file = out.join("shard-1-of-1.json");
+    let original = std::fs::read(&file).unwrap();
+    for path in [
+        secret.to_str().unwrap(),
+        "../secret.csv",
+        "sub/../../secret.csv",
+    ] {
+        std::fs::write(&file, &original).unwrap();
+        edit_shard(&file, true, |v| {
+            let w = v["sources"]["workload"].as_str().unwrap().replace(
+                "trace = \"arrivals.csv\"",
+                &format!("trace = {}", serde_json::json!(path)),
+            );
+            v["sources"]["workload"] = serde_json::json!(w);
+        });
+        let e = assert_refused(
+            merge_of(std::slice::from_ref(&file))
+                .arg("--base-dir")
+                .arg(&work),
+            &[
+                "arrivals.trace",
+                "merge base directory",
+                "shard-1-of-1.json",
+            ],
+        );
+        assert!(!e.contains("SECRET"), "{path}: {e}");
+    }
 }
