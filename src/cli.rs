@@ -303,7 +303,7 @@ fn check_stdout_open() -> Result<()> {
         {
             return Err(OutputError {
                 what: "to stdout: it is closed; redirect it (to /dev/null to discard the results) instead of closing it".into(),
-                source: std::io::ErrorKind::BrokenPipe.into(),
+                source: std::io::Error::from(std::io::ErrorKind::BrokenPipe).into(),
             }
             .into());
         }
@@ -444,7 +444,7 @@ fn finish_stdout(written: std::io::Result<()>) -> Result<i32> {
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
         Err(source) => Err(OutputError {
             what: "to stdout".into(),
-            source,
+            source: source.into(),
         }
         .into()),
     }
@@ -623,7 +623,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
         Err(source) => Err(OutputError {
             what: "to stdout".into(),
-            source,
+            source: source.into(),
         }
         .into()),
     }
@@ -767,7 +767,7 @@ fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Res
         Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
         Err(source) => Err(OutputError {
             what: "to stdout".into(),
-            source,
+            source: source.into(),
         }
         .into()),
     }
@@ -803,7 +803,7 @@ fn is_broken_pipe(e: &std::io::Error) -> bool {
 pub struct OutputError {
     what: String,
     #[source]
-    source: std::io::Error,
+    source: Box<dyn std::error::Error + Send + Sync>,
 }
 
 /// A usage problem with the output directory: reported with exit code 2.
@@ -883,28 +883,32 @@ fn write_figures(dir: &Path, figures: &[agentcost::charts::figures::Figure]) -> 
 /// disk, then renamed over `path` (a symlink at `path` is replaced itself, its target untouched).
 /// On any failure it is removed, so a failed run never leaves half a file or a stray temp file.
 fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    write_file_inner(path, f).map_err(|e| {
+        OutputError {
+            what: format!("'{}'", path.display()),
+            source: e.into(),
+        }
+        .into()
+    })
+}
+
+fn write_file_inner(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let failed = || format!("failed to write '{}'", path.display());
-    let mut tmp = temp_file_in(dir).with_context(|| {
-        format!(
-            "failed to create a temporary file in '{}' for '{}'",
-            dir.display(),
-            path.display()
-        )
-    })?;
+    let mut tmp = temp_file_in(dir)
+        .with_context(|| format!("failed to create a temporary file in '{}'", dir.display()))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        f(&mut w).with_context(failed)?;
-        w.flush().with_context(failed)?;
+        f(&mut w)?;
+        w.flush()?;
     }
-    tmp.as_file().sync_all().with_context(failed)?;
+    tmp.as_file().sync_all()?;
     // On failure the error owns the temporary file; dropping it removes the file.
     tmp.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("failed to move '{}' into place", path.display()))?;
+        .context("failed to move it into place")?;
     Ok(())
 }
 

@@ -85,11 +85,10 @@ impl Shard {
 /// Version of the simulate shard layout (2: a content checksum, and no recorded base directory).
 pub const SIMULATE_SHARD_SCHEMA_VERSION: u32 = 2;
 
-/// Most replications a merged run may claim. A shard states the run's total itself, and `merge`
-/// sizes its bookkeeping by it, so a claim is bounded before anything is allocated; this is far
-/// beyond what a Monte Carlo cost estimate needs (the 95% interval narrows as 1/√R), so a larger
-/// claim is a corrupt or hostile file.
-pub const MAX_MERGED_REPLICATIONS: usize = 1_000_000;
+/// Most replications a merged run may claim: a shard states the run's total itself, and `merge`
+/// sizes its bookkeeping by it, so a claim is bounded before anything is allocated, by the bound
+/// a run itself has; a larger claim is a corrupt or hostile file.
+pub const MAX_MERGED_REPLICATIONS: usize = crate::simulate::MAX_REPLICATIONS;
 
 /// The `kind` of a simulate shard file; sweep outputs have no `kind`.
 pub const SIMULATE_SHARD_KIND: &str = "simulate-shard";
@@ -1218,13 +1217,14 @@ mod tests {
     #[test]
     fn a_claim_of_u64_max_replications_is_refused_before_anything_is_allocated() {
         let (texts, _) = shard_texts(1);
-        for claim in [u64::MAX, 1_000_001] {
+        let max = MAX_MERGED_REPLICATIONS as u64;
+        for claim in [u64::MAX, max + 1] {
             let bad = resealed(&texts, |v| {
                 v["options"]["replications"] = serde_json::json!(claim);
             });
             let e = merge_texts(&bad).unwrap_err();
             assert!(
-                e.contains(&claim.to_string()) && e.contains("1000000"),
+                e.contains(&claim.to_string()) && e.contains(&max.to_string()),
                 "{claim}: {e}"
             );
         }

@@ -835,7 +835,7 @@ mod tests {
     /// Issue 9, class 3: months that drew no document were averaged in as $0.
     #[test]
     fn a_tiny_month_is_billed_for_its_expected_volume_in_every_replication() {
-        for (month, batch) in [("2", "1"), ("3", "1"), ("5", "10")] {
+        for (month, batch) in [("1", "1"), ("2", "1"), ("3", "1"), ("5", "10")] {
             let input = seed_example_with(
                 "documents_per_month = 100_000",
                 &format!(

@@ -1219,7 +1219,7 @@ fn a_shard_claiming_u64_max_replications_is_refused_naming_the_bound() {
     });
     assert_refused(
         &mut merge_of(&files),
-        &["18446744073709551615", "1000000", "shard-1-of-1.json"],
+        &["18446744073709551615", "100000", "shard-1-of-1.json"],
     );
 }
 
