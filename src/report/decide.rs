@@ -15,12 +15,12 @@ use crate::pricing::PriceBook;
 /// A pattern is viable when at least this share of documents fits its limits.
 pub const VIABLE_SHARE: f64 = 0.99;
 
-/// A pattern that dead-letters more than this share of documents (crashes included) is not
-/// viable: its figures describe a pipeline that mostly fails.
+/// A pattern that dead-letters more than this share of documents because every attempt crashed
+/// is not viable: its figures describe a pipeline that mostly fails.
 pub const MAX_FAILED_SHARE: f64 = 0.5;
 
-/// From this share of dead-lettered documents on, the recommendation says so: their cost is in
-/// the figures, their results are lost.
+/// From this share of documents dead-lettered by crashes on, the recommendation says so: their
+/// cost is in the figures, their results are lost.
 pub const NOTABLE_FAILED_SHARE: f64 = 0.01;
 
 /// Which pattern to choose.
@@ -36,19 +36,22 @@ pub struct Recommendation {
 pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation {
     let (l, a) = (&p.lambda, &p.agentcore);
     let mut reasons = Vec::new();
+    // Documents whose every attempt crashed: those over a limit are dead-lettered too, and are
+    // stated with the limits below.
+    let crashed = |r: &PatternReport| (r.failed_share - (1.0 - r.feasible_share)).max(0.0);
     let viable =
-        |r: &PatternReport| r.feasible_share >= VIABLE_SHARE && r.failed_share <= MAX_FAILED_SHARE;
+        |r: &PatternReport| r.feasible_share >= VIABLE_SHARE && crashed(r) <= MAX_FAILED_SHARE;
     // What makes a pattern's numbers unusable comes first, whichever pattern wins.
     for (name, r) in [("Lambda", l), ("AgentCore", a)] {
-        if r.failed_share >= NOTABLE_FAILED_SHARE {
+        let share = crashed(r);
+        if share >= NOTABLE_FAILED_SHARE {
             reasons.push(format!(
-                "{:.1}% of documents end in {name}'s dead-letter queue ({} attempt{} each, {:.1}% crash probability per attempt{}): {}",
-                100.0 * r.failed_share,
+                "{:.1}% of documents end in {name}'s dead-letter queue after {} attempt{} that all crashed ({:.1}% crash probability per attempt): {}",
+                100.0 * share,
                 s.failures.max_attempts,
                 if s.failures.max_attempts == 1 { "" } else { "s" },
                 100.0 * s.failures.crash_probability,
-                if r.feasible_share < 1.0 { ", documents over its limits included" } else { "" },
-                if r.failed_share > MAX_FAILED_SHARE {
+                if share > MAX_FAILED_SHARE {
                     "most documents fail, so its costs describe a pipeline that does not work; fix the failures before comparing patterns"
                 } else {
                     "their cost is in the figures, their results are lost"
