@@ -27,20 +27,23 @@ fn is_hostile(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `s` as literal Markdown text on one line: [`printable`], newlines as spaces, and every ASCII
-/// punctuation character backslash-escaped (CommonMark lets any of them be), so neither HTML nor
-/// Markdown syntax in a name becomes markup, wherever on a line it stands.
+/// `s` as literal Markdown text on one line: [`printable`], newlines as spaces, and a backslash
+/// (CommonMark lets any ASCII punctuation take one) before every character that opens markup
+/// inside a line (HTML, emphasis, code, links, tables, entities), and before the punctuation that
+/// would open a block at the start of the line (`-`, `+`, `=`, `>`, `1.`). Other punctuation is
+/// left as it is, so names and paths stay readable.
 pub fn markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in printable(s).chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            c if c.is_ascii_punctuation() => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+    const INLINE: &str = "\\`*_[]<>&|~#";
+    let text = printable(s).replace(['\n', '\r'], " ");
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, c) in text.chars().enumerate() {
+        let opens_block = (i == 0 && c.is_ascii_punctuation())
+            || (i == digits && digits > 0 && matches!(c, '.' | ')'));
+        if INLINE.contains(c) || opens_block {
+            out.push('\\');
         }
+        out.push(c);
     }
     out
 }
@@ -61,9 +64,18 @@ mod tests {
     fn markup_in_markdown_text_stays_text() {
         assert_eq!(
             markdown("<script>alert(1)</script>"),
-            "\\<script\\>alert\\(1\\)\\<\\/script\\>"
+            "\\<script\\>alert(1)\\</script\\>"
         );
-        assert_eq!(markdown("# [x](y)\n- z"), "\\# \\[x\\]\\(y\\) \\- z");
-        assert_eq!(markdown("plain words"), "plain words");
+        assert_eq!(
+            markdown("# [x](y)\n*z* a&amp; |"),
+            "\\# \\[x\\](y) \\*z\\* a\\&amp; \\|"
+        );
+        assert_eq!(
+            markdown("kyc-independent: a.toml"),
+            "kyc-independent: a.toml"
+        );
+        for (block, escaped) in [("- x", "\\- x"), ("> x", "\\> x"), ("12. x", "12\\. x")] {
+            assert_eq!(markdown(block), escaped);
+        }
     }
 }

@@ -755,10 +755,7 @@ fn markup_and_escape_sequences_in_a_name_are_shown_not_obeyed() {
         !md.replace("\\<", "").contains('<') && !md.contains('\u{1b}'),
         "{md}"
     );
-    assert!(
-        md.contains("\\<img src\\=x onerror\\=alert\\(1\\)\\>"),
-        "{md}"
-    );
+    assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<img"), "html");
 }
