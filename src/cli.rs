@@ -302,8 +302,8 @@ fn check_stdout_open() -> Result<()> {
             && flags.is_some_and(|f| f & O_ACCMODE == O_RDWR)
         {
             return Err(OutputError {
-                what: "to stdout: it is closed; redirect it (to /dev/null to discard the results) instead of closing it".into(),
-                source: std::io::Error::from(std::io::ErrorKind::BrokenPipe).into(),
+                what: "to stdout".into(),
+                source: "it is closed; redirect it (to /dev/null to discard the results) instead of closing it".into(),
             }
             .into());
         }

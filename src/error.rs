@@ -15,9 +15,30 @@ impl Problem {
     pub(crate) fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             key: key.into(),
-            message: message.into(),
+            message: compact_numbers(&message.into()),
         }
     }
+}
+
+/// `message` with every number longer than 16 characters in scientific notation: Rust prints
+/// `1e300` as 301 digits and `1e-300` as 302, which bury the point of a message quoting them.
+fn compact_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let len = rest[start..]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len() - start);
+        let number = rest[start..start + len].trim_end_matches('.');
+        out.push_str(&rest[..start]);
+        match number.parse::<f64>() {
+            Ok(x) if number.len() > 16 => out.push_str(&format!("{x:e}")),
+            _ => out.push_str(number),
+        }
+        rest = &rest[start + number.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Why a workload, price book or trace could not be turned into validated values.
@@ -185,5 +206,22 @@ impl Problems {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}`: {}", self.key, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_numbers_in_messages_are_shown_in_scientific_notation() {
+        let huge = format!("got {}, max 1000000.5; see 2026-11-23.", 1e300);
+        assert_eq!(
+            compact_numbers(&huge),
+            "got 1e300, max 1000000.5; see 2026-11-23."
+        );
+        let tiny = format!("got {} s", 1e-300);
+        assert_eq!(compact_numbers(&tiny), "got 1e-300 s");
+        assert_eq!(compact_numbers("no numbers"), "no numbers");
     }
 }

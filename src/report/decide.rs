@@ -46,11 +46,11 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
         let share = crashed(r);
         if share >= NOTABLE_FAILED_SHARE {
             reasons.push(format!(
-                "{:.1}% of documents end in {name}'s dead-letter queue after {} attempt{} that all crashed ({:.1}% crash probability per attempt): {}",
+                "{:.1}% of documents end in {name}'s dead-letter queue because every attempt crashed ({:.1}% crash probability per attempt, {} attempt{} at most): {}",
                 100.0 * share,
+                100.0 * s.failures.crash_probability,
                 s.failures.max_attempts,
                 if s.failures.max_attempts == 1 { "" } else { "s" },
-                100.0 * s.failures.crash_probability,
                 if share > MAX_FAILED_SHARE {
                     "most documents fail, so its costs describe a pipeline that does not work; fix the failures before comparing patterns"
                 } else {
