@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use agentcost::capacity::quota::quota_sweep;
 use agentcost::config::input_file::{InputKind, read_text};
 use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::PatternKind;
+use agentcost::quota::quota_sweep;
 use agentcost::report::{Report, csv as report_csv, escape, table};
 use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
 use agentcost::simulate::{

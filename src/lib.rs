@@ -28,6 +28,7 @@ pub mod error;
 pub mod load;
 pub mod pattern;
 pub mod pricing;
+pub mod quota;
 pub mod report;
 pub mod sampling;
 pub mod shard;

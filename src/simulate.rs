@@ -288,8 +288,8 @@ fn replicate_reporting(
 ) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
-    let mut lam = crate::capacity::lambda::new(s, book, step, opts.trace_waits);
-    let mut ac = crate::capacity::agentcore::new(s, book, step, opts.trace_waits);
+    let mut lam = crate::pattern::lambda::capacity::new(s, book, step, opts.trace_waits);
+    let mut ac = crate::pattern::agentcore::capacity::new(s, book, step, opts.trace_waits);
     let keep = opts.keep_documents && index == 0;
     let estimate = pilot_rates(s, book, opts.seed, index);
     let mut tallies = [

@@ -3,6 +3,7 @@
 
 pub mod agentcore;
 pub mod lambda;
+pub mod outcome;
 pub mod services;
 
 /// Rounds to `decimals` places, half away from zero; used only where AWS examples round components.

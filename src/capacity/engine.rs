@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::queue::EventQueue;
 use super::{CapacityStats, Job, Sink, Slab};
-use crate::pattern::{Infeasibility, Outcome};
+use crate::billing::outcome::{Infeasibility, Outcome};
 use crate::sampling::Document;
 
 /// State every pattern's simulation has.

@@ -4,16 +4,15 @@
 //! and when failures are retried; each attempt is billed as it starts, so cost and capacity
 //! describe the same documents.
 
-pub mod agentcore;
 pub mod engine;
-pub mod lambda;
+
 pub mod queue;
-pub mod quota;
+
 pub mod stats;
 
 pub use stats::{CapacityStats, TimelineStep};
 
-use crate::pattern::Outcome;
+use crate::billing::outcome::Outcome;
 
 /// One unit of work in flight: a document, or a batch processed together.
 #[derive(Debug, Clone)]

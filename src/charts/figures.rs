@@ -3,9 +3,9 @@
 
 use super::canvas::{Canvas, Color};
 use super::plot::{PALETTE, Plot, Scale};
-use crate::capacity::quota::QuotaSweep;
 use crate::pattern::PatternKind;
 use crate::report::Report;
+use crate::report::quota::QuotaSweep;
 
 const LAMBDA: Color = PALETTE[0];
 const AGENTCORE: Color = PALETTE[1];

@@ -1,42 +1,13 @@
 //! Quota sweep: the same workload (same seed, same documents) at several values of one pattern's
 //! concurrency limit, and the smallest that keeps the 95th-percentile queue wait within a target.
 
-use serde::Serialize;
-
 use crate::config::Scenario;
 use crate::error::RunError;
 use crate::pattern::PatternKind;
 use crate::pricing::PriceBook;
+use crate::report::quota::{QuotaPoint, QuotaSweep};
 use crate::report::{Capacity, capacity_of};
 use crate::simulate::{RunOptions, simulate};
-
-/// One quota's results.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuotaPoint {
-    /// The limit simulated.
-    pub quota: f64,
-    /// Capacity figures at that limit.
-    pub capacity: Capacity,
-    /// Whether the p95 queue wait is within the target (`None` without a target).
-    pub meets_target: Option<bool>,
-    /// Set when the pattern could not keep up at this quota: the day its backlog passed the
-    /// memory guard and the run stopped. Its capacity figures are then empty, and it misses any
-    /// target.
-    pub overloaded_on_day: Option<f64>,
-}
-
-/// A finished sweep.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuotaSweep {
-    /// Which pattern's limit was varied.
-    pub pattern: PatternKind,
-    /// The p95 queue-wait target in seconds, if any.
-    pub target_p95_wait_s: Option<f64>,
-    /// One point per quota, ascending.
-    pub points: Vec<QuotaPoint>,
-    /// The smallest quota meeting the target (`None`: no target, or none meets it).
-    pub smallest_meeting_target: Option<f64>,
-}
 
 /// Largest quota a sweep tries: far above any account's Lambda concurrency or AgentCore session
 /// quota, low enough that the simulation's slots stay in memory.

@@ -6,11 +6,11 @@
 //! `checker_interval_minutes` and flags sessions older than `checker_threshold_minutes`; the unit
 //! is then retried, up to `max_attempts`.
 
-use super::engine::{Core, Model, Simulator};
-use super::{RateLimit, Sink};
+use super::{Plan, bill_attempt, finish, plan};
+use crate::capacity::engine::{Core, Model, Simulator};
+use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
-use crate::pattern::agentcore::{Plan, bill_attempt, finish, plan};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 

@@ -4,6 +4,8 @@
 //! A unit of work (one document, or a whole batch with `batch_per_invocation`) is planned once,
 //! then billed attempt by attempt as the capacity simulation starts each attempt, cold or warm.
 
+pub mod capacity;
+
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::lambda::{
     billed_ms, ephemeral_storage_cost, gb_seconds, per_million, vcpu_share,

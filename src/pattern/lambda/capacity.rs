@@ -5,11 +5,11 @@
 
 use std::collections::VecDeque;
 
-use super::engine::{Core, Model, Simulator};
-use super::{RateLimit, Sink};
+use super::{Plan, bill_attempt, finish, plan, succeeded};
+use crate::capacity::engine::{Core, Model, Simulator};
+use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
-use crate::pattern::lambda::{Plan, bill_attempt, finish, plan, succeeded};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 

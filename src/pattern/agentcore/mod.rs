@@ -5,6 +5,8 @@
 //! A session (one document, or a batch with `session_scope = "per_batch"`) is planned once and
 //! billed attempt by attempt; each attempt is a new session.
 
+pub mod capacity;
+
 use super::lambda::model_prices;
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
