@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use agentcost::config::input_file::{InputKind, read_text};
 use agentcost::error::{ConfigError, RunError};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
-use agentcost::pattern::PatternKind;
+use agentcost::pattern::{PatternKind, patterns};
 use agentcost::quota::quota_sweep;
 use agentcost::report::{Report, csv as report_csv, escape, table};
 use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
@@ -125,16 +125,6 @@ pub struct SimulateArgs {
     pub per_document: bool,
 }
 
-/// Which pattern's limit `capacity` varies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum QuotaPattern {
-    /// The AgentCore active-session quota.
-    #[default]
-    Agentcore,
-    /// The Lambda concurrency limit.
-    Lambda,
-}
-
 /// Arguments of `capacity`.
 #[derive(Debug, clap::Args)]
 pub struct CapacityArgs {
@@ -147,8 +137,8 @@ pub struct CapacityArgs {
     #[arg(long, value_name = "SECONDS")]
     pub target_p95_wait: Option<f64>,
     /// Which limit to vary.
-    #[arg(long, value_enum, default_value_t = QuotaPattern::Agentcore)]
-    pub pattern: QuotaPattern,
+    #[arg(long, default_value = "agentcore", value_parser = pattern_name)]
+    pub pattern: PatternKind,
     #[command(flatten)]
     pub run: RunFlags,
     /// Replications per quota.
@@ -237,6 +227,16 @@ pub struct ValidateArgs {
     /// Price book TOML to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
+}
+
+/// A registered pattern's name (`--pattern`), as its kind.
+fn pattern_name(name: &str) -> std::result::Result<PatternKind, String> {
+    let names: Vec<&str> = patterns().iter().map(|p| p.kind().name()).collect();
+    patterns()
+        .iter()
+        .map(|p| p.kind())
+        .find(|k| k.name() == name)
+        .ok_or_else(|| format!("expected one of {}", names.join(", ")))
 }
 
 /// Runs a parsed command line, returning the exit code.
@@ -496,10 +496,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
         replications: args.replications,
         ..RunOptions::default()
     };
-    let pattern = match args.pattern {
-        QuotaPattern::Agentcore => PatternKind::Agentcore,
-        QuotaPattern::Lambda => PatternKind::Lambda,
-    };
+    let pattern = args.pattern;
     let sweep = quota_sweep(
         &input.scenario,
         &input.book,

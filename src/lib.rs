@@ -15,7 +15,7 @@
 //! let opts = RunOptions { documents: Some(500), replications: 2, ..RunOptions::default() };
 //! let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
 //! let report = Report::build(&input, &sim);
-//! assert!(report.patterns.lambda.cost_per_document.mean > 0.0);
+//! assert!(report.patterns.get(agentcost::pattern::PatternKind::Lambda).cost_per_document.mean > 0.0);
 //! ```
 #![warn(missing_docs)]
 
@@ -25,6 +25,7 @@ pub mod capacity;
 pub mod charts;
 pub mod config;
 pub mod error;
+pub mod format;
 pub mod load;
 pub mod pattern;
 pub mod pricing;

@@ -66,13 +66,7 @@ pub fn quota_sweep(
     let mut points = Vec::with_capacity(sorted.len());
     for q in sorted {
         let mut sc = s.clone();
-        match pattern {
-            PatternKind::Agentcore => sc.quotas.agentcore_active_sessions = q,
-            PatternKind::Lambda => {
-                sc.quotas.lambda_concurrency = q;
-                sc.lambda.max_concurrency = q;
-            }
-        }
+        crate::pattern::pattern(pattern).set_quota(&mut sc, q);
         // A quota too small for the load is an answer, not a failure of the whole sweep. The
         // guard may trip on either pattern; only the swept one's overload is this point's.
         let point = match simulate(&sc, book, opts, &|_| {}) {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, RunError};
 use crate::load::{Input, Sources, checksum};
-use crate::pattern::PatternKind;
+use crate::pattern::Pattern;
 use crate::simulate::{
     MonthRates, PatternMonth, Progress, Replication, RunOptions, Simulation, replicate_many,
 };
@@ -82,8 +82,9 @@ impl Shard {
     }
 }
 
-/// Version of the simulate shard layout (2: a content checksum, and no recorded base directory).
-pub const SIMULATE_SHARD_SCHEMA_VERSION: u32 = 2;
+/// Version of the simulate shard layout (3: results per pattern keyed by its name; 2: a content
+/// checksum, and no recorded base directory).
+pub const SIMULATE_SHARD_SCHEMA_VERSION: u32 = 3;
 
 /// Most replications a merged run may claim: a shard states the run's total itself, and `merge`
 /// sizes its bookkeeping by it, so a claim is bounded before anything is allocated, by the bound
@@ -492,11 +493,9 @@ pub fn merge_simulate(
         .iter()
         .find(|r| r.index == 0)
         .expect("replication 0 is present");
-    let holds = [
-        r0.kept_documents.is_some(),
-        r0.patterns[0].tally.records.is_some(),
-        r0.patterns[1].tally.records.is_some(),
-    ];
+    let holds: Vec<bool> = std::iter::once(r0.kept_documents.is_some())
+        .chain(r0.patterns.values().map(|p| p.tally.records.is_some()))
+        .collect();
     if holds.iter().any(|h| *h != keep_documents) {
         return Err(MergeError::Mismatch(format!(
             "'{zero_file}' says it {} replication 0's documents, but it {}",
@@ -577,7 +576,7 @@ fn outcome(what: &str, o: &crate::pattern::Outcome) -> Result<(), String> {
 fn rates(what: &str, r: &MonthRates) -> Result<(), String> {
     amount(&format!("{what}.k_gb"), r.k_gb)?;
     amount(&format!("{what}.k_req"), r.k_req)?;
-    amount(&format!("{what}.checker_per_doc"), r.checker_per_doc)
+    amount(&format!("{what}.fixed_per_doc"), r.fixed_per_doc)
 }
 
 /// A sketch's extremes are checked when it is read; an infinite maximum still gets through there
@@ -606,9 +605,9 @@ fn check_replication(input: &Input, opts: &RunOptions, r: &Replication) -> Resul
             "claims {docs} documents, more than the {MAX_REPLICATION_DOCUMENTS} a replication may hold"
         ));
     }
-    for (kind, p) in PatternKind::ALL.into_iter().zip(&r.patterns) {
-        check_pattern_month(input, opts, kind, docs, p)
-            .map_err(|e| format!("{} {e}", kind.name()))?;
+    for (pattern, p) in r.patterns.iter() {
+        check_pattern_month(input, opts, pattern, docs, p)
+            .map_err(|e| format!("{} {e}", pattern.kind().name()))?;
     }
     if let Some(kept) = &r.kept_documents {
         if kept.len() as u64 != docs {
@@ -640,7 +639,7 @@ fn check_replication(input: &Input, opts: &RunOptions, r: &Replication) -> Resul
 fn check_pattern_month(
     input: &Input,
     opts: &RunOptions,
-    kind: PatternKind,
+    pattern: &dyn Pattern,
     docs: u64,
     p: &PatternMonth,
 ) -> Result<(), String> {
@@ -731,7 +730,7 @@ fn check_pattern_month(
     let want = MonthRates::new(
         s,
         &input.book,
-        kind,
+        pattern,
         scale * t.sum.lambda_gb_seconds,
         scale * t.sum.lambda_requests,
     );
@@ -1124,7 +1123,7 @@ mod tests {
         assert_eq!(simulation, whole);
         // One replication's monthly cost times 1,000: the issue's $1.86M instead of $7,665.
         let mut v: serde_json::Value = serde_json::from_str(&texts[0].1).unwrap();
-        let usd = &mut v["replications"][0]["patterns"][0]["monthly_usd"];
+        let usd = &mut v["replications"][0]["patterns"]["lambda"]["monthly_usd"];
         *usd = serde_json::json!(usd.as_f64().unwrap() * 1000.0);
         let mut edited = texts.clone();
         edited[0].1 = v.to_string();
@@ -1157,7 +1156,7 @@ mod tests {
                 "monthly_usd",
                 Box::new(move |v| {
                     times(
-                        &mut v["replications"][0]["patterns"][0]["monthly_usd"],
+                        &mut v["replications"][0]["patterns"]["lambda"]["monthly_usd"],
                         1000.0,
                     )
                 }),
@@ -1166,7 +1165,7 @@ mod tests {
                 "monthly_components",
                 Box::new(move |v| {
                     // Every total scaled together: the tally no longer gives them.
-                    let p = &mut v["replications"][0]["patterns"][0];
+                    let p = &mut v["replications"][0]["patterns"]["lambda"];
                     for c in p["monthly_components"].as_array_mut().unwrap() {
                         times(c, 1000.0);
                     }
@@ -1176,7 +1175,7 @@ mod tests {
             (
                 "not a finite amount",
                 Box::new(|v| {
-                    v["replications"][0]["patterns"][1]["tally"]["sum"]["costs"][0] =
+                    v["replications"][0]["patterns"]["agentcore"]["tally"]["sum"]["costs"][0] =
                         serde_json::json!(-5.0);
                 }),
             ),
@@ -1184,7 +1183,7 @@ mod tests {
                 "rates",
                 Box::new(move |v| {
                     times(
-                        &mut v["replications"][0]["patterns"][1]["rates"]["k_gb"],
+                        &mut v["replications"][0]["patterns"]["agentcore"]["rates"]["k_gb"],
                         2.0,
                     )
                 }),

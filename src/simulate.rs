@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
 use crate::capacity::{CapacityStats, Sink};
-use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario, Scope};
+use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario};
 use crate::error::RunError;
-use crate::pattern::{self, Component, Infeasibility, Outcome, PatternKind};
+use crate::pattern::{self, Component, Infeasibility, Outcome, Pattern, PerPattern};
 use crate::pricing::PriceBook;
 use crate::sampling::{Document, StreamRng, sample_batch_into, stream};
 use crate::stats::Sketch;
@@ -145,8 +145,8 @@ pub struct Replication {
     pub documents: u64,
     /// Seconds from the first arrival to the last event.
     pub simulated_seconds: f64,
-    /// Results per pattern in [`PatternKind::ALL`] order.
-    pub patterns: [PatternMonth; 2],
+    /// Results per pattern.
+    pub patterns: PerPattern<PatternMonth>,
     /// The documents, in arrival order (with `keep_documents`, replication 0 only).
     pub kept_documents: Option<Vec<Document>>,
 }
@@ -288,33 +288,24 @@ fn replicate_reporting(
 ) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
-    let mut lam = crate::pattern::lambda::capacity::new(s, book, step, opts.trace_waits);
-    let mut ac = crate::pattern::agentcore::capacity::new(s, book, step, opts.trace_waits);
+    let mut sims = PerPattern::from_fn(|p| p.simulator(s, book, step, opts.trace_waits));
     let keep = opts.keep_documents && index == 0;
     let estimate = pilot_rates(s, book, opts.seed, index);
-    let mut tallies = [
-        Tally {
-            estimate: estimate[0],
-            ..Tally::default()
-        },
-        Tally {
-            estimate: estimate[1],
-            ..Tally::default()
-        },
-    ];
-    if keep {
-        tallies[0].records = Some(Vec::new());
-        tallies[1].records = Some(Vec::new());
-    }
+    let mut tallies = estimate.map(|_, rates| Tally {
+        estimate: *rates,
+        records: keep.then(Vec::new),
+        ..Tally::default()
+    });
+    let unit_is_batch = PerPattern::from_fn(|p| p.unit_is_batch(s));
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
     let mut unreported = 0u64;
     let n = for_each_batch(s, &mut rng, limit, |step| {
         match step {
             Step::Arrival(t) => {
-                let [tl, ta] = &mut tallies;
-                lam.advance_to(t, tl);
-                ac.advance_to(t, ta);
+                for (sim, tally) in sims.values_mut().zip(tallies.values_mut()) {
+                    sim.advance_to(t, tally);
+                }
             }
             Step::Batch(t, n, docs) => {
                 unreported += docs.len() as u64;
@@ -325,27 +316,16 @@ fn replicate_reporting(
                 if let Some(kept) = &mut kept {
                     kept.extend_from_slice(docs);
                 }
-                if s.lambda.batch_per_invocation {
-                    lam.arrive(t, n, docs, false);
-                } else {
-                    for (j, d) in docs.iter().enumerate() {
-                        lam.arrive(t, n + j as u64, std::slice::from_ref(d), true);
-                    }
-                }
-                match s.agentcore.session_scope {
-                    Scope::PerBatch => ac.arrive(t, n, docs, false),
-                    Scope::PerDocument => {
+                for ((p, sim), batch) in sims.iter_mut().zip(unit_is_batch.values()) {
+                    if *batch {
+                        sim.arrive(t, n, docs, false);
+                    } else {
                         for (j, d) in docs.iter().enumerate() {
-                            ac.arrive(t, n + j as u64, std::slice::from_ref(d), true);
+                            sim.arrive(t, n + j as u64, std::slice::from_ref(d), true);
                         }
                     }
-                }
-                for (kind, waiting) in [
-                    (PatternKind::Lambda, lam.waiting()),
-                    (PatternKind::Agentcore, ac.waiting()),
-                ] {
-                    if waiting > opts.max_backlog {
-                        return Err(overloaded(s, book, kind, waiting, t));
+                    if sim.waiting() > opts.max_backlog {
+                        return Err(overloaded(s, book, p, sim.waiting(), t));
                     }
                 }
             }
@@ -362,19 +342,20 @@ fn replicate_reporting(
             ),
         });
     }
-    let [tl, ta] = &mut tallies;
-    lam.drain(tl);
-    ac.drain(ta);
-    let simulated_seconds = lam.stats().clock.max(ac.stats().clock);
-    let [tl, ta] = tallies;
-    let mut patterns = [
-        price_month(s, book, PatternKind::Lambda, tl, lam.into_stats()),
-        price_month(s, book, PatternKind::Agentcore, ta, ac.into_stats()),
-    ];
+    for (sim, tally) in sims.values_mut().zip(tallies.values_mut()) {
+        sim.drain(tally);
+    }
+    let simulated_seconds = sims
+        .values()
+        .map(|sim| sim.stats().clock)
+        .fold(0.0, f64::max);
+    let mut patterns = sims
+        .zip(tallies)
+        .into_map(|p, (sim, tally)| price_month(s, book, p, tally, sim.into_stats()));
     // What a run keeps of each finished replication until the report is built must be small:
     // sketches keep only their span, and only replication 0's timeline is drawn (a month's is
     // ~140 kB a pattern).
-    for p in &mut patterns {
+    for p in patterns.values_mut() {
         for sketch in [
             &mut p.costs,
             &mut p.capacity.waits,
@@ -386,10 +367,10 @@ fn replicate_reporting(
             p.capacity.timeline = Vec::new();
         }
     }
-    for (kind, p) in PatternKind::ALL.into_iter().zip(&patterns) {
-        if let Some(what) = non_finite(p) {
+    for (p, month) in patterns.iter() {
+        if let Some(what) = non_finite(month) {
             return Err(RunError::NonFinite {
-                pattern: kind.name(),
+                pattern: p.kind().name(),
                 what,
             });
         }
@@ -453,45 +434,17 @@ pub const MAX_MONTHLY_USD: f64 = 1e13;
 
 /// The error for a pattern whose backlog passed the guard at time `t`, with the arrival rate it
 /// would have to sustain against its limits: how large a raise to ask for.
-fn overloaded(
-    s: &Scenario,
-    book: &PriceBook,
-    kind: PatternKind,
-    waiting: usize,
-    t: f64,
-) -> RunError {
-    let batch = s.batching.mean_batch_size;
-    let cause = match kind {
-        PatternKind::Agentcore => {
-            let per_session = match s.agentcore.session_scope {
-                Scope::PerBatch => batch,
-                Scope::PerDocument => 1.0,
-            };
-            format!(
-                "new sessions: {}, against {} new sessions/s and a session quota of {}",
-                demand(s, per_session),
-                book.agentcore.session_creation_tps,
-                s.quotas.agentcore_active_sessions
-            )
-        }
-        PatternKind::Lambda => {
-            let per_invocation = if s.lambda.batch_per_invocation {
-                batch
-            } else {
-                1.0
-            };
-            format!(
-                "invocations: {}, against a concurrency limit of {}",
-                demand(s, per_invocation),
-                s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
-            )
-        }
+fn overloaded(s: &Scenario, book: &PriceBook, p: &dyn Pattern, waiting: usize, t: f64) -> RunError {
+    let per_unit = if p.unit_is_batch(s) {
+        s.batching.mean_batch_size
+    } else {
+        1.0
     };
     RunError::Overloaded {
-        pattern: kind.name(),
+        pattern: p.kind().name(),
         waiting,
         day: t / 86_400.0,
-        cause,
+        cause: p.overload_cause(s, book, &demand(s, per_unit)),
     }
 }
 
@@ -610,24 +563,25 @@ pub struct MonthRates {
     pub k_gb: f64,
     /// Billable ÷ all Lambda requests (below 1 only with the free tier).
     pub k_req: f64,
-    /// The checker's USD per document of the month.
-    pub checker_per_doc: f64,
+    /// The component a pattern's fixed monthly cost (a scheduled checker) is billed as, if any.
+    pub fixed_component: Option<Component>,
+    /// That fixed cost's USD per document of the month.
+    pub fixed_per_doc: f64,
 }
 
 impl MonthRates {
     /// Rates for a month in which the pattern's documents use `gbs` Lambda GB-seconds and
-    /// `requests` Lambda requests (both for the whole month, checker excluded).
-    pub fn new(s: &Scenario, book: &PriceBook, kind: PatternKind, gbs: f64, requests: f64) -> Self {
+    /// `requests` Lambda requests (both for the whole month, fixed costs excluded).
+    pub fn new(s: &Scenario, book: &PriceBook, p: &dyn Pattern, gbs: f64, requests: f64) -> Self {
         let lp = &book.lambda;
         let tiers = lp.tiers(s.lambda.architecture);
         let tier1 = tiers[0].usd_per_gb_second;
         let month = s.arrivals.documents_per_month;
-        let checker =
-            (kind == PatternKind::Agentcore).then(|| pattern::agentcore::checker_monthly(s, book));
+        let fixed = p.fixed_monthly(s, book);
         let (mut gbs, mut requests) = (gbs, requests);
-        if let Some(c) = &checker {
-            gbs += c.lambda_gb_seconds;
-            requests += c.runs;
+        if let Some(f) = &fixed {
+            gbs += f.lambda_gb_seconds;
+            requests += f.lambda_requests;
         }
         let (free_gbs, free_requests) = if s.free_tier {
             (lp.free_tier_gb_seconds, lp.free_tier_requests)
@@ -645,19 +599,16 @@ impl MonthRates {
         } else {
             1.0
         };
-        let checker_usd = checker.map_or(0.0, |c| {
-            c.other_usd
-                + c.lambda_gb_seconds * tier1 * k_gb
-                + per_million(c.runs, lp.request_usd_per_million) * k_req
+        let fixed_usd = fixed.map_or(0.0, |f| {
+            f.other_usd
+                + f.lambda_gb_seconds * tier1 * k_gb
+                + per_million(f.lambda_requests, lp.request_usd_per_million) * k_req
         });
         Self {
             k_gb,
             k_req,
-            checker_per_doc: if month > 0.0 {
-                checker_usd / month
-            } else {
-                0.0
-            },
+            fixed_component: fixed.map(|f| f.component),
+            fixed_per_doc: if month > 0.0 { fixed_usd / month } else { 0.0 },
         }
     }
 
@@ -667,7 +618,9 @@ impl MonthRates {
             o.costs[c as usize] *= self.k_gb;
         }
         o.costs[Component::LambdaRequests as usize] *= self.k_req;
-        o.add(Component::Checker, self.checker_per_doc);
+        if let Some(c) = self.fixed_component {
+            o.add(c, self.fixed_per_doc);
+        }
     }
 
     /// The USD of one document's list-price outcome at these rates.
@@ -688,55 +641,34 @@ pub const PILOT_DOCUMENTS: usize = 5_000;
 /// month's totals and means use the exact rates fixed afterwards. The two differ only when the
 /// month crosses a volume tier or the free tier applies, and then only by the pilot's error in
 /// the month's GB-seconds and request count.
-pub fn pilot_rates(s: &Scenario, book: &PriceBook, seed: u64, index: usize) -> [MonthRates; 2] {
+pub fn pilot_rates(
+    s: &Scenario,
+    book: &PriceBook,
+    seed: u64,
+    index: usize,
+) -> PerPattern<MonthRates> {
     let mut rng = stream(seed ^ 0x5049_4C4F_545F_5354, index as u64);
     let docs = crate::sampling::sample_documents(s, PILOT_DOCUMENTS, &mut rng);
-    let (mut l, mut a) = (Outcome::default(), Outcome::default());
-    for unit in docs.chunk_by(|x, y| x.batch == y.batch) {
-        if s.lambda.batch_per_invocation {
-            l.accumulate(&pattern::lambda::bill_unit(s, book, unit, false, false));
-        } else {
-            for d in unit {
-                l.accumulate(&pattern::lambda::bill_unit(
-                    s,
-                    book,
-                    std::slice::from_ref(d),
-                    true,
-                    false,
-                ));
-            }
-        }
-        match s.agentcore.session_scope {
-            Scope::PerBatch => a.accumulate(&pattern::agentcore::bill_unit(s, book, unit, false)),
-            Scope::PerDocument => {
+    let per_month = s.arrivals.documents_per_month / docs.len() as f64;
+    PerPattern::from_fn(|p| {
+        let mut sum = Outcome::default();
+        for unit in docs.chunk_by(|x, y| x.batch == y.batch) {
+            if p.unit_is_batch(s) {
+                sum.accumulate(&p.bill_unit(s, book, unit, false));
+            } else {
                 for d in unit {
-                    a.accumulate(&pattern::agentcore::bill_unit(
-                        s,
-                        book,
-                        std::slice::from_ref(d),
-                        true,
-                    ));
+                    sum.accumulate(&p.bill_unit(s, book, std::slice::from_ref(d), true));
                 }
             }
         }
-    }
-    let per_month = s.arrivals.documents_per_month / docs.len() as f64;
-    [
         MonthRates::new(
             s,
             book,
-            PatternKind::Lambda,
-            l.lambda_gb_seconds * per_month,
-            l.lambda_requests * per_month,
-        ),
-        MonthRates::new(
-            s,
-            book,
-            PatternKind::Agentcore,
-            a.lambda_gb_seconds * per_month,
-            a.lambda_requests * per_month,
-        ),
-    ]
+            p,
+            sum.lambda_gb_seconds * per_month,
+            sum.lambda_requests * per_month,
+        )
+    })
 }
 
 /// Prices one pattern's month with the exact rates its totals fix, scaled from the simulated
@@ -744,7 +676,7 @@ pub fn pilot_rates(s: &Scenario, book: &PriceBook, seed: u64, index: usize) -> [
 fn price_month(
     s: &Scenario,
     book: &PriceBook,
-    kind: PatternKind,
+    p: &dyn Pattern,
     mut tally: Tally,
     capacity: CapacityStats,
 ) -> PatternMonth {
@@ -757,18 +689,18 @@ fn price_month(
     let rates = MonthRates::new(
         s,
         book,
-        kind,
+        p,
         scale * tally.sum.lambda_gb_seconds,
         scale * tally.sum.lambda_requests,
     );
-    // The sum is rescaled like each document; the checker is added per document, times the count.
+    // The sum is rescaled like each document; a fixed cost is added per document, times the count.
     for c in Component::LAMBDA_DURATION {
         tally.sum.costs[c as usize] *= rates.k_gb;
     }
     tally.sum.costs[Component::LambdaRequests as usize] *= rates.k_req;
-    tally
-        .sum
-        .add(Component::Checker, rates.checker_per_doc * tally.documents);
+    if let Some(c) = rates.fixed_component {
+        tally.sum.add(c, rates.fixed_per_doc * tally.documents);
+    }
     if let Some(records) = &mut tally.records {
         records.sort_by_key(|r| r.0);
         for (_, o) in records.iter_mut() {
@@ -795,6 +727,7 @@ fn price_month(
 mod tests {
     use super::*;
     use crate::load::{EMBEDDED_WORKLOADS, Input};
+    use crate::pattern::PatternKind;
 
     fn opts(seed: u64, documents: usize, replications: usize) -> RunOptions {
         RunOptions {
@@ -814,7 +747,7 @@ mod tests {
         sim.replications
             .iter()
             .flat_map(|r| {
-                r.patterns.iter().map(|p| {
+                r.patterns.values().map(|p| {
                     (
                         p.monthly_usd,
                         p.costs.quantile(0.5),
@@ -852,7 +785,7 @@ mod tests {
                 assert!(r.documents > 0, "replication {} is empty", r.index);
                 // Every Lambda document of the seed example costs the same: the month is the
                 // expected volume times that cost, whatever the replication drew.
-                let l = &r.patterns[0];
+                let l = &r.patterns.get(PatternKind::Lambda);
                 let per_doc = l.tally.sum.total() / l.tally.documents;
                 let rel = (l.monthly_usd / (want * per_doc) - 1.0).abs();
                 assert!(
@@ -906,7 +839,7 @@ mod tests {
         let input = Input::from_arg("kyc-independent", None).unwrap();
         for index in [0, 1] {
             let r = replicate(&input.scenario, &input.book, &opts(5, 2000, 2), index).unwrap();
-            for p in &r.patterns {
+            for p in r.patterns.values() {
                 assert_eq!(p.capacity.timeline.is_empty(), index != 0);
                 for sketch in [&p.costs, &p.capacity.waits, &p.capacity.latencies] {
                     // The span of values held: a quarter of the 39,800-counter layout at most here.
@@ -933,7 +866,10 @@ mod tests {
     fn seed_example_is_billed_exactly_as_the_article_says() {
         let input = Input::embedded_default(None).unwrap();
         let r = replicate(&input.scenario, &input.book, &opts(42, 1000, 1), 0).unwrap();
-        let (l, a) = (&r.patterns[0].tally, &r.patterns[1].tally);
+        let (l, a) = (
+            &r.patterns.get(PatternKind::Lambda).tally,
+            &r.patterns.get(PatternKind::Agentcore).tally,
+        );
         // Sums of 9.5 and 1.5 are exact in binary floating point.
         assert_eq!(l.sum.billed_cpu_seconds / l.documents, 9.5);
         assert_eq!(l.sum.billed_memory_seconds / l.documents, 9.5);
@@ -954,7 +890,7 @@ mod tests {
     fn monthly_cost_is_the_per_document_mean_times_the_volume() {
         let input = Input::from_arg("kyc-independent", None).unwrap();
         let r = replicate(&input.scenario, &input.book, &opts(1, 3000, 1), 0).unwrap();
-        for p in &r.patterns {
+        for p in r.patterns.values() {
             let mean = p.tally.sum.total() / p.tally.documents;
             let want = mean * input.scenario.arrivals.documents_per_month;
             assert!(
@@ -979,7 +915,9 @@ mod tests {
         let without = Input::embedded_default(None).unwrap();
         let a = replicate(&with.scenario, &with.book, &opts(1, 100, 1), 0).unwrap();
         let b = replicate(&without.scenario, &without.book, &opts(1, 100, 1), 0).unwrap();
-        let c = |r: &Replication, comp: Component| r.patterns[0].monthly_components[comp as usize];
+        let c = |r: &Replication, comp: Component| {
+            r.patterns.get(PatternKind::Lambda).monthly_components[comp as usize]
+        };
         // 100k × 9.5 s × 1.7275 GB = 1,641,162 GB-s; 400,000 free → 75.63% billable.
         let gbs = 100_000.0 * 9.5 * 1769.0 / 1024.0;
         let ratio = c(&a, Component::LambdaCompute) / c(&b, Component::LambdaCompute);
@@ -1091,14 +1029,14 @@ mod tests {
             .replace("payload_kb = 200", "payload_kb = 204_800");
         let input = Input::from_text("t", &text, None, None).unwrap();
         let r = replicate(&input.scenario, &input.book, &opts(3, 300, 1), 0).unwrap();
-        let ac = &r.patterns[1];
+        let ac = &r.patterns.get(PatternKind::Agentcore);
         assert_eq!(ac.tally.documents, 300.0);
         assert_eq!(ac.tally.infeasible[2], 300.0);
         assert_eq!(ac.tally.failed, 300.0);
         assert_eq!(ac.tally.sum.attempts, 300.0);
         assert_eq!(ac.capacity.attempts, ac.capacity.units);
         // Lambda reads the document from S3, so the payload limit is not Lambda's.
-        assert_eq!(r.patterns[0].tally.infeasible[2], 0.0);
+        assert_eq!(r.patterns.get(PatternKind::Lambda).tally.infeasible[2], 0.0);
     }
 
     #[test]
@@ -1128,7 +1066,7 @@ mod tests {
         let sim = simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap();
         let r = &sim.replications[0];
         let docs = r.kept_documents.as_ref().unwrap();
-        for p in &r.patterns {
+        for p in r.patterns.values() {
             let rec = p.tally.records.as_ref().unwrap();
             assert_eq!(rec.len(), docs.len());
             assert!(rec.iter().enumerate().all(|(i, (k, _))| *k == i as u64));

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, Problem, RunError};
 use crate::load::Input;
+use crate::pattern::patterns;
 use crate::report::Report;
 pub use crate::shard::Shard;
 use crate::simulate::{RunOptions, simulate};
@@ -388,11 +389,11 @@ fn row(point: usize, values: BTreeMap<String, f64>, r: &Report) -> SweepRow {
         queue_wait_p95_s: p.capacity.queue_wait_p95_s,
         latency_p95_s: p.capacity.latency_p95_s,
     };
-    let patterns = [
-        ("lambda".to_string(), fig(&r.patterns.lambda)),
-        ("agentcore".to_string(), fig(&r.patterns.agentcore)),
-    ]
-    .into();
+    let patterns = r
+        .patterns
+        .iter()
+        .map(|(p, pr)| (p.kind().name().to_string(), fig(pr)))
+        .collect();
     SweepRow {
         point,
         values,
@@ -536,8 +537,13 @@ pub fn merge_named(parts: Vec<(String, SweepOutput)>) -> Result<SweepOutput, Swe
     Ok(merged)
 }
 
-/// Recommendations a sweep row may carry: what the report decides, or `overloaded`.
-const RECOMMENDATIONS: [&str; 3] = ["lambda", "agentcore", "neither"];
+/// Recommendations a sweep row may carry besides a pattern's name (and `overloaded`).
+const NEITHER: &str = "neither";
+
+/// Every registered pattern's name, in registry order.
+fn pattern_names() -> Vec<&'static str> {
+    patterns().iter().map(|p| p.kind().name()).collect()
+}
 
 /// Checks a sweep output read from a file against itself, as [`run`] builds it: its grid is one
 /// the command line can give and has `total_points` points, every row sits on a point of that
@@ -623,7 +629,7 @@ pub fn check(out: &SweepOutput) -> Result<(), String> {
 fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
     if let Some(o) = &r.overloaded {
         let well_formed = o.split_once(" on day ").is_some_and(|(pattern, day)| {
-            ["lambda", "agentcore"].contains(&pattern)
+            pattern_names().contains(&pattern)
                 && day.parse::<f64>().is_ok_and(|d| d.is_finite() && d >= 0.0)
         });
         if !well_formed || r.recommendation != "overloaded" || !r.patterns.is_empty() {
@@ -635,17 +641,26 @@ fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
         }
         return Ok(());
     }
-    if !RECOMMENDATIONS.contains(&r.recommendation.as_str()) {
+    let names = pattern_names();
+    if r.recommendation != NEITHER && !names.contains(&r.recommendation.as_str()) {
         return Err(format!(
-            "recommendation {:?} is not one of {}",
+            "recommendation {:?} is not one of {}, {NEITHER}",
             r.recommendation,
-            RECOMMENDATIONS.join(", ")
+            names.join(", ")
         ));
     }
-    if !r.patterns.keys().eq(["agentcore", "lambda"]) {
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    if !r
+        .patterns
+        .keys()
+        .map(String::as_str)
+        .eq(sorted.iter().copied())
+    {
         return Err(format!(
-            "figures for {:?}, not for lambda and agentcore",
-            r.patterns.keys().collect::<Vec<_>>()
+            "figures for {:?}, not for {}",
+            r.patterns.keys().collect::<Vec<_>>(),
+            names.join(" and ")
         ));
     }
     for (name, f) in &r.patterns {
@@ -716,7 +731,7 @@ pub fn write_csv(
         "queue_wait_p95_s",
         "latency_p95_s",
     ];
-    for p in ["lambda", "agentcore"] {
+    for p in pattern_names() {
         header.extend(fields.iter().map(|f| format!("{p}_{f}")));
     }
     header.push("recommendation".into());
@@ -726,7 +741,7 @@ pub fn write_csv(
     for r in &out.rows {
         let mut rec = vec![r.point.to_string()];
         rec.extend(out.vary.iter().map(|v| r.values[&v.key].to_string()));
-        for p in ["lambda", "agentcore"] {
+        for p in pattern_names() {
             let Some(f) = r.patterns.get(p) else {
                 rec.extend(fields.iter().map(|_| String::new()));
                 continue;

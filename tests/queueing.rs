@@ -14,6 +14,7 @@
 
 use agentcost::capacity::CapacityStats;
 use agentcost::load::Input;
+use agentcost::pattern::PatternKind;
 use agentcost::simulate::{RunOptions, replicate};
 
 const UNITS: usize = 2_000_000;
@@ -83,8 +84,7 @@ fn run(input: &Input, seed: u64) -> [CapacityStats; 2] {
         ..RunOptions::default()
     };
     let r = replicate(&input.scenario, &input.book, &opts, 0).unwrap();
-    let [l, a] = r.patterns;
-    [l.capacity, a.capacity]
+    [PatternKind::Lambda, PatternKind::Agentcore].map(|k| r.patterns.get(k).capacity.clone())
 }
 
 fn mean(xs: &[f32]) -> f64 {
@@ -186,7 +186,10 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
     };
     let ra = replicate(&a.scenario, &a.book, &opts, 0).unwrap();
     let rb = replicate(&b.scenario, &b.book, &opts, 0).unwrap();
-    let (sa, sb) = (&ra.patterns[1].capacity, &rb.patterns[1].capacity);
+    let (sa, sb) = (
+        &ra.patterns.get(PatternKind::Agentcore).capacity,
+        &rb.patterns.get(PatternKind::Agentcore).capacity,
+    );
     assert_eq!(
         sa.wait_trace, sb.wait_trace,
         "waits must match unit for unit"
@@ -200,12 +203,17 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
     );
     // The tail costs memory, not CPU: B bills no CPU in the tail, A bills 60 vCPU-s more per unit.
     let cpu = |r: &agentcost::simulate::Replication| {
-        r.patterns[1].tally.sum.billed_cpu_seconds / r.patterns[1].tally.documents
+        r.patterns
+            .get(PatternKind::Agentcore)
+            .tally
+            .sum
+            .billed_cpu_seconds
+            / r.patterns.get(PatternKind::Agentcore).tally.documents
     };
     assert!((cpu(&ra) - cpu(&rb) - 60.0).abs() < 1e-6);
     // An idle timeout lengthens waits compared with stopping at once.
     let stop = mmc_input(lambda, 1.0 / 60.0, c, "");
     let rs = replicate(&stop.scenario, &stop.book, &opts, 0).unwrap();
     let trace = |c: &CapacityStats| mean(c.wait_trace.as_ref().expect("traced"));
-    assert!(trace(&rs.patterns[1].capacity) < trace(sb));
+    assert!(trace(&rs.patterns.get(PatternKind::Agentcore).capacity) < trace(sb));
 }

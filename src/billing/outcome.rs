@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Cost components; each pattern uses a subset. Order is the order of CSV columns and JSON keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     /// Lambda pattern: the worker function's duration (GB-seconds).

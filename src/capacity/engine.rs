@@ -175,3 +175,48 @@ impl<M: Model> Simulator<M> {
             .mark(exec, idle, self.core.queue.len() as u32);
     }
 }
+
+/// A pattern's capacity simulation behind one interface, so a replication drives every pattern
+/// the same way. Each simulation's event loop stays monomorphic inside; one virtual call per
+/// arrival and per time advance is all the indirection costs.
+pub trait CapacitySim {
+    /// A unit of `documents` arrives at `now`, its first document numbered `first_document`;
+    /// `stateless` units rebuild shared context (one document of a batch processed alone).
+    fn arrive(&mut self, now: f64, first_document: u64, documents: &[Document], stateless: bool);
+    /// Processes every event up to and including `t`.
+    fn advance_to(&mut self, t: f64, sink: &mut dyn Sink);
+    /// Runs every remaining event.
+    fn drain(&mut self, sink: &mut dyn Sink);
+    /// Units waiting in the queue now.
+    fn waiting(&self) -> usize;
+    /// What was measured so far.
+    fn stats(&self) -> &CapacityStats;
+    /// Ends the run, returning the statistics.
+    fn into_stats(self: Box<Self>) -> CapacityStats;
+}
+
+impl<M: Model> CapacitySim for Simulator<M> {
+    fn arrive(&mut self, now: f64, first_document: u64, documents: &[Document], stateless: bool) {
+        Simulator::arrive(self, now, first_document, documents, stateless);
+    }
+
+    fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
+        Simulator::advance_to(self, t, sink);
+    }
+
+    fn drain(&mut self, sink: &mut dyn Sink) {
+        Simulator::drain(self, sink);
+    }
+
+    fn waiting(&self) -> usize {
+        Simulator::waiting(self)
+    }
+
+    fn stats(&self) -> &CapacityStats {
+        Simulator::stats(self)
+    }
+
+    fn into_stats(self: Box<Self>) -> CapacityStats {
+        Simulator::into_stats(*self)
+    }
+}

@@ -3,12 +3,18 @@
 
 use super::canvas::{Canvas, Color};
 use super::plot::{PALETTE, Plot, Scale};
-use crate::pattern::PatternKind;
+use crate::pattern::{PatternKind, patterns};
 use crate::report::Report;
 use crate::report::quota::QuotaSweep;
 
-const LAMBDA: Color = PALETTE[0];
-const AGENTCORE: Color = PALETTE[1];
+/// A pattern's colour: its place in the registry picks from the palette.
+fn color(kind: PatternKind) -> Color {
+    let i = patterns()
+        .iter()
+        .position(|p| p.kind() == kind)
+        .unwrap_or(0);
+    PALETTE[i % PALETTE.len()]
+}
 
 /// A named chart.
 pub struct Figure {
@@ -32,14 +38,14 @@ pub fn simulate_figures(r: &Report) -> Vec<Figure> {
 fn cost_distribution(r: &Report) -> Figure {
     let q = &r.charts.cost_quantiles;
     let max = q
-        .iter()
+        .values()
         .flatten()
         .map(|p| p.1)
         .fold(0.0, f64::max)
         .max(1e-9);
     // The axis fits the data (not zero-based), so the spread between documents is visible.
     let min = q
-        .iter()
+        .values()
         .flatten()
         .map(|p| p.1)
         .fold(f64::INFINITY, f64::min)
@@ -52,17 +58,14 @@ fn cost_distribution(r: &Report) -> Figure {
         Scale::Linear(0.0, 100.0),
         Scale::Linear((min - 0.05 * span).max(0.0), max + 0.3 * span),
     );
-    for (k, (name, color)) in [("Lambda", LAMBDA), ("AgentCore", AGENTCORE)]
-        .iter()
-        .enumerate()
-    {
-        let pts: Vec<(f64, f64)> = q[k].iter().map(|(s, usd)| (s * 100.0, *usd)).collect();
-        p.line(name, &pts, *color);
+    for (pattern, quantiles) in q.iter() {
+        let pts: Vec<(f64, f64)> = quantiles.iter().map(|(s, usd)| (s * 100.0, *usd)).collect();
+        p.line(pattern.label(), &pts, color(pattern.kind()));
     }
     Figure {
         name: "cost-distribution",
         caption:
-            "Cost per document: the share of documents (x) that cost at most y, both patterns."
+            "Cost per document: the share of documents (x) that cost at most y, every pattern."
                 .into(),
         canvas: p.finish(),
     }
@@ -71,7 +74,7 @@ fn cost_distribution(r: &Report) -> Figure {
 fn cost_breakdown(r: &Report) -> Figure {
     // Tokens are the same in both patterns except for context rebuilds and retries, and usually
     // dwarf the rest, so the bars show infrastructure and the title states the tokens.
-    let pats = [&r.patterns.lambda, &r.patterns.agentcore];
+    let pats: Vec<_> = r.patterns.iter().collect();
     let tokens =
         |p: &crate::report::PatternReport| p.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
     let infra = |p: &crate::report::PatternReport| {
@@ -81,21 +84,28 @@ fn cost_breakdown(r: &Report) -> Figure {
             .map(|(_, v)| v)
             .sum::<f64>()
     };
-    let top = pats.iter().map(|p| infra(p)).fold(0.0, f64::max).max(1e-12);
+    let top = pats
+        .iter()
+        .map(|(_, p)| infra(p))
+        .fold(0.0, f64::max)
+        .max(1e-12);
     let mut p = Plot::new(
         "Infrastructure cost per document",
         "pattern",
         "USD per document",
-        Scale::Categories(2),
+        Scale::Categories(pats.len()),
         // Headroom so the legend (top right) does not cover the bars.
         Scale::Linear(0.0, top * 1.8),
     );
+    let apart: Vec<String> = pats
+        .iter()
+        .map(|(pattern, pr)| format!("{} {}", pattern.label(), crate::format::usd(tokens(pr))))
+        .collect();
     p.subtitle(&format!(
-        "LLM tokens apart: Lambda {}, AgentCore {} per document",
-        crate::report::table::usd(tokens(pats[0])),
-        crate::report::table::usd(tokens(pats[1]))
+        "LLM tokens apart: {} per document",
+        apart.join(", ")
     ));
-    for (i, pr) in pats.iter().enumerate() {
+    for (i, (pattern, pr)) in pats.iter().enumerate() {
         let mut base = 0.0;
         for c in crate::pattern::Component::ALL {
             if c == crate::pattern::Component::LlmTokens {
@@ -115,12 +125,12 @@ fn cost_breakdown(r: &Report) -> Figure {
                 base += v;
             }
         }
-        p.x_label_at(i as f64 + 0.5, ["Lambda", "AgentCore"][i]);
+        p.x_label_at(i as f64 + 0.5, pattern.label());
     }
     for c in crate::pattern::Component::ALL {
         let used = pats
             .iter()
-            .any(|pr| pr.breakdown.get(c.name()).is_some_and(|v| *v > 0.0));
+            .any(|(_, pr)| pr.breakdown.get(c.name()).is_some_and(|v| *v > 0.0));
         if c != crate::pattern::Component::LlmTokens && used {
             p.legend_entry(c.name(), PALETTE[c as usize % PALETTE.len()]);
         }
@@ -130,15 +140,15 @@ fn cost_breakdown(r: &Report) -> Figure {
 
 fn concurrency(r: &Report) -> Option<Figure> {
     let t = r.charts.timeline.as_ref()?;
-    let steps = t.lambda.len().max(t.agentcore.len());
+    let steps = t.steps.values().map(Vec::len).max().unwrap_or(0);
     if steps == 0 {
         return None;
     }
     let hours = steps as f64 * t.step_seconds / 3600.0;
     let peak = t
-        .lambda
-        .iter()
-        .chain(&t.agentcore)
+        .steps
+        .values()
+        .flatten()
         .map(|s| f64::from(s.concurrency_max))
         .fold(0.0, f64::max);
     // Fit the data (with room for the legend); a limit far above the peak is stated, not drawn,
@@ -166,38 +176,36 @@ fn concurrency(r: &Report) -> Option<Figure> {
             })
             .collect()
     };
-    p.line(
-        "Lambda environments busy",
-        &series(&t.lambda, &|s| s.concurrency_max),
-        LAMBDA,
-    );
-    p.line(
-        "AgentCore sessions (incl. idle)",
-        &series(&t.agentcore, &|s| s.concurrency_max),
-        AGENTCORE,
-    );
-    p.subtitle(&format!(
-        "limits: Lambda concurrency {}, AgentCore session quota {}; peak in use {}",
-        t.limits[0], t.limits[1], peak
-    ));
-    if t.limits[0] <= top {
-        p.hline(
-            t.limits[0],
-            &format!("Lambda limit {}", t.limits[0]),
-            LAMBDA,
+    for (pattern, steps) in t.steps.iter() {
+        p.line(
+            &format!("{} {}", pattern.label(), pattern.in_use_noun()),
+            &series(steps, &|s| s.concurrency_max),
+            color(pattern.kind()),
         );
     }
-    if t.limits[1] <= top {
-        p.hline(
-            t.limits[1],
-            &format!("AgentCore quota {}", t.limits[1]),
-            AGENTCORE,
-        );
+    let limits: Vec<String> = t
+        .limits
+        .iter()
+        .map(|(pattern, l)| format!("{} {} {l}", pattern.label(), pattern.limit_noun()))
+        .collect();
+    p.subtitle(&format!(
+        "limits: {}; peak in use {}",
+        limits.join(", "),
+        peak
+    ));
+    for (pattern, l) in t.limits.iter() {
+        if *l <= top {
+            p.hline(
+                *l,
+                &format!("{} {} {l}", pattern.label(), pattern.limit_noun()),
+                color(pattern.kind()),
+            );
+        }
     }
     Some(Figure {
         name: "concurrency",
         caption:
-            "Most Lambda environments and AgentCore sessions in use per step, against each limit."
+            "Most executions (or sessions) of each pattern in use per step, against each limit."
                 .into(),
         canvas: p.finish(),
     })
@@ -226,11 +234,7 @@ fn break_even(r: &Report) -> Figure {
     let half_w = 50.0 / (b.io_shares.len() - 1) as f64;
     for (i, d) in b.durations.iter().enumerate() {
         for (j, w) in b.io_shares.iter().enumerate() {
-            let fill = match b.cheaper[i][j] {
-                Some(PatternKind::Lambda) => light(LAMBDA),
-                Some(PatternKind::Agentcore) => light(AGENTCORE),
-                None => Color(200, 200, 200),
-            };
+            let fill = b.cheaper[i][j].map_or(Color(200, 200, 200), |k| light(color(k)));
             p.rect(
                 d / ratio,
                 w * 100.0 - half_w,
@@ -240,15 +244,24 @@ fn break_even(r: &Report) -> Figure {
             );
         }
     }
-    p.legend_entry("Lambda cheaper", light(LAMBDA));
-    p.legend_entry("AgentCore cheaper", light(AGENTCORE));
-    p.legend_entry("neither fits", Color(200, 200, 200));
-    p.vline(b.limits[0], "Lambda 900 s limit", LAMBDA);
-    if b.limits[1] <= dmax {
-        p.vline(b.limits[1], "AgentCore limit", AGENTCORE);
+    for pattern in patterns() {
+        p.legend_entry(
+            &format!("{} cheaper", pattern.label()),
+            light(color(pattern.kind())),
+        );
+    }
+    p.legend_entry("none fits", Color(200, 200, 200));
+    for (pattern, l) in b.limits.iter() {
+        if *l <= dmax {
+            p.vline(
+                *l,
+                &format!("{} {l} s limit", pattern.label()),
+                color(pattern.kind()),
+            );
+        }
     }
     p.mark(b.workload.0, b.workload.1 * 100.0, &r.workload.name);
-    Figure { name: "break-even", caption: "Cheaper pattern for one document of this workload's settings, by processing time and I/O-wait share (tokens excluded: equal for both), with each pattern's time limit and this workload marked.".into(), canvas: p.finish() }
+    Figure { name: "break-even", caption: "Cheaper pattern for one document of this workload's settings, by processing time and I/O-wait share (tokens excluded: equal for every pattern), with each pattern's time limit and this workload marked.".into(), canvas: p.finish() }
 }
 
 /// The quota-sweep chart: p95 queue wait and throttled units against the quota.
@@ -282,7 +295,7 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
         span,
         Scale::Linear(0.0, wmax * 1.1),
     );
-    p.line("p95 queue wait", &waits, AGENTCORE);
+    p.line("p95 queue wait", &waits, PALETTE[1]);
     let tmax = sweep
         .points
         .iter()
@@ -297,7 +310,7 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
     p.line(
         &format!("throttled units (scaled, max {tmax:.0})"),
         &throttles,
-        LAMBDA,
+        PALETTE[0],
     );
     if let Some(t) = sweep.target_p95_wait_s {
         p.hline(t, &format!("target {t} s"), Color(192, 57, 43));

@@ -4,10 +4,12 @@
 
 pub mod agentcore;
 pub mod lambda;
+pub mod registry;
 
 use serde::Serialize;
 
 pub use crate::billing::outcome::{Component, Infeasibility, N_COMPONENTS, Outcome};
+pub use registry::{Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, pattern, patterns};
 
 /// Which architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::error::ReportError;
-use crate::pattern::{Outcome, PatternKind};
+use crate::pattern::{Outcome, patterns};
 use crate::simulate::Simulation;
 
 /// The header row.
@@ -25,7 +25,8 @@ pub fn header() -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for kind in PatternKind::ALL {
+    for pattern in patterns() {
+        let kind = pattern.kind();
         let p = kind.name();
         for col in [
             "cost_usd",
@@ -60,7 +61,7 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
         };
         let records: Vec<&Vec<(u64, Outcome)>> = r
             .patterns
-            .iter()
+            .values()
             .filter_map(|p| p.tally.records.as_ref())
             .collect();
         for (i, d) in docs.iter().enumerate() {
@@ -78,8 +79,8 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                 d.peak_memory_mb.to_string(),
                 d.payload_kb.to_string(),
             ]);
-            for (k, kind) in PatternKind::ALL.iter().enumerate() {
-                let o = &records[k][i].1;
+            for (pattern, records) in patterns().iter().zip(&records) {
+                let (kind, o) = (pattern.kind(), &records[i].1);
                 row.extend([
                     o.total().to_string(),
                     o.billed_cpu_seconds.to_string(),
@@ -109,46 +110,47 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
     Ok(())
 }
 
-/// Writes replication 0's concurrency timeline: one row per step with both patterns' maxima
+/// Writes replication 0's concurrency timeline: one row per step with every pattern's maxima
 /// (executions, idle sessions, queue) and throttles, beside their limits.
 ///
 /// # Errors
 /// `ReportError` when writing fails.
 pub fn write_timeline(sim: &Simulation, out: &mut dyn Write) -> Result<(), ReportError> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "step_start_s",
-        "lambda_limit",
-        "lambda_concurrency_max",
-        "lambda_queue_max",
-        "lambda_throttles",
-        "agentcore_quota",
-        "agentcore_sessions_max",
-        "agentcore_idle_sessions_max",
-        "agentcore_queue_max",
-        "agentcore_throttles",
-    ])?;
+    let mut header = vec!["step_start_s".to_string()];
+    for p in patterns() {
+        let (name, c) = (p.kind().name(), p.timeline_columns());
+        header.push(format!("{name}_{}", c.limit));
+        header.push(format!("{name}_{}", c.in_use));
+        header.extend(c.idle.map(|idle| format!("{name}_{idle}")));
+        header.push(format!("{name}_queue_max"));
+        header.push(format!("{name}_throttles"));
+    }
+    w.write_record(&header)?;
     if let Some(r) = sim.replications.first() {
-        let (l, a) = (&r.patterns[0].capacity, &r.patterns[1].capacity);
-        let steps = l.timeline.len().max(a.timeline.len());
+        let stats: Vec<_> = r.patterns.iter().map(|(p, m)| (p, &m.capacity)).collect();
+        let steps = stats
+            .iter()
+            .map(|(_, c)| c.timeline.len())
+            .max()
+            .unwrap_or(0);
+        let step_seconds = stats.first().map_or(0.0, |(_, c)| c.step_seconds);
         let empty = crate::capacity::TimelineStep::default();
+        let mut row = Vec::with_capacity(header.len());
         for i in 0..steps {
-            let (x, y) = (
-                l.timeline.get(i).unwrap_or(&empty),
-                a.timeline.get(i).unwrap_or(&empty),
-            );
-            w.write_record([
-                (i as f64 * l.step_seconds).to_string(),
-                l.limit.to_string(),
-                x.concurrency_max.to_string(),
-                x.queue_max.to_string(),
-                x.throttles.to_string(),
-                a.limit.to_string(),
-                y.concurrency_max.to_string(),
-                y.idle_max.to_string(),
-                y.queue_max.to_string(),
-                y.throttles.to_string(),
-            ])?;
+            row.clear();
+            row.push((i as f64 * step_seconds).to_string());
+            for (p, c) in &stats {
+                let x = c.timeline.get(i).unwrap_or(&empty);
+                row.push(c.limit.to_string());
+                row.push(x.concurrency_max.to_string());
+                if p.timeline_columns().idle.is_some() {
+                    row.push(x.idle_max.to_string());
+                }
+                row.push(x.queue_max.to_string());
+                row.push(x.throttles.to_string());
+            }
+            w.write_record(&row)?;
         }
     }
     w.flush().map_err(|source| ReportError::Io {

@@ -6,10 +6,10 @@
 
 use serde::Serialize;
 
+use super::PatternReport;
 use super::table::{thousands, usd};
-use super::{PatternReport, Patterns};
 use crate::config::{Scenario, Scope};
-use crate::pattern::PatternKind;
+use crate::pattern::{Pattern, PerPattern};
 use crate::pricing::PriceBook;
 
 /// A pattern is viable when at least this share of documents fits its limits.
@@ -33,8 +33,15 @@ pub struct Recommendation {
 }
 
 /// Decides between the patterns from their reports.
-pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation {
-    let (l, a) = (&p.lambda, &p.agentcore);
+///
+/// Patterns are registered simplest first. The first viable one is the starting choice; a later
+/// viable one replaces it only when it is cheaper by a material amount (`[decision]` thresholds,
+/// which stand for the operations it adds) and the simulation's 95% intervals do not overlap.
+pub fn recommend(
+    s: &Scenario,
+    book: &PriceBook,
+    reports: &PerPattern<PatternReport>,
+) -> Recommendation {
     let mut reasons = Vec::new();
     // Documents whose every attempt crashed: those over a limit are dead-lettered too, and are
     // stated with the limits below.
@@ -42,12 +49,13 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
     let viable =
         |r: &PatternReport| r.feasible_share >= VIABLE_SHARE && crashed(r) <= MAX_FAILED_SHARE;
     // What makes a pattern's numbers unusable comes first, whichever pattern wins.
-    for (name, r) in [("Lambda", l), ("AgentCore", a)] {
+    for (p, r) in reports.iter() {
         let share = crashed(r);
         if share >= NOTABLE_FAILED_SHARE {
             reasons.push(format!(
-                "{:.1}% of documents end in {name}'s dead-letter queue because every attempt crashed ({:.1}% crash probability per attempt, {} attempt{} at most): {}",
+                "{:.1}% of documents end in {}'s dead-letter queue because every attempt crashed ({:.1}% crash probability per attempt, {} attempt{} at most): {}",
                 100.0 * share,
+                p.label(),
                 100.0 * s.failures.crash_probability,
                 s.failures.max_attempts,
                 if s.failures.max_attempts == 1 { "" } else { "s" },
@@ -59,190 +67,195 @@ pub fn recommend(s: &Scenario, book: &PriceBook, p: &Patterns) -> Recommendation
             ));
         }
     }
-    let limits = |kind: PatternKind, r: &PatternReport| -> Option<String> {
-        if r.feasible_share >= 1.0 {
-            return None;
+    let limits = |p: &dyn Pattern, r: &PatternReport| -> Option<String> {
+        (r.feasible_share < 1.0).then(|| {
+            format!(
+                "{:.1}% of documents exceed {} (timeout {:.1}%, memory {:.1}%, payload {:.1}%); they fail every attempt and land in the DLQ",
+                100.0 * (1.0 - r.feasible_share),
+                p.limits_text(s, book),
+                100.0 * r.infeasible["timeout"],
+                100.0 * r.infeasible["memory"],
+                100.0 * r.infeasible["payload"],
+            )
+        })
+    };
+    let mut choice: Option<(&dyn Pattern, &PatternReport)> = None;
+    for (p, r) in reports.iter() {
+        if !viable(r) {
+            reasons.extend(limits(p, r));
+            continue;
         }
-        let limit = match kind {
-            PatternKind::Lambda => format!(
-                "Lambda's {} s timeout or its memory",
-                book.lambda.timeout_seconds
-            ),
-            PatternKind::Agentcore => match s.agentcore.invocation {
-                crate::config::Invocation::Sync => {
-                    "AgentCore's 15-minute sync limit, payload or memory cap".to_string()
-                }
-                crate::config::Invocation::Async => {
-                    "AgentCore's 8-hour async limit, payload or memory cap".to_string()
-                }
-            },
+        let Some((best, br)) = choice else {
+            choice = Some((p, r));
+            continue;
         };
-        Some(format!(
-            "{:.1}% of documents exceed {limit} (timeout {:.1}%, memory {:.1}%, payload {:.1}%); they fail every attempt and land in the DLQ",
-            100.0 * (1.0 - r.feasible_share),
-            100.0 * r.infeasible["timeout"],
-            100.0 * r.infeasible["memory"],
-            100.0 * r.infeasible["payload"],
-        ))
-    };
-    let pattern = match (viable(l), viable(a)) {
-        (false, false) => {
-            reasons.extend(limits(PatternKind::Lambda, l));
-            reasons.extend(limits(PatternKind::Agentcore, a));
-            "neither"
-        }
-        (false, true) => {
-            reasons.extend(limits(PatternKind::Lambda, l));
-            "agentcore"
-        }
-        (true, false) => {
-            reasons.extend(limits(PatternKind::Agentcore, a));
-            "lambda"
-        }
-        (true, true) => {
-            let (lm, am) = (l.monthly_cost.mean, a.monthly_cost.mean);
-            let saving = lm - am;
-            let overlap = match (
-                l.monthly_cost.ci95_low,
-                l.monthly_cost.ci95_high,
-                a.monthly_cost.ci95_low,
-                a.monthly_cost.ci95_high,
-            ) {
-                (Some(ll), Some(lh), Some(al), Some(ah)) => ll <= ah && al <= lh,
-                _ => true,
-            };
-            let material = saving >= s.decision.min_saving_share * lm
-                && saving >= s.decision.min_monthly_saving_usd;
-            if saving > 0.0 && material && !overlap {
-                reasons.push(format!(
-                    "AgentCore saves {} a month ({:.0}% of Lambda's {}); the 95% intervals do not overlap",
-                    usd(saving), 100.0 * saving / lm, usd(lm)
-                ));
-                "agentcore"
-            } else {
-                let why = if saving <= 0.0 {
-                    format!(
-                        "Lambda is cheaper by {} a month ({} vs {})",
-                        usd(-saving),
-                        usd(lm),
-                        usd(am)
-                    )
-                } else if overlap {
-                    format!(
-                        "AgentCore's saving of {} a month is within the simulation's 95% intervals",
-                        usd(saving)
-                    )
-                } else {
-                    let mut short = Vec::new();
-                    if saving < s.decision.min_saving_share * lm {
-                        short.push(format!(
-                            "{:.0}% of Lambda's cost",
-                            100.0 * s.decision.min_saving_share
-                        ));
-                    }
-                    if saving < s.decision.min_monthly_saving_usd {
-                        short.push(usd(s.decision.min_monthly_saving_usd));
-                    }
-                    format!(
-                        "AgentCore would save only {} a month ({:.1}% of Lambda's {}), below the {} a month that would pay for its tracking table, checker and session management",
-                        usd(saving),
-                        100.0 * saving / lm,
-                        usd(lm),
-                        short.join(" and ")
-                    )
-                };
-                reasons.push(why);
-                "lambda"
-            }
-        }
-    };
-    reasons.push(format!(
-        "cost per document: Lambda {} (p95 {}), AgentCore {} (p95 {}); LLM tokens are {} and {} of that",
-        usd(l.cost_per_document.mean), usd(l.cost_per_document.p95), usd(a.cost_per_document.mean), usd(a.cost_per_document.p95),
-        usd(l.breakdown.get("llm_tokens").copied().unwrap_or(0.0)), usd(a.breakdown.get("llm_tokens").copied().unwrap_or(0.0)),
-    ));
-    reasons.push(format!(
-        "billed per document: Lambda {:.2} vCPU-s and {:.2} s of memory; AgentCore {:.2} vCPU-s and {:.2} s of memory",
-        l.billed.cpu_seconds_mean, l.billed.memory_seconds_mean, a.billed.cpu_seconds_mean, a.billed.memory_seconds_mean,
-    ));
-    if s.batching.mean_batch_size > 1.0 && s.batching.isolation == Scope::PerBatch {
-        let lt = l.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
-        let at = a.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
-        if s.agentcore.session_scope == Scope::PerBatch && lt > at {
+        let (bm, pm) = (br.monthly_cost.mean, r.monthly_cost.mean);
+        let saving = bm - pm;
+        let overlap = match (
+            br.monthly_cost.ci95_low,
+            br.monthly_cost.ci95_high,
+            r.monthly_cost.ci95_low,
+            r.monthly_cost.ci95_high,
+        ) {
+            (Some(bl), Some(bh), Some(pl), Some(ph)) => bl <= ph && pl <= bh,
+            _ => true,
+        };
+        let material = saving >= s.decision.min_saving_share * bm
+            && saving >= s.decision.min_monthly_saving_usd;
+        let (b, q) = (best.label(), p.label());
+        if saving > 0.0 && material && !overlap {
             reasons.push(format!(
-                "batches of {:.0} documents share context: one AgentCore session per batch keeps it, while stateless Lambda invocations rebuild it, costing {} more in tokens per document",
-                s.batching.mean_batch_size, usd(lt - at)
+                "{q} saves {} a month ({:.0}% of {b}'s {}); the 95% intervals do not overlap",
+                usd(saving),
+                100.0 * saving / bm,
+                usd(bm)
+            ));
+            choice = Some((p, r));
+        } else if saving <= 0.0 {
+            reasons.push(format!(
+                "{b} is cheaper by {} a month ({} vs {})",
+                usd(-saving),
+                usd(bm),
+                usd(pm)
+            ));
+        } else if overlap {
+            reasons.push(format!(
+                "{q}'s saving of {} a month is within the simulation's 95% intervals",
+                usd(saving)
+            ));
+        } else {
+            let mut short = Vec::new();
+            if saving < s.decision.min_saving_share * bm {
+                short.push(format!(
+                    "{:.0}% of {b}'s cost",
+                    100.0 * s.decision.min_saving_share
+                ));
+            }
+            if saving < s.decision.min_monthly_saving_usd {
+                short.push(usd(s.decision.min_monthly_saving_usd));
+            }
+            reasons.push(format!(
+                "{q} would save only {} a month ({:.1}% of {b}'s {}), below the {} a month that would pay for {}",
+                usd(saving),
+                100.0 * saving / bm,
+                usd(bm),
+                short.join(" and "),
+                p.overhead_text().unwrap_or("its added operations")
             ));
         }
     }
-    for (name, r, limit_name) in [
-        ("Lambda", l, "concurrency limit"),
-        ("AgentCore", a, "session quota"),
-    ] {
-        let c = &r.capacity;
-        let (Some(limit), Some(peak), Some(throttles), Some(wait95)) =
-            (c.limit, c.peak_concurrency, c.throttles, c.queue_wait_p95_s)
-        else {
-            continue;
-        };
-        if throttles <= 0.0 {
-            continue;
-        }
-        let binding = if peak >= limit {
-            format!(
-                "its {limit_name} of {} was reached ({} of the month at the limit); `agentcost capacity --quota ...` finds the smallest raise that meets a wait target",
-                thousands(limit, 0),
-                match c.saturated_share.unwrap_or(0.0) {
-                    x if x < 0.001 => "under 0.1%".to_string(),
-                    x => format!("{:.1}%", 100.0 * x),
-                }
-            )
-        } else {
-            format!(
-                "peak use ({}) stayed below its {limit_name} ({}): {}, so raising the quota will not help",
-                thousands(peak, 0),
-                thousands(limit, 0),
-                if name == "AgentCore" {
-                    format!(
-                        "the session-creation rate binds ({} new sessions/s per account)",
-                        book.agentcore.session_creation_tps
-                    )
-                } else {
-                    format!(
-                        "the scaling rate binds ({} new environments per 10 s)",
-                        book.lambda.scaling_environments_per_10s
-                    )
-                }
-            )
-        };
-        reasons.push(format!(
-            "capacity: {name} made {} units wait (p95 queue wait {wait95:.0} s); {binding}",
-            thousands(throttles, 0)
-        ));
-    }
-    if s.batching.isolation == Scope::PerDocument {
-        reasons.push("governance: documents must not share context, so AgentCore needs one session (microVM) per document".to_string());
-    }
-    if s.agentcore.log_payloads {
-        reasons.push(format!(
-            "governance: AgentCore writes request and response payloads to CloudWatch Logs ({} per document); PII in documents lands in logs",
-            usd(a.breakdown.get("cloudwatch_logs").copied().unwrap_or(0.0))
-        ));
-    }
+    let joined = |f: &dyn Fn(&dyn Pattern, &PatternReport) -> String| {
+        reports
+            .iter()
+            .map(|(p, r)| f(p, r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let tokens = |r: &PatternReport| r.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
     reasons.push(format!(
-        "operations: AgentCore needs an invoker Lambda, a DynamoDB tracking table and a stale-batch checker every {:.0} min ({} a month); Lambda retries through SQS with a DLQ built in",
-        s.agentcore.checker_interval_minutes,
-        usd(a.monthly_breakdown.get("checker").copied().unwrap_or(0.0) + a.monthly_breakdown.get("dynamodb").copied().unwrap_or(0.0))
+        "cost per document: {}; LLM tokens are {} of that",
+        joined(&|p, r| format!(
+            "{} {} (p95 {})",
+            p.label(),
+            usd(r.cost_per_document.mean),
+            usd(r.cost_per_document.p95)
+        )),
+        and_list(reports.values().map(|r| usd(tokens(r))).collect())
     ));
+    reasons.push(format!(
+        "billed per document: {}",
+        reports
+            .iter()
+            .map(|(p, r)| format!(
+                "{} {:.2} vCPU-s and {:.2} s of memory",
+                p.label(),
+                r.billed.cpu_seconds_mean,
+                r.billed.memory_seconds_mean
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ));
+    if s.batching.mean_batch_size > 1.0 && s.batching.isolation == Scope::PerBatch {
+        // Patterns that take a batch as one unit keep its shared context; the others rebuild it.
+        for (keeper, kr) in reports.iter().filter(|(p, _)| p.unit_is_batch(s)) {
+            for (rebuilder, rr) in reports.iter().filter(|(p, _)| !p.unit_is_batch(s)) {
+                if tokens(rr) > tokens(kr) {
+                    reasons.push(format!(
+                        "batches of {:.0} documents share context: one {} per batch keeps it, while stateless {}s rebuild it, costing {} more in tokens per document",
+                        s.batching.mean_batch_size,
+                        keeper.unit_noun(),
+                        rebuilder.unit_noun(),
+                        usd(tokens(rr) - tokens(kr))
+                    ));
+                }
+            }
+        }
+    }
+    for (p, r) in reports.iter() {
+        reasons.extend(capacity_reason(p, r, book));
+    }
+    for (p, r) in reports.iter() {
+        reasons.extend(p.notes(s, &r.breakdown, &r.monthly_breakdown));
+    }
     let reasons = reasons
         .into_iter()
         .enumerate()
         .map(|(i, r)| format!("{}. {r}", i + 1))
         .collect();
     Recommendation {
-        pattern: pattern.to_string(),
+        pattern: choice
+            .map_or("neither", |(p, _)| p.kind().name())
+            .to_string(),
         reasons,
     }
+}
+
+/// "a and b", "a, b and c".
+fn and_list(mut items: Vec<String>) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items.remove(0),
+        _ => {
+            let last = items.pop().expect("two or more");
+            format!("{} and {last}", items.join(", "))
+        }
+    }
+}
+
+/// Why a pattern made units wait, and whether its limit or a rate limit bound.
+fn capacity_reason(p: &dyn Pattern, r: &PatternReport, book: &PriceBook) -> Option<String> {
+    let c = &r.capacity;
+    let (Some(limit), Some(peak), Some(throttles), Some(wait95)) =
+        (c.limit, c.peak_concurrency, c.throttles, c.queue_wait_p95_s)
+    else {
+        return None;
+    };
+    if throttles <= 0.0 {
+        return None;
+    }
+    let limit_name = p.limit_noun();
+    let binding = if peak >= limit {
+        format!(
+            "its {limit_name} of {} was reached ({} of the month at the limit); `agentcost capacity --quota ...` finds the smallest raise that meets a wait target",
+            thousands(limit, 0),
+            match c.saturated_share.unwrap_or(0.0) {
+                x if x < 0.001 => "under 0.1%".to_string(),
+                x => format!("{:.1}%", 100.0 * x),
+            }
+        )
+    } else {
+        format!(
+            "peak use ({}) stayed below its {limit_name} ({}): {}, so raising the quota will not help",
+            thousands(peak, 0),
+            thousands(limit, 0),
+            p.rate_limit_text(book)
+        )
+    };
+    Some(format!(
+        "capacity: {} made {} units wait (p95 queue wait {wait95:.0} s); {binding}",
+        p.label(),
+        thousands(throttles, 0)
+    ))
 }
 
 #[cfg(test)]

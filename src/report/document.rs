@@ -6,23 +6,24 @@ use std::fmt::Write as _;
 
 use super::Report;
 use super::escape;
-use super::table::{comparison_rows, thousands};
+use super::table::{Row, comparison_rows, thousands};
 use crate::charts::figures::Figure;
+use crate::pattern::patterns;
 
 /// The terminal's rows, with its indented continuation labels ("   p95" under "cost per document
 /// mean") spelled out, and its group headings (rows without values) folded into their rows.
-fn rows(r: &Report) -> Vec<(String, String, String)> {
+fn rows(r: &Report) -> Vec<Row> {
     let mut group = String::new();
     let mut out = Vec::new();
-    for (k, a, b) in comparison_rows(r) {
+    for (k, cells) in comparison_rows(r) {
         if !k.starts_with(' ') {
             group = k.split("  ").next().unwrap_or(&k).trim().to_string();
-            if a.is_empty() && b.is_empty() {
+            if cells.iter().all(String::is_empty) {
                 continue;
             }
-            out.push((k.split_whitespace().collect::<Vec<_>>().join(" "), a, b));
+            out.push((k.split_whitespace().collect::<Vec<_>>().join(" "), cells));
         } else {
-            out.push((format!("{group}: {}", k.trim()), a, b));
+            out.push((format!("{group}: {}", k.trim()), cells));
         }
     }
     out
@@ -71,15 +72,17 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         let text = reason.split_once(". ").map_or(reason.as_str(), |(_, t)| t);
         let _ = writeln!(h, "<li>{}</li>", esc(text));
     }
-    h.push_str("</ol>\n<h2>Both patterns</h2>\n<table><tr><th></th><th>Lambda</th><th>AgentCore</th></tr>\n");
-    for (k, a, b) in rows(r) {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&k),
-            esc(&a),
-            esc(&b)
-        );
+    h.push_str("</ol>\n<h2>Every pattern</h2>\n<table><tr><th></th>");
+    for p in patterns() {
+        let _ = write!(h, "<th>{}</th>", esc(p.label()));
+    }
+    h.push_str("</tr>\n");
+    for (k, cells) in rows(r) {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&k));
+        for c in &cells {
+            let _ = write!(h, "<td>{}</td>", esc(c));
+        }
+        h.push_str("</tr>\n");
     }
     h.push_str("</table>\n<h2>Charts</h2>\n");
     for f in figures {
@@ -114,9 +117,17 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
     for reason in &r.recommendation.reasons {
         let _ = writeln!(m, "{reason}");
     }
-    m.push_str("\n| | Lambda | AgentCore |\n|---|---:|---:|\n");
-    for (k, a, b) in rows(r) {
-        let _ = writeln!(m, "| {k} | {a} | {b} |");
+    m.push_str("\n|");
+    for p in patterns() {
+        let _ = write!(m, " | {}", p.label());
+    }
+    m.push_str(" |\n|---|");
+    for _ in patterns() {
+        m.push_str("---:|");
+    }
+    m.push('\n');
+    for (k, cells) in rows(r) {
+        let _ = writeln!(m, "| {k} | {} |", cells.join(" | "));
     }
     m.push('\n');
     for f in figures {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::capacity::CapacityStats;
 use crate::config::{Invocation, IoWait, MONTH_SECONDS, Scope, SessionEnd};
 use crate::load::Input;
-use crate::pattern::{Outcome, PatternKind};
+use crate::pattern::{Outcome, PatternKind, PerPattern, patterns};
 use crate::pricing::{Architecture, Platform};
 use crate::simulate::{PatternMonth, Simulation};
 use crate::stats::{MeanCi, Sketch, mean, mean_ci95};
@@ -45,7 +45,7 @@ pub struct Report {
     /// Price book origin and date.
     pub pricing: PricingSummary,
     /// Results per pattern.
-    pub patterns: Patterns,
+    pub patterns: PerPattern<PatternReport>,
     /// Which pattern to choose, and why.
     pub recommendation: decide::Recommendation,
     /// Data behind the charts; not serialised (large, and reproducible from the inputs).
@@ -57,24 +57,22 @@ pub struct Report {
 #[derive(Debug, Clone, Default)]
 pub struct ChartData {
     /// Per pattern: (cumulative share of documents, USD per document), from the quantile sketch.
-    pub cost_quantiles: [Vec<(f64, f64)>; 2],
+    pub cost_quantiles: PerPattern<Vec<(f64, f64)>>,
     /// Replication 0's timeline, if any.
     pub timeline: Option<TimelineData>,
     /// Which pattern is cheaper across document durations and I/O-wait shares.
     pub break_even: BreakEven,
 }
 
-/// Replication 0's concurrency timeline for both patterns.
+/// Replication 0's concurrency timeline of every pattern.
 #[derive(Debug, Clone)]
 pub struct TimelineData {
     /// Seconds per step.
     pub step_seconds: f64,
-    /// Lambda concurrency limit and AgentCore session quota.
-    pub limits: [f64; 2],
-    /// Lambda's steps.
-    pub lambda: Vec<crate::capacity::TimelineStep>,
-    /// AgentCore's steps.
-    pub agentcore: Vec<crate::capacity::TimelineStep>,
+    /// Per pattern: its concurrency limit (Lambda concurrency, AgentCore session quota, ...).
+    pub limits: PerPattern<f64>,
+    /// Per pattern: its steps.
+    pub steps: PerPattern<Vec<crate::capacity::TimelineStep>>,
 }
 
 /// The break-even map: for each document duration and I/O-wait share, the cheaper feasible
@@ -90,8 +88,8 @@ pub struct BreakEven {
     pub cheaper: Vec<Vec<Option<PatternKind>>>,
     /// This workload's mean duration and I/O share.
     pub workload: (f64, f64),
-    /// Lambda's limit and AgentCore's (sync 15 min or async 8 h), in seconds.
-    pub limits: [f64; 2],
+    /// Per pattern: the longest a document may take, in seconds.
+    pub limits: PerPattern<f64>,
 }
 
 /// Price book provenance.
@@ -128,24 +126,6 @@ pub struct WorkloadSummary {
     pub crash_probability: f64,
     pub max_attempts: u32,
     pub free_tier: bool,
-}
-
-/// Both patterns' results.
-#[derive(Debug, Clone, Serialize)]
-#[allow(missing_docs)]
-pub struct Patterns {
-    pub lambda: PatternReport,
-    pub agentcore: PatternReport,
-}
-
-impl Patterns {
-    /// The report of one pattern.
-    pub fn get(&self, kind: PatternKind) -> &PatternReport {
-        match kind {
-            PatternKind::Lambda => &self.lambda,
-            PatternKind::Agentcore => &self.agentcore,
-        }
-    }
 }
 
 /// Distribution summary of per-document cost (USD).
@@ -235,11 +215,7 @@ impl Report {
     /// Summarises a simulation.
     pub fn build(input: &Input, sim: &Simulation) -> Report {
         let s = &input.scenario;
-        let pattern = |k: usize, kind: PatternKind| pattern_report(sim, k, kind);
-        let patterns = Patterns {
-            lambda: pattern(0, PatternKind::Lambda),
-            agentcore: pattern(1, PatternKind::Agentcore),
-        };
+        let patterns = PerPattern::from_fn(|p| pattern_report(sim, p.kind()));
         let workload = WorkloadSummary {
             name: s.name.clone(),
             description: s.description.clone(),
@@ -288,8 +264,12 @@ impl Report {
     }
 }
 
-fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternReport {
-    let months: Vec<&PatternMonth> = sim.replications.iter().map(|r| &r.patterns[k]).collect();
+fn pattern_report(sim: &Simulation, kind: PatternKind) -> PatternReport {
+    let months: Vec<&PatternMonth> = sim
+        .replications
+        .iter()
+        .map(|r| r.patterns.get(kind))
+        .collect();
     let docs: f64 = months.iter().map(|m| m.tally.documents).sum();
     let mut sum = Outcome::default();
     for m in &months {
@@ -339,18 +319,21 @@ fn pattern_report(sim: &Simulation, k: usize, kind: PatternKind) -> PatternRepor
 
 fn chart_data(input: &Input, sim: &Simulation, w: &WorkloadSummary) -> ChartData {
     let qs: Vec<f64> = (1..200).map(|i| f64::from(i) / 200.0).collect();
-    let cost_quantiles = [0, 1].map(|k| {
+    let cost_quantiles = PerPattern::from_fn(|p| {
         let mut sk = Sketch::new();
         for r in &sim.replications {
-            sk.merge(&r.patterns[k].costs);
+            sk.merge(&r.patterns.get(p.kind()).costs);
         }
         qs.iter().map(|q| (*q, sk.quantile(*q))).collect()
     });
     let timeline = sim.replications.first().map(|r| TimelineData {
-        step_seconds: r.patterns[0].capacity.step_seconds,
-        limits: [r.patterns[0].capacity.limit, r.patterns[1].capacity.limit],
-        lambda: r.patterns[0].capacity.timeline.clone(),
-        agentcore: r.patterns[1].capacity.timeline.clone(),
+        step_seconds: r
+            .patterns
+            .values()
+            .next()
+            .map_or(0.0, |m| m.capacity.step_seconds),
+        limits: r.patterns.map(|_, m| m.capacity.limit),
+        steps: r.patterns.map(|_, m| m.capacity.timeline.clone()),
     });
     let workload = (
         w.mean_cpu_seconds + w.mean_io_wait_seconds,
@@ -370,7 +353,6 @@ pub fn break_even(
     book: &crate::pricing::PriceBook,
     workload: (f64, f64),
 ) -> BreakEven {
-    use crate::pattern::{agentcore, lambda};
     let durations: Vec<f64> = (0..=40)
         .map(|i| 10f64.powf(f64::from(i) / 40.0 * 4.5))
         .collect(); // 1 s to ~8.8 h
@@ -395,45 +377,35 @@ pub fn break_even(
                         io_wait_seconds: d * w,
                         ..base
                     };
-                    let l = lambda::bill_unit(s, book, &[doc], true, false);
-                    let a = agentcore::bill_unit(s, book, &[doc], true);
-                    match (l.infeasible.is_none(), a.infeasible.is_none()) {
-                        (false, false) => None,
-                        (true, false) => Some(PatternKind::Lambda),
-                        (false, true) => Some(PatternKind::Agentcore),
-                        (true, true) => Some(if a.total() < l.total() {
-                            PatternKind::Agentcore
-                        } else {
-                            PatternKind::Lambda
-                        }),
+                    // The cheapest pattern within its limits; on a tie, the first registered.
+                    let mut best: Option<(PatternKind, f64)> = None;
+                    for p in patterns() {
+                        let o = p.bill_unit(s, book, &[doc], true);
+                        if o.infeasible.is_none() && best.is_none_or(|(_, c)| o.total() < c) {
+                            best = Some((p.kind(), o.total()));
+                        }
                     }
+                    best.map(|(k, _)| k)
                 })
                 .collect()
         })
         .collect();
-    let ac_limit = match s.agentcore.invocation {
-        Invocation::Sync => book
-            .agentcore
-            .sync_timeout_seconds
-            .min(book.lambda.timeout_seconds),
-        Invocation::Async => book.agentcore.async_max_lifetime_seconds,
-    };
     BreakEven {
         durations,
         io_shares,
         cheaper,
         workload,
-        limits: [book.lambda.timeout_seconds, ac_limit],
+        limits: PerPattern::from_fn(|p| p.time_limit_seconds(s, book)),
     }
 }
 
 /// Capacity figures of one pattern in a simulation.
 pub fn capacity_of(sim: &Simulation, kind: PatternKind) -> Capacity {
-    let k = PatternKind::ALL
+    let months: Vec<&PatternMonth> = sim
+        .replications
         .iter()
-        .position(|p| *p == kind)
-        .expect("kind is one of ALL");
-    let months: Vec<&PatternMonth> = sim.replications.iter().map(|r| &r.patterns[k]).collect();
+        .map(|r| r.patterns.get(kind))
+        .collect();
     capacity_report(&months, kind)
 }
 

@@ -3,180 +3,102 @@
 use std::fmt::Write as _;
 
 use super::{PatternReport, Report, escape};
-use crate::pattern::{Component, PatternKind};
-
-/// USD with precision that suits the magnitude: sub-cent amounts keep six decimals.
-pub fn usd(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    if x.abs() < 0.01 && x != 0.0 {
-        format!("${x:.6}")
-    } else {
-        format!("${}", thousands(x, 2))
-    }
-}
-
-/// A number with thousands separators and `decimals` places.
-pub fn thousands(x: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    if x < 0.0 { format!("-{out}") } else { out }
-}
+pub use crate::format::{thousands, usd};
+use crate::pattern::Component;
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-/// The side-by-side rows (label, Lambda, AgentCore) every human-readable output shows: the
-/// terminal table, report.html and report.md.
-pub fn comparison_rows(r: &Report) -> Vec<(String, String, String)> {
-    let (l, a) = (&r.patterns.lambda, &r.patterns.agentcore);
+/// One row of the side-by-side comparison: its label and one cell per pattern.
+pub type Row = (String, Vec<String>);
+
+/// The side-by-side rows (label, then one cell per pattern) every human-readable output shows:
+/// the terminal table, report.html and report.md.
+pub fn comparison_rows(r: &Report) -> Vec<Row> {
+    let row = |label: &str, f: &dyn Fn(&PatternReport) -> String| -> Row {
+        (label.to_string(), r.patterns.values().map(f).collect())
+    };
     let ci = |p: &PatternReport| match (p.monthly_cost.ci95_low, p.monthly_cost.ci95_high) {
         (Some(lo), Some(hi)) => format!("{} – {}", usd(lo), usd(hi)),
         _ => "n/a (1 replication)".into(),
     };
-    let rows: Vec<(String, String, String)> = vec![
-        (
-            "cost per document  mean".into(),
-            usd(l.cost_per_document.mean),
-            usd(a.cost_per_document.mean),
-        ),
-        (
-            "                   p50".into(),
-            usd(l.cost_per_document.p50),
-            usd(a.cost_per_document.p50),
-        ),
-        (
-            "                   p95".into(),
-            usd(l.cost_per_document.p95),
-            usd(a.cost_per_document.p95),
-        ),
-        (
-            "                   p99".into(),
-            usd(l.cost_per_document.p99),
-            usd(a.cost_per_document.p99),
-        ),
-        (
-            "monthly cost       mean".into(),
-            usd(l.monthly_cost.mean),
-            usd(a.monthly_cost.mean),
-        ),
-        ("                   95% CI".into(), ci(l), ci(a)),
-        (
-            "billed CPU         vCPU-s/doc".into(),
-            format!("{:.3}", l.billed.cpu_seconds_mean),
-            format!("{:.3}", a.billed.cpu_seconds_mean),
-        ),
-        (
-            "billed memory      s/doc".into(),
-            format!("{:.3}", l.billed.memory_seconds_mean),
-            format!("{:.3}", a.billed.memory_seconds_mean),
-        ),
-        (
-            "                   GB-s/doc".into(),
-            format!("{:.3}", l.billed.memory_gb_seconds_mean),
-            format!("{:.3}", a.billed.memory_gb_seconds_mean),
-        ),
-        (
-            "processing time    s/doc".into(),
-            format!("{:.2}", l.billed.duration_seconds_mean),
-            format!("{:.2}", a.billed.duration_seconds_mean),
-        ),
-        (
-            "within limits".into(),
-            pct(l.feasible_share),
-            pct(a.feasible_share),
-        ),
-        (
-            "dead-lettered".into(),
-            pct(l.failed_share),
-            pct(a.failed_share),
-        ),
-        (
-            "attempts/doc".into(),
-            format!("{:.3}", l.attempts_mean),
-            format!("{:.3}", a.attempts_mean),
-        ),
-    ];
-    let mut all = rows;
     let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("–".to_string(), f);
+    let count = |x: f64| thousands(x, 0);
     let secs = |x: f64| format!("{x:.1} s");
-    let (lc, ac) = (&l.capacity, &a.capacity);
-    all.extend([
-        (
-            "capacity           limit".into(),
-            opt(lc.limit, &|x| thousands(x, 0)),
-            opt(ac.limit, &|x| thousands(x, 0)),
-        ),
-        (
-            "                   peak in use".into(),
-            opt(lc.peak_concurrency, &|x| thousands(x, 0)),
-            opt(ac.peak_concurrency, &|x| thousands(x, 0)),
-        ),
-        (
-            "                   time at limit".into(),
-            opt(lc.saturated_share, &pct),
-            opt(ac.saturated_share, &pct),
-        ),
-        (
-            "                   throttled units".into(),
-            opt(lc.throttles, &|x| thousands(x, 0)),
-            opt(ac.throttles, &|x| thousands(x, 0)),
-        ),
-        (
-            "                   waited".into(),
-            opt(lc.waited_share, &pct),
-            opt(ac.waited_share, &pct),
-        ),
-        (
-            "                   queue wait mean".into(),
-            opt(lc.queue_wait_mean_s, &secs),
-            opt(ac.queue_wait_mean_s, &secs),
-        ),
-        (
-            "                   queue wait p95".into(),
-            opt(lc.queue_wait_p95_s, &secs),
-            opt(ac.queue_wait_p95_s, &secs),
-        ),
-        (
-            "                   latency p95".into(),
-            opt(lc.latency_p95_s, &secs),
-            opt(ac.latency_p95_s, &secs),
-        ),
-        (
-            "                   cold starts".into(),
-            opt(lc.cold_start_share, &pct),
-            opt(ac.cold_start_share, &pct),
-        ),
-    ]);
-    all.push(("monthly by component".into(), String::new(), String::new()));
+    let mut all = vec![
+        row("cost per document  mean", &|p| {
+            usd(p.cost_per_document.mean)
+        }),
+        row("                   p50", &|p| usd(p.cost_per_document.p50)),
+        row("                   p95", &|p| usd(p.cost_per_document.p95)),
+        row("                   p99", &|p| usd(p.cost_per_document.p99)),
+        row("monthly cost       mean", &|p| usd(p.monthly_cost.mean)),
+        row("                   95% CI", &ci),
+        row("billed CPU         vCPU-s/doc", &|p| {
+            format!("{:.3}", p.billed.cpu_seconds_mean)
+        }),
+        row("billed memory      s/doc", &|p| {
+            format!("{:.3}", p.billed.memory_seconds_mean)
+        }),
+        row("                   GB-s/doc", &|p| {
+            format!("{:.3}", p.billed.memory_gb_seconds_mean)
+        }),
+        row("processing time    s/doc", &|p| {
+            format!("{:.2}", p.billed.duration_seconds_mean)
+        }),
+        row("within limits", &|p| pct(p.feasible_share)),
+        row("dead-lettered", &|p| pct(p.failed_share)),
+        row("attempts/doc", &|p| format!("{:.3}", p.attempts_mean)),
+        row("capacity           limit", &|p| {
+            opt(p.capacity.limit, &count)
+        }),
+        row("                   peak in use", &|p| {
+            opt(p.capacity.peak_concurrency, &count)
+        }),
+        row("                   time at limit", &|p| {
+            opt(p.capacity.saturated_share, &pct)
+        }),
+        row("                   throttled units", &|p| {
+            opt(p.capacity.throttles, &count)
+        }),
+        row("                   waited", &|p| {
+            opt(p.capacity.waited_share, &pct)
+        }),
+        row("                   queue wait mean", &|p| {
+            opt(p.capacity.queue_wait_mean_s, &secs)
+        }),
+        row("                   queue wait p95", &|p| {
+            opt(p.capacity.queue_wait_p95_s, &secs)
+        }),
+        row("                   latency p95", &|p| {
+            opt(p.capacity.latency_p95_s, &secs)
+        }),
+        row("                   cold starts", &|p| {
+            opt(p.capacity.cold_start_share, &pct)
+        }),
+    ];
+    all.push((
+        "monthly by component".into(),
+        r.patterns.values().map(|_| String::new()).collect(),
+    ));
     for c in Component::ALL {
-        let get = |p: &PatternReport, k: PatternKind| {
-            if k.components().contains(&c) {
-                usd(p.monthly_breakdown[c.name()])
-            } else {
-                "–".into()
-            }
-        };
-        if PatternKind::Lambda.components().contains(&c)
-            || PatternKind::Agentcore.components().contains(&c)
+        if r.patterns
+            .iter()
+            .any(|(p, _)| p.kind().components().contains(&c))
         {
             all.push((
                 format!("  {}", c.name()),
-                get(l, PatternKind::Lambda),
-                get(a, PatternKind::Agentcore),
+                r.patterns
+                    .iter()
+                    .map(|(p, pr)| {
+                        if p.kind().components().contains(&c) {
+                            usd(pr.monthly_breakdown[c.name()])
+                        } else {
+                            "–".into()
+                        }
+                    })
+                    .collect(),
             ));
         }
     }
@@ -212,21 +134,30 @@ pub fn render(r: &Report) -> String {
         .max()
         .unwrap_or(0)
         .max(20);
-    let w1 = all
+    // Each pattern's column is as wide as its widest cell, its name, and at least 8.
+    let widths: Vec<usize> = r
+        .patterns
         .iter()
-        .map(|r| r.1.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
-    let w2 = all
-        .iter()
-        .map(|r| r.2.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(9);
-    let _ = writeln!(o, "{:w0$}  {:>w1$}  {:>w2$}", "", "Lambda", "AgentCore");
-    for (k, x, y) in &all {
-        let _ = writeln!(o, "{k:w0$}  {x:>w1$}  {y:>w2$}");
+        .enumerate()
+        .map(|(i, (p, _))| {
+            all.iter()
+                .map(|row| row.1[i].chars().count())
+                .chain([p.label().chars().count(), 8])
+                .max()
+                .unwrap_or(8)
+        })
+        .collect();
+    let _ = write!(o, "{:w0$}", "");
+    for ((p, _), w) in r.patterns.iter().zip(&widths) {
+        let _ = write!(o, "  {:>w$}", p.label());
+    }
+    o.push('\n');
+    for (k, cells) in &all {
+        let _ = write!(o, "{k:w0$}");
+        for (cell, w) in cells.iter().zip(&widths) {
+            let _ = write!(o, "  {cell:>w$}");
+        }
+        o.push('\n');
     }
     o.push('\n');
     let _ = writeln!(o, "recommendation: {}", r.recommendation.pattern);

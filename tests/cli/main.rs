@@ -1189,7 +1189,7 @@ fn a_shard_whose_cost_was_multiplied_is_refused_by_its_checksum_or_its_totals() 
     let dir = tempfile::tempdir().unwrap();
     let files = simulate_shards(dir.path(), 2, &[]);
     let times_1000 = |v: &mut serde_json::Value| {
-        let usd = &mut v["replications"][0]["patterns"][1]["monthly_usd"];
+        let usd = &mut v["replications"][0]["patterns"]["agentcore"]["monthly_usd"];
         *usd = serde_json::json!(usd.as_f64().unwrap() * 1000.0);
     };
     let original = std::fs::read(&files[0]).unwrap();
@@ -1203,7 +1203,8 @@ fn a_shard_whose_cost_was_multiplied_is_refused_by_its_checksum_or_its_totals() 
     );
     std::fs::write(&files[0], &original).unwrap();
     edit_shard(&files[0], true, |v| {
-        v["replications"][0]["patterns"][0]["tally"]["sum"]["costs"][2] = serde_json::json!(-3.5);
+        v["replications"][0]["patterns"]["lambda"]["tally"]["sum"]["costs"][2] =
+            serde_json::json!(-3.5);
     });
     assert_refused(&mut merge_of(&files), &["shard-1-of-2.json", "-3.5"]);
 }

@@ -362,3 +362,140 @@ fn truncate(activities: &[Activity], seconds: f64) -> Activities {
     }
     out
 }
+
+/// The AgentCore Runtime pattern as a [`Pattern`](super::Pattern).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentCore;
+
+impl super::Pattern for AgentCore {
+    fn kind(&self) -> super::PatternKind {
+        super::PatternKind::Agentcore
+    }
+
+    fn label(&self) -> &'static str {
+        "AgentCore"
+    }
+
+    fn unit_is_batch(&self, s: &Scenario) -> bool {
+        s.agentcore.session_scope == crate::config::Scope::PerBatch
+    }
+
+    fn bill_unit(
+        &self,
+        s: &Scenario,
+        book: &PriceBook,
+        unit: &[Document],
+        stateless: bool,
+    ) -> Outcome {
+        bill_unit(s, book, unit, stateless)
+    }
+
+    fn simulator<'a>(
+        &self,
+        s: &'a Scenario,
+        book: &'a PriceBook,
+        step_seconds: f64,
+        trace_waits: bool,
+    ) -> Box<dyn crate::capacity::engine::CapacitySim + 'a> {
+        Box::new(capacity::new(s, book, step_seconds, trace_waits))
+    }
+
+    fn fixed_monthly(&self, s: &Scenario, book: &PriceBook) -> Option<super::FixedMonthly> {
+        let c = checker_monthly(s, book);
+        Some(super::FixedMonthly {
+            component: Component::Checker,
+            lambda_requests: c.runs,
+            lambda_gb_seconds: c.lambda_gb_seconds,
+            other_usd: c.other_usd,
+        })
+    }
+
+    fn overload_cause(&self, s: &Scenario, book: &PriceBook, demand: &str) -> String {
+        format!(
+            "new sessions: {demand}, against {} new sessions/s and a session quota of {}",
+            book.agentcore.session_creation_tps, s.quotas.agentcore_active_sessions
+        )
+    }
+
+    fn set_quota(&self, s: &mut Scenario, quota: f64) {
+        s.quotas.agentcore_active_sessions = quota;
+    }
+
+    fn time_limit_seconds(&self, s: &Scenario, book: &PriceBook) -> f64 {
+        match s.agentcore.invocation {
+            crate::config::Invocation::Sync => book
+                .agentcore
+                .sync_timeout_seconds
+                .min(book.lambda.timeout_seconds),
+            crate::config::Invocation::Async => book.agentcore.async_max_lifetime_seconds,
+        }
+    }
+
+    fn limits_text(&self, s: &Scenario, _book: &PriceBook) -> String {
+        match s.agentcore.invocation {
+            crate::config::Invocation::Sync => {
+                "AgentCore's 15-minute sync limit, payload or memory cap".to_string()
+            }
+            crate::config::Invocation::Async => {
+                "AgentCore's 8-hour async limit, payload or memory cap".to_string()
+            }
+        }
+    }
+
+    fn limit_noun(&self) -> &'static str {
+        "session quota"
+    }
+
+    fn rate_limit_text(&self, book: &PriceBook) -> String {
+        format!(
+            "the session-creation rate binds ({} new sessions/s per account)",
+            book.agentcore.session_creation_tps
+        )
+    }
+
+    fn in_use_noun(&self) -> &'static str {
+        "sessions (incl. idle)"
+    }
+
+    fn timeline_columns(&self) -> super::TimelineColumns {
+        super::TimelineColumns {
+            limit: "quota",
+            in_use: "sessions_max",
+            idle: Some("idle_sessions_max"),
+        }
+    }
+
+    fn unit_noun(&self) -> &'static str {
+        "AgentCore session"
+    }
+
+    fn overhead_text(&self) -> Option<&'static str> {
+        Some("its tracking table, checker and session management")
+    }
+
+    fn notes(
+        &self,
+        s: &Scenario,
+        per_document: &super::Costs,
+        monthly: &super::Costs,
+    ) -> Vec<String> {
+        use crate::format::usd;
+        let get = |c: &super::Costs, k: &str| c.get(k).copied().unwrap_or(0.0);
+        let mut notes = Vec::new();
+        if s.batching.isolation == crate::config::Scope::PerDocument {
+            notes.push("governance: documents must not share context, so AgentCore needs one session (microVM) per document".to_string());
+        }
+        if s.agentcore.log_payloads {
+            notes.push(format!(
+                "governance: AgentCore writes request and response payloads to CloudWatch Logs ({} per document); PII in documents lands in logs",
+                usd(get(per_document, "cloudwatch_logs"))
+            ));
+        }
+        notes.push(format!(
+            "operations: AgentCore needs an invoker Lambda, a DynamoDB tracking table and a stale-batch checker every {:.0} min ({} a month); Lambda retries through SQS with a DLQ built in",
+            s.agentcore.checker_interval_minutes,
+            usd(get(monthly, "checker") + get(monthly, "dynamodb"))
+        ));
+        notes
+    }
+}

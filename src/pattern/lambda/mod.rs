@@ -242,3 +242,91 @@ pub fn bill_unit(
     finish(book, &p, &mut o);
     o
 }
+
+/// The Lambda + Bedrock pattern as a [`Pattern`](super::Pattern).
+#[derive(Debug, Clone, Copy)]
+pub struct Lambda;
+
+impl super::Pattern for Lambda {
+    fn kind(&self) -> super::PatternKind {
+        super::PatternKind::Lambda
+    }
+
+    fn label(&self) -> &'static str {
+        "Lambda"
+    }
+
+    fn unit_is_batch(&self, s: &Scenario) -> bool {
+        s.lambda.batch_per_invocation
+    }
+
+    fn bill_unit(
+        &self,
+        s: &Scenario,
+        book: &PriceBook,
+        unit: &[Document],
+        stateless: bool,
+    ) -> Outcome {
+        bill_unit(s, book, unit, stateless, false)
+    }
+
+    fn simulator<'a>(
+        &self,
+        s: &'a Scenario,
+        book: &'a PriceBook,
+        step_seconds: f64,
+        trace_waits: bool,
+    ) -> Box<dyn crate::capacity::engine::CapacitySim + 'a> {
+        Box::new(capacity::new(s, book, step_seconds, trace_waits))
+    }
+
+    fn overload_cause(&self, s: &Scenario, _book: &PriceBook, demand: &str) -> String {
+        format!(
+            "invocations: {demand}, against a concurrency limit of {}",
+            s.quotas.lambda_concurrency.min(s.lambda.max_concurrency)
+        )
+    }
+
+    fn set_quota(&self, s: &mut Scenario, quota: f64) {
+        s.quotas.lambda_concurrency = quota;
+        s.lambda.max_concurrency = quota;
+    }
+
+    fn time_limit_seconds(&self, _s: &Scenario, book: &PriceBook) -> f64 {
+        book.lambda.timeout_seconds
+    }
+
+    fn limits_text(&self, _s: &Scenario, book: &PriceBook) -> String {
+        format!(
+            "Lambda's {} s timeout or its memory",
+            book.lambda.timeout_seconds
+        )
+    }
+
+    fn limit_noun(&self) -> &'static str {
+        "concurrency limit"
+    }
+
+    fn rate_limit_text(&self, book: &PriceBook) -> String {
+        format!(
+            "the scaling rate binds ({} new environments per 10 s)",
+            book.lambda.scaling_environments_per_10s
+        )
+    }
+
+    fn in_use_noun(&self) -> &'static str {
+        "environments busy"
+    }
+
+    fn timeline_columns(&self) -> super::TimelineColumns {
+        super::TimelineColumns {
+            limit: "limit",
+            in_use: "concurrency_max",
+            idle: None,
+        }
+    }
+
+    fn unit_noun(&self) -> &'static str {
+        "Lambda invocation"
+    }
+}
