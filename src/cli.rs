@@ -519,98 +519,17 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
             )],
         )?;
     }
-    let mut out = String::new();
-    if args.json {
-        out = serde_json::to_string_pretty(&sweep)? + "\n";
+    let out = if args.json {
+        serde_json::to_string_pretty(&sweep)? + "\n"
     } else {
-        use std::fmt::Write as _;
-        let _ = writeln!(
-            out,
-            "{} · {} limit of '{}' · seed {}",
-            env!("CARGO_PKG_NAME"),
-            pattern.name(),
-            escape::printable(&input.scenario.name),
-            args.run.seed
-        );
-        let _ = writeln!(
-            out,
-            "{:>8}  {:>9}  {:>9}  {:>10}  {:>8}  {:>12}  {:>12}  {:>12}  {:>12}",
-            "quota",
-            "peak",
-            "at limit",
-            "throttled",
-            "waited",
-            "wait p95 s",
-            "wait p99 s",
-            "latency p95",
-            "latency p99"
-        );
-        for p in &sweep.points {
-            if let Some(day) = p.overloaded_on_day {
-                let _ = writeln!(
-                    out,
-                    "{:>8}  overloaded: the backlog passed {} units on day {day:.1}, so the run stopped; this quota cannot keep up{}",
-                    p.quota,
-                    opts.max_backlog,
-                    if p.meets_target.is_some() {
-                        "  ✗"
-                    } else {
-                        ""
-                    }
-                );
-                continue;
-            }
-            let c = &p.capacity;
-            let f = |x: Option<f64>, d: usize| x.map_or("–".into(), |v| format!("{v:.d$}"));
-            let mark = match p.meets_target {
-                Some(true) => "  ✓",
-                Some(false) => "  ✗",
-                None => "",
-            };
-            let _ = writeln!(
-                out,
-                "{:>8}  {:>9}  {:>8}%  {:>10}  {:>7}%  {:>12}  {:>12}  {:>12}  {:>12}{mark}",
-                p.quota,
-                f(c.peak_concurrency, 0),
-                f(c.saturated_share.map(|x| 100.0 * x), 1),
-                f(c.throttles, 0),
-                f(c.waited_share.map(|x| 100.0 * x), 1),
-                f(c.queue_wait_p95_s, 1),
-                f(c.queue_wait_p99_s, 1),
-                f(c.latency_p95_s, 1),
-                f(c.latency_p99_s, 1),
-            );
-        }
-        match (sweep.target_p95_wait_s, sweep.smallest_meeting_target) {
-            (Some(t), Some(q)) => {
-                let _ = writeln!(out, "smallest quota with p95 queue wait ≤ {t} s: {q}");
-            }
-            (Some(t), None) => {
-                let p95: Vec<f64> = sweep
-                    .points
-                    .iter()
-                    .filter_map(|p| p.capacity.queue_wait_p95_s)
-                    .collect();
-                let flat = p95.len() >= 2
-                    && (p95[p95.len() - 1] - p95[p95.len() - 2]).abs()
-                        <= 0.01 * p95[p95.len() - 2].max(1e-9);
-                if flat {
-                    let _ = writeln!(
-                        out,
-                        "no quota tried keeps the p95 queue wait ≤ {t} s, and the wait stopped falling with the quota: a rate limit binds (AgentCore admits {} new sessions/s; Lambda scales by {} environments per 10 s), so a larger quota will not help",
-                        input.book.agentcore.session_creation_tps,
-                        input.book.lambda.scaling_environments_per_10s
-                    );
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "no quota tried keeps the p95 queue wait ≤ {t} s; try larger ones"
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
+        agentcost::report::quota::table(
+            &sweep,
+            &input.scenario.name,
+            args.run.seed,
+            opts.max_backlog,
+            &input.book,
+        )
+    };
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
@@ -706,57 +625,7 @@ fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Res
             buf.push(b'\n');
         }
         SweepFormat::Csv => sweep::write_csv(out, &mut buf)?,
-        SweepFormat::Table => {
-            use std::fmt::Write as _;
-            let mut t = String::new();
-            let shard = out.shard.map_or(String::new(), |s| {
-                format!(" · shard {}/{}", s.index, s.count)
-            });
-            let _ = writeln!(
-                t,
-                "sweep of '{}' · {} points{shard} · seed {}",
-                out.workload, out.total_points, out.seed
-            );
-            let keys: Vec<&str> = out.vary.iter().map(|v| v.key.as_str()).collect();
-            let _ = writeln!(
-                t,
-                "{:>6}  {}  {:>16}  {:>16}  {:>9}  {:>9}  recommendation",
-                "point",
-                keys.iter().map(|k| format!("{k:>24}")).collect::<String>(),
-                "lambda $/month",
-                "agentcore $/month",
-                "λ in lim",
-                "ac in lim"
-            );
-            for r in &out.rows {
-                let vals: String = out
-                    .vary
-                    .iter()
-                    .map(|v| format!("{:>24}", r.values[&v.key]))
-                    .collect();
-                let (Some(l), Some(a)) = (r.patterns.get("lambda"), r.patterns.get("agentcore"))
-                else {
-                    let why = r.overloaded.as_deref().unwrap_or("no figures");
-                    let _ = writeln!(
-                        t,
-                        "{:>6}  {vals}  overloaded ({why}): the run stopped, this point cannot keep up",
-                        r.point
-                    );
-                    continue;
-                };
-                let _ = writeln!(
-                    t,
-                    "{:>6}  {vals}  {:>16}  {:>16}  {:>8.1}%  {:>8.1}%  {}",
-                    r.point,
-                    table::usd(l.monthly_cost_mean),
-                    table::usd(a.monthly_cost_mean),
-                    100.0 * l.feasible_share,
-                    100.0 * a.feasible_share,
-                    r.recommendation
-                );
-            }
-            buf.extend_from_slice(t.as_bytes());
-        }
+        SweepFormat::Table => buf.extend_from_slice(sweep::table(out).as_bytes()),
     }
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&buf).and_then(|_| stdout.flush()) {

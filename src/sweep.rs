@@ -795,6 +795,67 @@ pub fn input_from_arg(arg: &str, pricing: Option<&Path>) -> Result<SweepInput, C
     })
 }
 
+/// The sweep as a terminal table: one row per point with every pattern's monthly cost and share
+/// within limits, and the recommendation.
+pub fn table(out: &SweepOutput) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let shard = out.shard.map_or(String::new(), |s| {
+        format!(" · shard {}/{}", s.index, s.count)
+    });
+    let _ = writeln!(
+        t,
+        "sweep of '{}' · {} points{shard} · seed {}",
+        crate::report::escape::printable(&out.workload),
+        out.total_points,
+        out.seed
+    );
+    let keys: String = out.vary.iter().map(|v| format!("{:>24}", v.key)).collect();
+    let costs: String = patterns()
+        .iter()
+        .map(|p| format!("  {:>16}", format!("{} $/month", p.kind().name())))
+        .collect();
+    let shares: String = patterns()
+        .iter()
+        .map(|p| format!("  {:>9}", format!("{} in lim", p.short_label())))
+        .collect();
+    let _ = writeln!(t, "{:>6}  {keys}{costs}{shares}  recommendation", "point");
+    for r in &out.rows {
+        let vals: String = out
+            .vary
+            .iter()
+            .map(|v| format!("{:>24}", r.values[&v.key]))
+            .collect();
+        let figures: Option<Vec<&PointFigures>> = pattern_names()
+            .iter()
+            .map(|name| r.patterns.get(*name))
+            .collect();
+        let Some(figures) = figures else {
+            let why = r.overloaded.as_deref().unwrap_or("no figures");
+            let _ = writeln!(
+                t,
+                "{:>6}  {vals}  overloaded ({why}): the run stopped, this point cannot keep up",
+                r.point
+            );
+            continue;
+        };
+        let costs: String = figures
+            .iter()
+            .map(|f| format!("  {:>16}", crate::format::usd(f.monthly_cost_mean)))
+            .collect();
+        let shares: String = figures
+            .iter()
+            .map(|f| format!("  {:>8.1}%", 100.0 * f.feasible_share))
+            .collect();
+        let _ = writeln!(
+            t,
+            "{:>6}  {vals}{costs}{shares}  {}",
+            r.point, r.recommendation
+        );
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

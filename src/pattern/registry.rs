@@ -20,6 +20,9 @@ pub trait Pattern: Sync {
     /// Its name in tables, reasons and charts (`Lambda`, `AgentCore`).
     fn label(&self) -> &'static str;
 
+    /// A short name for narrow table columns (`λ`, `ac`).
+    fn short_label(&self) -> &'static str;
+
     /// Whether this workload sends a batch to it as one unit (one invocation or session) rather
     /// than one unit per document.
     fn unit_is_batch(&self, s: &Scenario) -> bool;

@@ -376,6 +376,10 @@ impl super::Pattern for AgentCore {
         "AgentCore"
     }
 
+    fn short_label(&self) -> &'static str {
+        "ac"
+    }
+
     fn unit_is_batch(&self, s: &Scenario) -> bool {
         s.agentcore.session_scope == crate::config::Scope::PerBatch
     }

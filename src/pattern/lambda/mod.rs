@@ -256,6 +256,10 @@ impl super::Pattern for Lambda {
         "Lambda"
     }
 
+    fn short_label(&self) -> &'static str {
+        "λ"
+    }
+
     fn unit_is_batch(&self, s: &Scenario) -> bool {
         s.lambda.batch_per_invocation
     }
