@@ -23,6 +23,14 @@ pub trait Pattern: Sync {
     /// A short name for narrow table columns (`λ`, `ac`).
     fn short_label(&self) -> &'static str;
 
+    /// Its workload settings as reports echo them (`memory_mb`, ...), in a fixed order.
+    fn settings(&self, s: &Scenario) -> Vec<(&'static str, serde_json::Value)>;
+
+    /// Whether its executions can start cold (an INIT phase): reports show their share.
+    fn has_cold_starts(&self) -> bool {
+        false
+    }
+
     /// Whether this workload sends a batch to it as one unit (one invocation or session) rather
     /// than one unit per document.
     fn unit_is_batch(&self, s: &Scenario) -> bool;

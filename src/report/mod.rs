@@ -13,10 +13,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::capacity::CapacityStats;
-use crate::config::{Invocation, IoWait, MONTH_SECONDS, Scope, SessionEnd};
+use crate::config::{IoWait, MONTH_SECONDS, Scope};
 use crate::load::Input;
-use crate::pattern::{Outcome, PatternKind, PerPattern, patterns};
-use crate::pricing::{Architecture, Platform};
+use crate::pattern::{Outcome, PatternKind, PerPattern, pattern, patterns};
 use crate::simulate::{PatternMonth, Simulation};
 use crate::stats::{MeanCi, Sketch, mean, mean_ci95};
 
@@ -115,17 +114,27 @@ pub struct WorkloadSummary {
     pub mean_cpu_seconds: f64,
     pub mean_io_wait_seconds: f64,
     pub model: Option<String>,
-    pub lambda_memory_mb: f64,
-    pub lambda_architecture: Architecture,
-    pub lambda_batch_per_invocation: bool,
-    pub agentcore_session_scope: Scope,
-    pub agentcore_invocation: Invocation,
-    pub agentcore_session_end: SessionEnd,
-    pub agentcore_idle_timeout_seconds: f64,
-    pub agentcore_platform: Platform,
+    /// Each pattern's own settings, as `<pattern>_<setting>` keys.
+    #[serde(flatten)]
+    pub pattern_settings: PatternSettings,
     pub crash_probability: f64,
     pub max_attempts: u32,
     pub free_tier: bool,
+}
+
+/// Settings of every pattern as `(key, value)` in registry order, written as map entries.
+#[derive(Debug, Clone, Default)]
+pub struct PatternSettings(pub Vec<(String, serde_json::Value)>);
+
+impl Serialize for PatternSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }
 
 /// Distribution summary of per-document cost (USD).
@@ -215,7 +224,7 @@ impl Report {
     /// Summarises a simulation.
     pub fn build(input: &Input, sim: &Simulation) -> Report {
         let s = &input.scenario;
-        let patterns = PerPattern::from_fn(|p| pattern_report(sim, p.kind()));
+        let reports = PerPattern::from_fn(|p| pattern_report(sim, p.kind()));
         let workload = WorkloadSummary {
             name: s.name.clone(),
             description: s.description.clone(),
@@ -230,19 +239,21 @@ impl Report {
                 IoWait::Calls { per_call } => s.document.llm_calls.mean() * per_call.mean(),
             },
             model: s.document.model.clone(),
-            lambda_memory_mb: s.lambda.memory_mb,
-            lambda_architecture: s.lambda.architecture,
-            lambda_batch_per_invocation: s.lambda.batch_per_invocation,
-            agentcore_session_scope: s.agentcore.session_scope,
-            agentcore_invocation: s.agentcore.invocation,
-            agentcore_session_end: s.agentcore.session_end,
-            agentcore_idle_timeout_seconds: s.agentcore.idle_timeout_seconds,
-            agentcore_platform: s.agentcore.platform,
+            pattern_settings: PatternSettings(
+                patterns()
+                    .iter()
+                    .flat_map(|p| {
+                        p.settings(s)
+                            .into_iter()
+                            .map(move |(k, v)| (format!("{}_{k}", p.kind().name()), v))
+                    })
+                    .collect(),
+            ),
             crash_probability: s.failures.crash_probability,
             max_attempts: s.failures.max_attempts,
             free_tier: s.free_tier,
         };
-        let recommendation = decide::recommend(s, &input.book, &patterns);
+        let recommendation = decide::recommend(s, &input.book, &reports);
         let charts = chart_data(input, sim, &workload);
         Report {
             schema_version: SCHEMA_VERSION,
@@ -257,7 +268,7 @@ impl Report {
                 origin: input.book.origin.clone(),
                 as_of: input.book.as_of.clone(),
             },
-            patterns,
+            patterns: reports,
             recommendation,
             charts,
         }
@@ -439,7 +450,7 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
                 .fold(0.0, f64::max),
         ),
         mean_waiting: Some(per(&|c| c.mean_waiting())),
-        cold_start_share: (kind == PatternKind::Lambda).then(|| {
+        cold_start_share: pattern(kind).has_cold_starts().then(|| {
             per(&|c| {
                 if c.attempts > 0 {
                     c.cold_starts as f64 / c.attempts as f64

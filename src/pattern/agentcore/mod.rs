@@ -380,6 +380,20 @@ impl super::Pattern for AgentCore {
         "ac"
     }
 
+    fn settings(&self, s: &Scenario) -> Vec<(&'static str, serde_json::Value)> {
+        let a = &s.agentcore;
+        vec![
+            ("session_scope", serde_json::json!(a.session_scope)),
+            ("invocation", serde_json::json!(a.invocation)),
+            ("session_end", serde_json::json!(a.session_end)),
+            (
+                "idle_timeout_seconds",
+                serde_json::json!(a.idle_timeout_seconds),
+            ),
+            ("platform", serde_json::json!(a.platform)),
+        ]
+    }
+
     fn unit_is_batch(&self, s: &Scenario) -> bool {
         s.agentcore.session_scope == crate::config::Scope::PerBatch
     }

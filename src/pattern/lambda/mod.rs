@@ -260,6 +260,22 @@ impl super::Pattern for Lambda {
         "λ"
     }
 
+    fn settings(&self, s: &Scenario) -> Vec<(&'static str, serde_json::Value)> {
+        let l = &s.lambda;
+        vec![
+            ("memory_mb", serde_json::json!(l.memory_mb)),
+            ("architecture", serde_json::json!(l.architecture)),
+            (
+                "batch_per_invocation",
+                serde_json::json!(l.batch_per_invocation),
+            ),
+        ]
+    }
+
+    fn has_cold_starts(&self) -> bool {
+        true
+    }
+
     fn unit_is_batch(&self, s: &Scenario) -> bool {
         s.lambda.batch_per_invocation
     }
