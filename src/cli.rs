@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use agentcost::capacity::quota::quota_sweep;
-use agentcost::config::input_file::{InputKind, read_text};
 use agentcost::error::{ConfigError, RunError};
+use agentcost::input::{InputKind, read_text};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::PatternKind;
 use agentcost::report::{Report, csv as report_csv, escape, table};

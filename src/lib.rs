@@ -19,12 +19,14 @@
 //! ```
 #![warn(missing_docs)]
 
+// input: files read under a size cap, TOML parsed with key paths; imports only `error`.
 pub mod arrivals;
 pub mod billing;
 pub mod capacity;
 pub mod charts;
 pub mod config;
 pub mod error;
+pub mod input;
 pub mod load;
 pub mod pattern;
 pub mod pricing;

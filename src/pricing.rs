@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::toml_file;
 use crate::error::{ConfigError, Problems};
+use crate::input;
 
 /// Embedded price books, keyed by region.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -294,7 +294,7 @@ impl PriceBook {
     /// # Errors
     /// `ConfigError::Parse` for bad TOML or unknown keys; `ConfigError::Invalid` listing every bad value.
     pub fn from_toml(file: &str, text: &str) -> Result<PriceBook, ConfigError> {
-        let raw: RawPriceBook = toml_file::parse(file, text)?;
+        let raw: RawPriceBook = input::toml::parse(file, text)?;
         let mut p = Problems::default();
         let origin = if file.starts_with("<embedded") {
             format!("embedded:{}", raw.region)

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::dist::{Dist, RawDist, Support};
 use super::raw::{RawInvocation, RawScope, RawSessionEnd, RawWorkload};
-use super::{toml_file, trace};
+use super::trace;
 use crate::error::{ConfigError, Problems};
+use crate::input::{self, InputKind, read_text};
 use crate::pricing::{Architecture, Platform, PriceBook};
 
 /// Seconds in the modelled month: 30 days, so hourly profiles and day-of-month bursts line up.
@@ -269,7 +270,7 @@ impl Default for Decision {
 /// # Errors
 /// `ConfigError::Parse` when the TOML is malformed or has unknown keys.
 pub fn parse_raw(file: &str, text: &str) -> Result<RawWorkload, ConfigError> {
-    toml_file::parse(file, text)
+    input::toml::parse(file, text)
 }
 
 impl RawWorkload {
@@ -358,7 +359,7 @@ impl Scenario {
         let burst_docs: f64 = bursts.iter().map(|b| b.documents).sum();
         let process = if let Some(path) = &a.trace {
             let full = base.map_or_else(|| Path::new(path).to_path_buf(), |d| d.join(path));
-            match super::input_file::read_text(&full, super::input_file::InputKind::Data) {
+            match read_text(&full, InputKind::Data) {
                 Ok(text) => match trace::parse_trace(&text) {
                     Ok(t) => {
                         if t.last().copied().unwrap_or(0.0) > MONTH_SECONDS {
