@@ -3,7 +3,9 @@
 pub mod dist;
 pub mod raw;
 pub mod scenario;
+mod section;
 pub mod trace;
 
 pub use dist::{Dist, RawDist};
 pub use scenario::*;
+pub use section::*;
