@@ -19,7 +19,9 @@
 //! ```
 #![warn(missing_docs)]
 
-// input: files read under a size cap, TOML parsed with key paths; imports only `error`.
+// input: files read under a size cap, TOML parsed with key paths; imports only error.
+// pricing/: the book, a file per service, `fact` (sourced values); imports input, error.
+// config/section/: a file per workload section with its ranges; imports pricing, input, error.
 pub mod arrivals;
 pub mod billing;
 pub mod capacity;
