@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use agentcost::config::input_file::{InputKind, read_text};
 use agentcost::error::{ConfigError, RunError};
+use agentcost::input::{InputKind, read_text};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::{PatternKind, patterns};
 use agentcost::quota::quota_sweep;

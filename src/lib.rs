@@ -19,6 +19,9 @@
 //! ```
 #![warn(missing_docs)]
 
+// input: files read under a size cap, TOML parsed with key paths; imports only error.
+// pricing/: the book, a file per service, `fact` (sourced values); imports input, error.
+// config/section/: a file per workload section with its ranges; imports pricing, input, error.
 pub mod arrivals;
 pub mod billing;
 pub mod capacity;
@@ -26,6 +29,7 @@ pub mod charts;
 pub mod config;
 pub mod error;
 pub mod format;
+pub mod input;
 pub mod load;
 pub mod pattern;
 pub mod pricing;

@@ -91,7 +91,7 @@ impl Input {
         {
             return Input::from_text(&format!("embedded:{name}"), text, None, pricing);
         }
-        let text = crate::config::toml_file::read(path)?;
+        let text = crate::input::toml::read(path)?;
         Input::from_text(arg, &text, path.parent(), pricing)
     }
 
@@ -110,7 +110,7 @@ impl Input {
         // a missing price book, as it always was.
         let raw = scenario::parse_raw(origin, text)?;
         let (pricing_origin, pricing_text) = match pricing {
-            Some(p) => (p.display().to_string(), crate::config::toml_file::read(p)?),
+            Some(p) => (p.display().to_string(), crate::input::toml::read(p)?),
             None => {
                 let region = raw.region_or_default();
                 let text = crate::pricing::EMBEDDED

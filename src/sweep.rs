@@ -786,7 +786,7 @@ pub fn input_from_arg(arg: &str, pricing: Option<&Path>) -> Result<SweepInput, C
             pricing: pricing.map(Path::to_path_buf),
         });
     }
-    let text = crate::config::toml_file::read(path)?;
+    let text = crate::input::toml::read(path)?;
     Ok(SweepInput {
         origin: arg.to_string(),
         text,

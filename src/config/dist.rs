@@ -624,11 +624,11 @@ fn check_value(v: f64, key: &str, support: Support, problems: &mut Problems) -> 
 /// Reads one non-negative number per row (first column); a first row that does not start like a
 /// number is a header. A leading byte-order mark is ignored.
 fn read_observations(path: &Path) -> Result<Vec<f64>, String> {
-    use super::input_file::{self, InputKind};
-    let text = input_file::read_text(path, InputKind::Data)
+    use crate::input::file::{self, InputKind};
+    let text = file::read_text(path, InputKind::Data)
         .map_err(|e| format!("failed to read '{}': {e}", path.display()))?;
     let mut values = Vec::new();
-    for (i, line) in input_file::strip_bom(&text).lines().enumerate() {
+    for (i, line) in file::strip_bom(&text).lines().enumerate() {
         let cell = line.split(',').next().unwrap_or("").trim();
         if cell.is_empty() {
             continue;
@@ -642,13 +642,13 @@ fn read_observations(path: &Path) -> Result<Vec<f64>, String> {
                     i + 1
                 ));
             }
-            Err(_) if i == 0 && input_file::is_header_cell(cell) => continue,
+            Err(_) if i == 0 && file::is_header_cell(cell) => continue,
             Err(_) => {
                 return Err(format!(
                     "'{}' line {}: {} is not a number",
                     path.display(),
                     i + 1,
-                    input_file::quote_cell(cell)
+                    file::quote_cell(cell)
                 ));
             }
         }

@@ -1,11 +1,11 @@
 //! Inputs: workload and price-book TOML parsed into raw types, then validated once into a `Scenario`.
 
 pub mod dist;
-pub mod input_file;
 pub mod raw;
 pub mod scenario;
-pub mod toml_file;
+mod section;
 pub mod trace;
 
 pub use dist::{Dist, RawDist};
 pub use scenario::*;
+pub use section::*;

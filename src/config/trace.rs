@@ -1,6 +1,6 @@
 //! Arrival traces: one timestamp per row, as seconds or RFC 3339, turned into sorted offsets in seconds.
 
-use super::input_file::{is_header_cell, quote_cell, strip_bom};
+use crate::input::file::{is_header_cell, quote_cell, strip_bom};
 
 /// Parses a trace CSV. The first column of each row is a timestamp; a first row that does not
 /// start like one (a word such as `timestamp`) is a header. A leading byte-order mark is ignored.

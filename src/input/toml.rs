@@ -3,8 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 
-use crate::config::input_file::{self, InputKind};
 use crate::error::ConfigError;
+use crate::input::file::{self, InputKind};
 
 /// Parses `text` (the contents of `file`) into `T`, naming the key path and line of the first
 /// error; a file with several unknown keys names every one of them in the one message.
@@ -112,12 +112,12 @@ fn remove_in_value(value: &mut toml::Value, segments: &[&Segment]) -> bool {
 }
 
 /// Reads a workload or price book from disk, with the path in the error: a regular file of at
-/// most [`InputKind::Toml`]'s cap (see [`input_file::read_text`]).
+/// most [`InputKind::Toml`]'s cap (see [`file::read_text`]).
 ///
 /// # Errors
 /// `ConfigError::Read` when the file cannot be read, is not a regular file, or is too large.
 pub fn read(path: &std::path::Path) -> Result<String, ConfigError> {
-    input_file::read_text(path, InputKind::Toml).map_err(|source| ConfigError::Read {
+    file::read_text(path, InputKind::Toml).map_err(|source| ConfigError::Read {
         file: path.display().to_string(),
         source,
     })
