@@ -411,10 +411,10 @@ fn emit_simulation(
         let figures = agentcost::charts::figures::simulate_figures(&report);
         write_figures(dir, &figures)?;
         write_file(&dir.join("report.html"), |w| {
-            Ok(w.write_all(agentcost::report::document::html(&report, &figures).as_bytes())?)
+            Ok(w.write_all(agentcost::document::html(&report, &figures).as_bytes())?)
         })?;
         write_file(&dir.join("report.md"), |w| {
-            Ok(w.write_all(agentcost::report::document::markdown(&report, &figures).as_bytes())?)
+            Ok(w.write_all(agentcost::document::markdown(&report, &figures).as_bytes())?)
         })?;
     }
     let mut stdout = std::io::stdout().lock();

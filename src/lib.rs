@@ -1,12 +1,33 @@
 //! agentcost models the cost and capacity of AI document-processing pipelines on AWS, comparing
-//! **Lambda + Bedrock** (Lambda bills wall-clock time, LLM waiting included) with **AgentCore
-//! Runtime** (CPU billed only while active, memory for the whole session life).
+//! compute patterns for the same documents: **Lambda + Bedrock** (Lambda bills wall-clock time,
+//! LLM waiting included) and **AgentCore Runtime** (CPU billed only while active, memory for the
+//! whole session life), with more to come. A pattern is a value ([`pattern::Pattern`], listed in
+//! [`pattern::patterns`]); everything above the pattern layer iterates over the registry.
 //!
-//! Data flows one way:
-//! `config` (workload + price book TOML → validated [`config::Scenario`]) →
-//! [`sampling`] (seeded per-replication streams → documents) →
-//! [`pattern`] (each architecture's billing pipeline, built on the pure rules in [`billing`]) →
-//! [`simulate`] (replications in parallel, month pricing) → [`report`] (one model, several formats).
+//! Layers, lowest first; a module uses only modules above it in this list (`tests/layers.rs`
+//! fails on an upward `use crate::`):
+//!
+//! | module | owns | may use |
+//! |---|---|---|
+//! | [`error`] | error types, problems with key paths | – |
+//! | [`partition`] | shard I/N of a run, bounds on shard claims | – |
+//! | [`format`](mod@format) | money and counts as people read them | – |
+//! | [`input`] | input files (regular, size-capped), TOML with key paths | error |
+//! | [`pricing`] | price books, one file per service | input, error |
+//! | [`config`] | the validated workload, one file per section | pricing, input, error |
+//! | [`load`] | a workload with its price book, digests, sources | config, pricing, input |
+//! | [`stats`] | means, intervals, quantile sketches | – |
+//! | [`sampling`], [`arrivals`] | seeded documents and the month's arrivals | config |
+//! | [`billing`] | pure billing rules, cost components, outcomes | pricing |
+//! | [`capacity`] | the generic discrete-event engine and its statistics | billing, sampling, stats |
+//! | [`pattern`] | each pattern's plan, billing, capacity model, limits and words | billing, capacity, config |
+//! | [`simulate`] | replications over every pattern, month pricing, overload | pattern and below |
+//! | [`report`] | the report model, decision, table, CSV, quota results | simulate and below |
+//! | [`charts`] | figures from the report model | report and below |
+//! | [`document`] | report.html and report.md | charts, report |
+//! | [`quota`], [`sweep`], [`shard`] | quota search, grids, sharding and merge | everything below |
+//!
+//! The binary (`main.rs`, `cli.rs`) parses flags and calls these.
 //!
 //! ```
 //! use agentcost::{load, simulate::{simulate, RunOptions}, report::Report};
@@ -19,18 +40,17 @@
 //! ```
 #![warn(missing_docs)]
 
-// input: files read under a size cap, TOML parsed with key paths; imports only error.
-// pricing/: the book, a file per service, `fact` (sourced values); imports input, error.
-// config/section/: a file per workload section with its ranges; imports pricing, input, error.
 pub mod arrivals;
 pub mod billing;
 pub mod capacity;
 pub mod charts;
 pub mod config;
+pub mod document;
 pub mod error;
 pub mod format;
 pub mod input;
 pub mod load;
+pub mod partition;
 pub mod pattern;
 pub mod pricing;
 pub mod quota;

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ConfigError, Problem, RunError};
 use crate::load::Input;
+pub use crate::partition::Shard;
 use crate::pattern::patterns;
 use crate::report::Report;
-pub use crate::shard::Shard;
 use crate::simulate::{RunOptions, simulate};
 
 /// Version of the sweep JSON layout.
@@ -561,7 +561,7 @@ pub fn check(out: &SweepOutput) -> Result<(), String> {
             out.schema_version
         ));
     }
-    let max = crate::shard::MAX_MERGED_REPLICATIONS;
+    let max = crate::simulate::MAX_REPLICATIONS;
     if out.replications == 0 || out.replications > max {
         return Err(format!(
             "{} replications per point, outside 1 to {max}",
@@ -664,7 +664,7 @@ fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
         ));
     }
     for (name, f) in &r.patterns {
-        let max = crate::shard::MAX_SHARD_AMOUNT;
+        let max = crate::partition::MAX_SHARD_AMOUNT;
         let amount = |field: &str, x: f64| {
             if (0.0..=max).contains(&x) {
                 Ok(())

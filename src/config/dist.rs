@@ -126,7 +126,7 @@ pub enum Support {
 }
 
 impl Dist {
-    /// Draws one value. Never negative for the families accepted by [`Dist::from_raw`].
+    /// Draws one value. Never negative for the families validation accepts.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,

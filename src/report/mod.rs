@@ -3,7 +3,7 @@
 
 pub mod csv;
 pub mod decide;
-pub mod document;
+
 pub mod escape;
 pub mod quota;
 pub mod table;

@@ -4,11 +4,11 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
-use super::escape;
-use super::table::{Row, comparison_rows, thousands};
 use crate::charts::figures::Figure;
 use crate::pattern::patterns;
+use crate::report::Report;
+use crate::report::escape;
+use crate::report::table::{Row, comparison_rows, thousands};
 
 /// The terminal's rows, with its indented continuation labels ("   p95" under "cost per document
 /// mean") spelled out, and its group headings (rows without values) folded into their rows.
