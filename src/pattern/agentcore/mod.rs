@@ -129,7 +129,6 @@ pub fn bill_attempt(
 ) -> AttemptTiming {
     let ac = &s.agentcore;
     let acp = &book.agentcore;
-    let lp = &book.lambda;
     let sp = &book.services;
     let end = p.end(i);
     // Only a cut-short attempt needs its own copy of the activities.
@@ -197,19 +196,13 @@ pub fn bill_attempt(
         Invocation::Sync => p.startup + ran,
         Invocation::Async => 0.0,
     };
-    let inv_gbs = gb_seconds(
-        billed_ms(ac.invoker_seconds + wait, lp.billing_granularity_ms),
-        ac.invoker_memory_mb,
-    );
-    o.lambda_gb_seconds += inv_gbs;
-    o.lambda_requests += 1.0;
-    o.add(
+    helper_lambda(
+        s,
+        book,
         Component::InvokerLambda,
-        inv_gbs * lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
-    );
-    o.add(
-        Component::LambdaRequests,
-        per_million(1.0, lp.request_usd_per_million),
+        ac.invoker_seconds + wait,
+        ac.invoker_memory_mb,
+        o,
     );
     let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
     o.add(
@@ -258,7 +251,6 @@ pub fn bill_attempt(
 /// results queue, results Lambda, S3 write and the agent's success update. `o.failed` must be set.
 pub fn finish(s: &Scenario, book: &PriceBook, p: &Plan, o: &mut Outcome) {
     let ac = &s.agentcore;
-    let lp = &book.lambda;
     let sp = &book.services;
     let sqs_in = per_million(
         sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
@@ -271,19 +263,13 @@ pub fn finish(s: &Scenario, book: &PriceBook, p: &Plan, o: &mut Outcome) {
             Component::Sqs,
             per_million(3.0 * chunks, sp.sqs_usd_per_million_requests),
         );
-        let res_gbs = gb_seconds(
-            billed_ms(ac.results_lambda_seconds, lp.billing_granularity_ms),
-            ac.results_lambda_memory_mb,
-        );
-        o.lambda_gb_seconds += res_gbs;
-        o.lambda_requests += 1.0;
-        o.add(
+        helper_lambda(
+            s,
+            book,
             Component::ResultsLambda,
-            res_gbs * lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
-        );
-        o.add(
-            Component::LambdaRequests,
-            per_million(1.0, lp.request_usd_per_million),
+            ac.results_lambda_seconds,
+            ac.results_lambda_memory_mb,
+            o,
         );
         o.add(
             Component::S3,
@@ -361,6 +347,31 @@ fn truncate(activities: &[Activity], seconds: f64) -> Activities {
         left -= a.seconds;
     }
     out
+}
+
+/// Bills one run of a helper Lambda (the invoker or the results function) of `seconds` at
+/// `memory_mb` as `component`, with its request; duration at the first-tier list price, which the
+/// month's totals rescale.
+fn helper_lambda(
+    s: &Scenario,
+    book: &PriceBook,
+    component: Component,
+    seconds: f64,
+    memory_mb: f64,
+    o: &mut Outcome,
+) {
+    let lp = &book.lambda;
+    let gbs = gb_seconds(billed_ms(seconds, lp.billing_granularity_ms), memory_mb);
+    o.lambda_gb_seconds += gbs;
+    o.lambda_requests += 1.0;
+    o.add(
+        component,
+        gbs * lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
+    );
+    o.add(
+        Component::LambdaRequests,
+        per_million(1.0, lp.request_usd_per_million),
+    );
 }
 
 /// The AgentCore Runtime pattern as a [`Pattern`](super::Pattern).
