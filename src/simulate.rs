@@ -797,6 +797,37 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 24,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Issue 9, class 3: for any volume ≥ 1 and batch size, every replication holds
+        /// documents and bills the month's expected volume.
+        #[test]
+        fn any_month_of_at_least_one_document_is_billed_for_its_volume(
+            month in 1u32..40,
+            batch in 1u32..60,
+            seed in 0u64..1000,
+        ) {
+            let input = seed_example_with(
+                "documents_per_month = 100_000",
+                &format!("documents_per_month = {month}\n[batching]\ndocuments_per_batch = {batch}"),
+            );
+            let o = RunOptions { seed, replications: 3, ..RunOptions::default() };
+            let sim = simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap();
+            for r in &sim.replications {
+                proptest::prop_assert!(r.documents > 0);
+                let l = r.patterns.get(PatternKind::Lambda);
+                let per_doc = l.tally.sum.total() / l.tally.documents;
+                let rel = (l.monthly_usd / (f64::from(month) * per_doc) - 1.0).abs();
+                proptest::prop_assert!(rel < 1e-12, "{} vs {month} × {per_doc}", l.monthly_usd);
+            }
+        }
+    }
+
     #[test]
     fn a_month_too_small_to_draw_any_document_is_an_input_error() {
         let input = seed_example_with("documents_per_month = 100_000", "documents_per_month = 2");

@@ -317,4 +317,43 @@ mod tests {
             format!("{seed}\n[decision]\nmin_monthly_saving_usd = 0\nmin_saving_share = 0.2\n");
         assert_eq!(recommend(&high_share), "lambda");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 12,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Issue 9, class 9: whatever the crash probability and attempts, a pattern that
+        /// dead-letters at least 1% of documents by crashes is named in the reasons, and one that
+        /// dead-letters more than half is never recommended.
+        #[test]
+        fn dead_lettered_shares_are_always_stated(crash in 0.0f64..0.99, attempts in 1u32..4) {
+            let seed = EMBEDDED_WORKLOADS[0].1;
+            let text = format!(
+                "{seed}\n[failures]\ncrash_probability = {crash}\nmax_attempts = {attempts}\n"
+            );
+            let input = Input::from_text("w", &text, None, None).unwrap();
+            let opts = RunOptions {
+                documents: Some(300),
+                replications: 2,
+                ..RunOptions::default()
+            };
+            let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+            let report = Report::build(&input, &sim);
+            let rec = &report.recommendation;
+            for (p, r) in report.patterns.iter() {
+                let crashed = r.failed_share - (1.0 - r.feasible_share);
+                let named = rec
+                    .reasons
+                    .iter()
+                    .any(|x| x.contains(&format!("{}'s dead-letter queue", p.label())));
+                proptest::prop_assert_eq!(named, crashed >= super::NOTABLE_FAILED_SHARE);
+                if crashed > super::MAX_FAILED_SHARE {
+                    proptest::prop_assert_ne!(rec.pattern.as_str(), p.kind().name());
+                }
+            }
+        }
+    }
 }

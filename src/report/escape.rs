@@ -78,4 +78,29 @@ mod tests {
             assert_eq!(markdown(block), escaped);
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Issue 9, class 8: whatever a name holds, what reaches a terminal has no control
+        /// character but newline and tab, and Markdown text opens no tag, link or emphasis.
+        #[test]
+        fn no_control_character_or_markup_survives(s in "\\PC*|[\\x00-\\x1f\\x7f<>*_`\\[\\]&|#-]{0,40}") {
+            let shown = printable(&s);
+            proptest::prop_assert!(!shown.chars().any(is_hostile));
+            let md = markdown(&s);
+            let mut chars = md.chars().peekable();
+            let mut escaped = false;
+            while let Some(c) = chars.next() {
+                if !escaped && "<>*_`[]&|~".contains(c) {
+                    proptest::prop_assert!(false, "unescaped {c:?} in {md:?}");
+                }
+                escaped = !escaped && c == '\\';
+            }
+        }
+    }
 }
