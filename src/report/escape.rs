@@ -93,9 +93,8 @@ mod tests {
             let shown = printable(&s);
             proptest::prop_assert!(!shown.chars().any(is_hostile));
             let md = markdown(&s);
-            let mut chars = md.chars().peekable();
             let mut escaped = false;
-            while let Some(c) = chars.next() {
+            for c in md.chars() {
                 if !escaped && "<>*_`[]&|~".contains(c) {
                     proptest::prop_assert!(false, "unescaped {c:?} in {md:?}");
                 }
