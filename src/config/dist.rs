@@ -339,213 +339,20 @@ fn build(
             );
         }
     }
-    let need = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
-        match v {
-            None => {
-                problems.push(
-                    format!("{key}.{name}"),
-                    format!("missing: dist = \"{}\" needs `{name}`", t.dist),
-                );
-                None
-            }
-            Some(x) if !x.is_finite() => {
-                problems.push(format!("{key}.{name}"), "must be a finite number");
-                None
-            }
-            Some(x) => Some(x),
-        }
-    };
-    let positive = |name: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
-        let x = need(name, v, problems)?;
-        if x <= 0.0 {
-            problems.push(format!("{key}.{name}"), format!("must be > 0, got {x}"));
-            return None;
-        }
-        Some(x)
-    };
-    let cv_at_most = |cv: f64, problems: &mut Problems| -> Option<f64> {
-        if cv > MAX_CV {
-            problems.push(
-                format!("{key}.cv"),
-                format!(
-                    "must be at most {MAX_CV}, got {cv}: a heavier tail puts the mean on draws \
-                     rarer than a simulated month holds"
-                ),
-            );
-            return None;
-        }
-        Some(cv)
-    };
+    let p = Params { t, key };
     let dist = match t.dist.as_str() {
         "constant" => {
-            let v = need("value", t.value, problems)?;
+            let v = p.need("value", t.value, problems)?;
             check_value(v, key, support, problems).then_some((Dist::Constant(v), v))
         }
-        "uniform" => {
-            let (min, max) = (need("min", t.min, problems), need("max", t.max, problems));
-            let (min, max) = (min?, max?);
-            if min < 0.0 {
-                problems.push(format!("{key}.min"), format!("must be ≥ 0, got {min}"));
-            }
-            if max < min {
-                problems.push(
-                    format!("{key}.max"),
-                    format!("must be ≥ min ({min}), got {max}"),
-                );
-            }
-            Some((Dist::Uniform { min, max }, max))
-        }
-        "normal" => {
-            let (mean, sd) = (
-                positive("mean", t.mean, problems),
-                need("sd", t.sd, problems),
-            );
-            let (mean, sd) = (mean?, sd?);
-            if sd < 0.0 {
-                problems.push(format!("{key}.sd"), format!("must be ≥ 0, got {sd}"));
-                return None;
-            }
-            let n = accepted(rand_distr::Normal::new(mean, sd), key, problems)?;
-            Some((Dist::Normal(n), truncated_normal_tail(mean, sd)))
-        }
-        "lognormal" => {
-            let by_pct = t.median.is_some() || t.p95.is_some();
-            let by_moments = t.mean.is_some() || t.cv.is_some();
-            if by_pct && by_moments {
-                problems.push(
-                    key.to_string(),
-                    "give a log-normal either as median + p95 or as mean + cv, not both",
-                );
-                return None;
-            }
-            let (mu, sigma) = if by_moments {
-                let (mean, cv) = (
-                    positive("mean", t.mean, problems),
-                    need("cv", t.cv, problems),
-                );
-                let (mean, cv) = (mean?, cv?);
-                if cv < 0.0 {
-                    problems.push(format!("{key}.cv"), format!("must be ≥ 0, got {cv}"));
-                    return None;
-                }
-                let cv = cv_at_most(cv, problems)?;
-                let s2 = (1.0 + cv * cv).ln();
-                (mean.ln() - s2 / 2.0, s2.sqrt())
-            } else {
-                let (median, p95) = (
-                    positive("median", t.median, problems),
-                    positive("p95", t.p95, problems),
-                );
-                let (median, p95) = (median?, p95?);
-                if p95 < median {
-                    problems.push(
-                        format!("{key}.p95"),
-                        format!(
-                            "the 95th percentile ({p95}) cannot be below the median ({median})"
-                        ),
-                    );
-                    return None;
-                }
-                let sigma = (p95.ln() - median.ln()) / Z95;
-                if sigma > MAX_LOG_SIGMA {
-                    problems.push(
-                        format!("{key}.p95"),
-                        format!(
-                            "the 95th percentile ({p95}) is more than {:.0} times the median \
-                             ({median}): so heavy a tail puts the mean on draws rarer than a \
-                             simulated month holds",
-                            (Z95 * MAX_LOG_SIGMA).exp().floor()
-                        ),
-                    );
-                    return None;
-                }
-                (median.ln(), sigma)
-            };
-            let d = accepted(rand_distr::LogNormal::new(mu, sigma), key, problems)?;
-            Some((
-                Dist::LogNormal {
-                    d,
-                    mean: (mu + sigma * sigma / 2.0).exp(),
-                },
-                (mu + Z9999 * sigma).exp(),
-            ))
-        }
-        "gamma" => {
-            let (mean, cv) = (
-                positive("mean", t.mean, problems),
-                positive("cv", t.cv, problems),
-            );
-            let (mean, cv) = (mean?, cv?);
-            let cv = cv_at_most(cv, problems)?;
-            let shape = 1.0 / (cv * cv);
-            let d = accepted(rand_distr::Gamma::new(shape, mean / shape), key, problems)?;
-            Some((Dist::Gamma { d, mean }, gamma_tail(shape) * (mean / shape)))
-        }
-        "exponential" => {
-            let mean = positive("mean", t.mean, problems)?;
-            let d = accepted(rand_distr::Exp::new(1.0 / mean), key, problems)?;
-            // Survival e^(−x/mean) = 10^-4.
-            Some((Dist::Exponential { d, mean }, mean * 1e4f64.ln()))
-        }
-        "weibull" => {
-            let (shape, scale) = (
-                positive("shape", t.shape, problems),
-                positive("scale", t.scale, problems),
-            );
-            let (shape, scale) = (shape?, scale?);
-            if shape < MIN_WEIBULL_SHAPE {
-                problems.push(
-                    format!("{key}.shape"),
-                    format!(
-                        "must be at least {MIN_WEIBULL_SHAPE}, got {shape}: smaller shapes give \
-                         tails so heavy that draws overflow"
-                    ),
-                );
-                return None;
-            }
-            let mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape);
-            let d = accepted(rand_distr::Weibull::new(scale, shape), key, problems)?;
-            // Survival e^(−(x/scale)^shape) = 10^-4.
-            Some((
-                Dist::Weibull { d, mean },
-                scale * 1e4f64.ln().powf(1.0 / shape),
-            ))
-        }
-        "poisson" => {
-            let mean = positive("mean", t.mean, problems)?;
-            let d = accepted(rand_distr::Poisson::new(mean), key, problems)?;
-            Some((Dist::Poisson { d, mean }, poisson_tail(mean)))
-        }
-        "empirical" => {
-            let file = t.file.as_ref().or_else(|| {
-                problems.push(
-                    format!("{key}.file"),
-                    "missing: dist = \"empirical\" needs `file`",
-                );
-                None
-            })?;
-            let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |d| d.join(file));
-            match read_observations(&path) {
-                Ok(v) => {
-                    let top = v.iter().copied().fold(0.0, f64::max);
-                    if support == Support::Positive && v.iter().any(|x| *x <= 0.0) {
-                        problems.push(
-                            format!("{key}.file"),
-                            format!(
-                                "'{}': observations must be > 0 for this key",
-                                path.display()
-                            ),
-                        );
-                        return None;
-                    }
-                    Some((Dist::Empirical(v), top))
-                }
-                Err(msg) => {
-                    problems.push(format!("{key}.file"), msg);
-                    None
-                }
-            }
-        }
+        "uniform" => p.uniform(problems),
+        "normal" => p.normal(problems),
+        "lognormal" => p.lognormal(problems),
+        "gamma" => p.gamma(problems),
+        "exponential" => p.exponential(problems),
+        "weibull" => p.weibull(problems),
+        "poisson" => p.poisson(problems),
+        "empirical" => p.empirical(support, base_dir, problems),
         _ => unreachable!("family names were matched above"),
     };
     if problems.0.len() > before {
@@ -558,6 +365,261 @@ fn build(
         return None;
     }
     dist
+}
+
+/// One distribution table being validated: its parameters and its key, for messages. Each
+/// family's method returns the distribution and its 99.99th percentile, or `None` with problems
+/// pushed.
+struct Params<'a> {
+    t: &'a RawDistTable,
+    key: &'a str,
+}
+
+impl Params<'_> {
+    /// A parameter the family needs, finite.
+    fn need(&self, name: &str, v: Option<f64>, problems: &mut Problems) -> Option<f64> {
+        let key = self.key;
+        match v {
+            None => {
+                problems.push(
+                    format!("{key}.{name}"),
+                    format!("missing: dist = \"{}\" needs `{name}`", self.t.dist),
+                );
+                None
+            }
+            Some(x) if !x.is_finite() => {
+                problems.push(format!("{key}.{name}"), "must be a finite number");
+                None
+            }
+            Some(x) => Some(x),
+        }
+    }
+
+    /// A parameter the family needs, above zero.
+    fn positive(&self, name: &str, v: Option<f64>, problems: &mut Problems) -> Option<f64> {
+        let x = self.need(name, v, problems)?;
+        if x <= 0.0 {
+            problems.push(
+                format!("{}.{name}", self.key),
+                format!("must be > 0, got {x}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// A coefficient of variation no heavier than [`MAX_CV`].
+    fn cv_at_most(&self, cv: f64, problems: &mut Problems) -> Option<f64> {
+        if cv > MAX_CV {
+            problems.push(
+                format!("{}.cv", self.key),
+                format!(
+                    "must be at most {MAX_CV}, got {cv}: a heavier tail puts the mean on draws \
+                     rarer than a simulated month holds"
+                ),
+            );
+            return None;
+        }
+        Some(cv)
+    }
+
+    fn uniform(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let (t, key) = (self.t, self.key);
+        let (min, max) = (
+            self.need("min", t.min, problems),
+            self.need("max", t.max, problems),
+        );
+        let (min, max) = (min?, max?);
+        if min < 0.0 {
+            problems.push(format!("{key}.min"), format!("must be ≥ 0, got {min}"));
+        }
+        if max < min {
+            problems.push(
+                format!("{key}.max"),
+                format!("must be ≥ min ({min}), got {max}"),
+            );
+        }
+        Some((Dist::Uniform { min, max }, max))
+    }
+
+    fn normal(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let (t, key) = (self.t, self.key);
+        let (mean, sd) = (
+            self.positive("mean", t.mean, problems),
+            self.need("sd", t.sd, problems),
+        );
+        let (mean, sd) = (mean?, sd?);
+        if sd < 0.0 {
+            problems.push(format!("{key}.sd"), format!("must be ≥ 0, got {sd}"));
+            return None;
+        }
+        let n = accepted(rand_distr::Normal::new(mean, sd), key, problems)?;
+        Some((Dist::Normal(n), truncated_normal_tail(mean, sd)))
+    }
+
+    fn lognormal(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let (t, key) = (self.t, self.key);
+        let by_pct = t.median.is_some() || t.p95.is_some();
+        let by_moments = t.mean.is_some() || t.cv.is_some();
+        if by_pct && by_moments {
+            problems.push(
+                key.to_string(),
+                "give a log-normal either as median + p95 or as mean + cv, not both",
+            );
+            return None;
+        }
+        let (mu, sigma) = if by_moments {
+            self.lognormal_by_moments(problems)?
+        } else {
+            self.lognormal_by_percentiles(problems)?
+        };
+        let d = accepted(rand_distr::LogNormal::new(mu, sigma), key, problems)?;
+        Some((
+            Dist::LogNormal {
+                d,
+                mean: (mu + sigma * sigma / 2.0).exp(),
+            },
+            (mu + Z9999 * sigma).exp(),
+        ))
+    }
+
+    /// (μ, σ) of a log-normal given as mean + cv.
+    fn lognormal_by_moments(&self, problems: &mut Problems) -> Option<(f64, f64)> {
+        let (mean, cv) = (
+            self.positive("mean", self.t.mean, problems),
+            self.need("cv", self.t.cv, problems),
+        );
+        let (mean, cv) = (mean?, cv?);
+        if cv < 0.0 {
+            problems.push(format!("{}.cv", self.key), format!("must be ≥ 0, got {cv}"));
+            return None;
+        }
+        let cv = self.cv_at_most(cv, problems)?;
+        let s2 = (1.0 + cv * cv).ln();
+        Some((mean.ln() - s2 / 2.0, s2.sqrt()))
+    }
+
+    /// (μ, σ) of a log-normal given as median + p95.
+    fn lognormal_by_percentiles(&self, problems: &mut Problems) -> Option<(f64, f64)> {
+        let key = self.key;
+        let (median, p95) = (
+            self.positive("median", self.t.median, problems),
+            self.positive("p95", self.t.p95, problems),
+        );
+        let (median, p95) = (median?, p95?);
+        if p95 < median {
+            problems.push(
+                format!("{key}.p95"),
+                format!("the 95th percentile ({p95}) cannot be below the median ({median})"),
+            );
+            return None;
+        }
+        let sigma = (p95.ln() - median.ln()) / Z95;
+        if sigma > MAX_LOG_SIGMA {
+            problems.push(
+                format!("{key}.p95"),
+                format!(
+                    "the 95th percentile ({p95}) is more than {:.0} times the median \
+                     ({median}): so heavy a tail puts the mean on draws rarer than a \
+                     simulated month holds",
+                    (Z95 * MAX_LOG_SIGMA).exp().floor()
+                ),
+            );
+            return None;
+        }
+        Some((median.ln(), sigma))
+    }
+
+    fn gamma(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let (mean, cv) = (
+            self.positive("mean", self.t.mean, problems),
+            self.positive("cv", self.t.cv, problems),
+        );
+        let (mean, cv) = (mean?, cv?);
+        let cv = self.cv_at_most(cv, problems)?;
+        let shape = 1.0 / (cv * cv);
+        let d = accepted(
+            rand_distr::Gamma::new(shape, mean / shape),
+            self.key,
+            problems,
+        )?;
+        Some((Dist::Gamma { d, mean }, gamma_tail(shape) * (mean / shape)))
+    }
+
+    fn exponential(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let mean = self.positive("mean", self.t.mean, problems)?;
+        let d = accepted(rand_distr::Exp::new(1.0 / mean), self.key, problems)?;
+        // Survival e^(−x/mean) = 10^-4.
+        Some((Dist::Exponential { d, mean }, mean * 1e4f64.ln()))
+    }
+
+    fn weibull(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let (shape, scale) = (
+            self.positive("shape", self.t.shape, problems),
+            self.positive("scale", self.t.scale, problems),
+        );
+        let (shape, scale) = (shape?, scale?);
+        if shape < MIN_WEIBULL_SHAPE {
+            problems.push(
+                format!("{}.shape", self.key),
+                format!(
+                    "must be at least {MIN_WEIBULL_SHAPE}, got {shape}: smaller shapes give \
+                     tails so heavy that draws overflow"
+                ),
+            );
+            return None;
+        }
+        let mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape);
+        let d = accepted(rand_distr::Weibull::new(scale, shape), self.key, problems)?;
+        // Survival e^(−(x/scale)^shape) = 10^-4.
+        Some((
+            Dist::Weibull { d, mean },
+            scale * 1e4f64.ln().powf(1.0 / shape),
+        ))
+    }
+
+    fn poisson(&self, problems: &mut Problems) -> Option<(Dist, f64)> {
+        let mean = self.positive("mean", self.t.mean, problems)?;
+        let d = accepted(rand_distr::Poisson::new(mean), self.key, problems)?;
+        Some((Dist::Poisson { d, mean }, poisson_tail(mean)))
+    }
+
+    fn empirical(
+        &self,
+        support: Support,
+        base_dir: Option<&Path>,
+        problems: &mut Problems,
+    ) -> Option<(Dist, f64)> {
+        let key = self.key;
+        let file = self.t.file.as_ref().or_else(|| {
+            problems.push(
+                format!("{key}.file"),
+                "missing: dist = \"empirical\" needs `file`",
+            );
+            None
+        })?;
+        let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |d| d.join(file));
+        match read_observations(&path) {
+            Ok(v) => {
+                let top = v.iter().copied().fold(0.0, f64::max);
+                if support == Support::Positive && v.iter().any(|x| *x <= 0.0) {
+                    problems.push(
+                        format!("{key}.file"),
+                        format!(
+                            "'{}': observations must be > 0 for this key",
+                            path.display()
+                        ),
+                    );
+                    return None;
+                }
+                Some((Dist::Empirical(v), top))
+            }
+            Err(msg) => {
+                problems.push(format!("{key}.file"), msg);
+                None
+            }
+        }
+    }
 }
 
 /// 99.99th percentile of a normal(mean, sd) truncated at 0: P(X > x) = 10^-4 · P(X > 0).
