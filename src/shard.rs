@@ -311,7 +311,6 @@ pub fn merge_simulate(
     let Some((first_file, first)) = parts.first() else {
         return Err(MergeError::Mismatch("no shard files given".into()));
     };
-    let (first_file, first) = (first_file.clone(), first.clone());
     // Replications (sketch layouts, sampling, billing) are comparable only within one version.
     if first.tool != tool() {
         return Err(MergeError::Mismatch(format!(
@@ -322,7 +321,63 @@ pub fn merge_simulate(
     }
     crate::simulate::check_options(&first.options)
         .map_err(|e| MergeError::Mismatch(format!("'{first_file}': {e}")))?;
+    same_run(&parts, first_file, first)?;
+    every_replication_once(&parts, first_file, first.options.replications)?;
+    let input = Input::from_sources_under(first.sources.clone(), base_dir).map_err(|source| {
+        MergeError::Input {
+            file: first_file.clone(),
+            source,
+        }
+    })?;
+    if input.inputs_digest != first.inputs_digest {
+        return Err(MergeError::Mismatch(format!(
+            "the inputs embedded in '{first_file}' no longer match its inputs digest: a file the workload names (a trace or an empirical CSV) under '{}' is not the one the shard ran with, or the shard file was edited",
+            base_dir.display()
+        )));
+    }
+    if first.month_documents != input.scenario.arrivals.documents_per_month {
+        return Err(MergeError::Mismatch(format!(
+            "'{first_file}' says a month holds {} documents, but its workload gives {}: the file was edited or corrupted; run its shard again",
+            first.month_documents, input.scenario.arrivals.documents_per_month
+        )));
+    }
     for (file, p) in &parts {
+        for r in &p.replications {
+            check_replication(&input, &first.options, r).map_err(|e| {
+                MergeError::Mismatch(format!(
+                    "'{file}' replication {}: {e}; the file was edited or corrupted, run its shard again",
+                    r.index
+                ))
+            })?;
+        }
+    }
+    let keep_documents = documents_kept(&parts)?;
+    let (options, month_documents) = (first.options, first.month_documents);
+    let mut replications: Vec<Replication> = parts
+        .into_iter()
+        .flat_map(|(_, p)| p.replications)
+        .collect();
+    replications.sort_by_key(|r| r.index);
+    Ok((
+        input,
+        Simulation {
+            options: RunOptions {
+                keep_documents,
+                ..options
+            },
+            month_documents,
+            replications,
+        },
+    ))
+}
+
+/// Every shard is of the same run as `first` and holds only replications it owns.
+fn same_run(
+    parts: &[(String, SimulateShard)],
+    first_file: &str,
+    first: &SimulateShard,
+) -> Result<(), MergeError> {
+    for (file, p) in parts {
         let differs = [
             ("agentcost version", p.tool != first.tool),
             ("workload", p.workload != first.workload),
@@ -365,7 +420,16 @@ pub fn merge_simulate(
             )));
         }
     }
-    let total = first.options.replications;
+    Ok(())
+}
+
+/// Each of the run's `total` replications is held by exactly one shard (`total` bounded first:
+/// the bookkeeping is sized by it).
+fn every_replication_once(
+    parts: &[(String, SimulateShard)],
+    first_file: &str,
+    total: usize,
+) -> Result<(), MergeError> {
     // The bookkeeping below is sized by this claim, so it is bounded first.
     if total > MAX_MERGED_REPLICATIONS {
         return Err(MergeError::Mismatch(format!(
@@ -373,7 +437,7 @@ pub fn merge_simulate(
         )));
     }
     let mut holder: Vec<Option<&str>> = vec![None; total];
-    for (file, p) in &parts {
+    for (file, p) in parts {
         for r in &p.replications {
             let Some(slot) = holder.get_mut(r.index) else {
                 return Err(MergeError::Mismatch(format!(
@@ -401,34 +465,12 @@ pub fn merge_simulate(
             given.join(", ")
         )));
     }
-    let input = Input::from_sources_under(first.sources.clone(), base_dir).map_err(|source| {
-        MergeError::Input {
-            file: first_file.clone(),
-            source,
-        }
-    })?;
-    if input.inputs_digest != first.inputs_digest {
-        return Err(MergeError::Mismatch(format!(
-            "the inputs embedded in '{first_file}' no longer match its inputs digest: a file the workload names (a trace or an empirical CSV) under '{}' is not the one the shard ran with, or the shard file was edited",
-            base_dir.display()
-        )));
-    }
-    if first.month_documents != input.scenario.arrivals.documents_per_month {
-        return Err(MergeError::Mismatch(format!(
-            "'{first_file}' says a month holds {} documents, but its workload gives {}: the file was edited or corrupted; run its shard again",
-            first.month_documents, input.scenario.arrivals.documents_per_month
-        )));
-    }
-    for (file, p) in &parts {
-        for r in &p.replications {
-            check_replication(&input, &first.options, r).map_err(|e| {
-                MergeError::Mismatch(format!(
-                    "'{file}' replication {}: {e}; the file was edited or corrupted, run its shard again",
-                    r.index
-                ))
-            })?;
-        }
-    }
+    Ok(())
+}
+
+/// Whether the run kept replication 0's documents: the flag of the shard holding replication 0,
+/// which must agree with what that replication holds.
+fn documents_kept(parts: &[(String, SimulateShard)]) -> Result<bool, MergeError> {
     let (zero_file, zero) = parts
         .iter()
         .find(|(_, p)| p.shard.owns(0))
@@ -457,22 +499,7 @@ pub fn merge_simulate(
             }
         )));
     }
-    let mut replications: Vec<Replication> = parts
-        .into_iter()
-        .flat_map(|(_, p)| p.replications)
-        .collect();
-    replications.sort_by_key(|r| r.index);
-    Ok((
-        input,
-        Simulation {
-            options: RunOptions {
-                keep_documents,
-                ..first.options
-            },
-            month_documents: first.month_documents,
-            replications,
-        },
-    ))
+    Ok(keep_documents)
 }
 
 pub use crate::partition::MAX_SHARD_AMOUNT;
