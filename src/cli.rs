@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use agentcost::error::{ConfigError, RunError};
+use agentcost::error::{Classify, ConfigError, Failure, ReportError, RunError};
 use agentcost::input::{InputKind, read_text};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::{PatternKind, patterns};
@@ -20,17 +20,15 @@ use agentcost::simulate::{
 };
 use agentcost::sweep::{self, SweepOutput, Vary};
 
-/// Exit code: success.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: the model cannot answer for these inputs (a pattern is overloaded), or an
-/// unexpected failure. Retrying the same inputs gives the same answer.
-pub const EXIT_RUNTIME: i32 = 1;
-/// Exit code: bad command line or bad input file (clap uses 2 for usage errors too). Retrying the
-/// same inputs gives the same answer.
-pub const EXIT_INPUT: i32 = 2;
-/// Exit code: the results could not be written (disk full, stdout closed or failing): the inputs
-/// were fine, and a retry may succeed.
-pub const EXIT_IO: i32 = 3;
+// Exit codes are the library's (`agentcost::error::Failure`); this module only classifies the
+// errors it adds (a closed stdout, an unusable --out, flags that cannot be honoured).
+use agentcost::error::EXIT_OK;
+#[cfg(test)]
+use agentcost::error::{EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT};
+
+/// The name `EXIT_MODEL` had here before the codes moved into the library.
+#[cfg(test)]
+const EXIT_RUNTIME: i32 = EXIT_MODEL;
 
 /// Cost and capacity of AI document-processing pipelines on AWS: Lambda + Bedrock vs AgentCore Runtime.
 #[derive(Debug, Parser)]
@@ -672,15 +670,33 @@ pub struct OutputError {
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
+impl Classify for OutputError {
+    fn failure(&self) -> Failure {
+        Failure::Output
+    }
+}
+
 /// A usage problem with the output directory: reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct OutDirError(String);
 
+impl Classify for OutDirError {
+    fn failure(&self) -> Failure {
+        Failure::Input
+    }
+}
+
 /// Flags that cannot be honoured with the inputs given: reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(String);
+
+impl Classify for UsageError {
+    fn failure(&self) -> Failure {
+        Failure::Input
+    }
+}
 
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     if dir.is_dir() {
@@ -786,30 +802,36 @@ fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
         .tempfile_in(dir)
 }
 
-/// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.
+/// Exit code for an error: each link of the chain that knows its class is asked, and
+/// [`Failure::of_chain`] decides between them (an input error anywhere makes it exit 2); links
+/// that know none (an I/O error under an [`OutputError`], a context message) are left out.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
-    let input = e.chain().any(|c| {
-        c.is::<ConfigError>()
-            || c.is::<OutDirError>()
-            || c.is::<UsageError>()
-            || c.is::<shard::MergeError>()
-            || c.is::<sweep::SweepError>()
-                && !matches!(
-                    c.downcast_ref::<sweep::SweepError>(),
-                    Some(sweep::SweepError::Run(RunError::Overloaded { .. }))
-                )
-            || matches!(
-                c.downcast_ref::<RunError>(),
-                Some(RunError::Parameter { .. } | RunError::NonFinite { .. })
-            )
-    });
-    if input {
-        EXIT_INPUT
-    } else if e.chain().any(|c| c.is::<OutputError>()) {
-        EXIT_IO
-    } else {
-        EXIT_RUNTIME
-    }
+    Failure::of_chain(e.chain().filter_map(failure_of)).exit_code()
+}
+
+/// One error of a chain, as the class it gives itself, if it is one of the types that do.
+type ClassOf = fn(&(dyn std::error::Error + 'static)) -> Option<Failure>;
+
+/// Every error type that classifies itself: the library's, then this module's.
+const CLASSIFIED: &[ClassOf] = &[
+    class_of::<ConfigError>,
+    class_of::<RunError>,
+    class_of::<ReportError>,
+    class_of::<sweep::SweepError>,
+    class_of::<shard::MergeError>,
+    class_of::<OutputError>,
+    class_of::<OutDirError>,
+    class_of::<UsageError>,
+];
+
+fn class_of<E: Classify + std::error::Error + 'static>(
+    e: &(dyn std::error::Error + 'static),
+) -> Option<Failure> {
+    e.downcast_ref::<E>().map(Classify::failure)
+}
+
+fn failure_of(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
+    CLASSIFIED.iter().find_map(|class| class(e))
 }
 
 #[cfg(test)]
@@ -847,6 +869,50 @@ mod tests {
             EXIT_INPUT
         );
         assert_eq!(exit_code(&anyhow::anyhow!("disk full")), EXIT_RUNTIME);
+    }
+
+    #[test]
+    fn every_error_type_is_asked_its_class_through_the_chain() {
+        let written = OutputError {
+            what: "'x'".into(),
+            source: anyhow::Error::from(ReportError::from(std::io::Error::from(
+                std::io::ErrorKind::StorageFull,
+            )))
+            .into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(written)), EXIT_OUTPUT);
+        let disk_full = anyhow::Error::from(ReportError::from(std::io::Error::from(
+            std::io::ErrorKind::StorageFull,
+        )));
+        assert_eq!(exit_code(&disk_full.context("writing")), EXIT_OUTPUT);
+        let merge = shard::MergeError::Mismatch("x".into());
+        assert_eq!(exit_code(&anyhow::Error::from(merge)), EXIT_INPUT);
+        let merge_sweep = shard::MergeError::Sweep(sweep::SweepError::Merge("x".into()));
+        assert_eq!(exit_code(&anyhow::Error::from(merge_sweep)), EXIT_INPUT);
+        let usage = UsageError("x".into());
+        assert_eq!(exit_code(&anyhow::Error::from(usage)), EXIT_INPUT);
+        let out_dir = OutDirError("x".into());
+        assert_eq!(
+            exit_code(&anyhow::Error::from(out_dir).context("preparing")),
+            EXIT_INPUT
+        );
+        let overloaded = sweep::SweepError::Run(RunError::Overloaded {
+            pattern: "lambda",
+            waiting: 3,
+            day: 1.0,
+            cause: "x".into(),
+        });
+        assert_eq!(
+            exit_code(&anyhow::Error::from(overloaded).context("point 3")),
+            EXIT_MODEL
+        );
+        assert_eq!(
+            exit_code(&anyhow::Error::from(std::io::Error::from(
+                std::io::ErrorKind::StorageFull
+            ))),
+            EXIT_MODEL,
+            "an I/O error nobody classified is unexpected"
+        );
     }
 
     #[test]
