@@ -52,7 +52,7 @@ pub enum Command {
     /// Check a workload (and price book) without running it.
     Validate(ValidateArgs),
     /// List the example workloads built into the binary.
-    Examples,
+    Examples(ExamplesArgs),
 }
 
 /// Output format of `simulate` on stdout.
@@ -65,6 +65,17 @@ pub enum Format {
     Json,
     /// One row per sampled document.
     Csv,
+}
+
+/// Output format of the commands that print a table or one JSON value (`capacity`, `validate`,
+/// `examples`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Readable text.
+    #[default]
+    Table,
+    /// One JSON value, for scripts.
+    Json,
 }
 
 /// Inputs and sampling flags shared by the commands that run simulations.
@@ -142,8 +153,11 @@ pub struct CapacityArgs {
     /// Replications per quota.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub replications: usize,
-    /// Print JSON instead of a table.
-    #[arg(long)]
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Deprecated spelling of --format json, kept for a while for existing scripts.
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
     /// Also write quota-sweep.json and the quota-sweep chart (SVG and PNG) into DIR.
     #[arg(long, value_name = "DIR")]
@@ -225,6 +239,17 @@ pub struct ValidateArgs {
     /// Price book TOML to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
+    /// What to print on stdout: a line, or {ok, workload, origin, region, as_of} as JSON.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// Arguments of `examples`.
+#[derive(Debug, clap::Args)]
+pub struct ExamplesArgs {
+    /// What to print on stdout: one line per example, or [{name, description}] as JSON.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 /// A registered pattern's name (`--pattern`), as its kind.
@@ -244,30 +269,82 @@ pub fn run(cli: Cli) -> Result<i32> {
     check_stdout_open()?;
     match cli.command {
         Command::Simulate(args) => run_simulate(&args),
-        Command::Capacity(args) => run_capacity(&args),
+        Command::Capacity(mut args) => {
+            // --json is the deprecated spelling of --format json; run_capacity reads the one field.
+            args.json |= args.format == TableFormat::Json;
+            run_capacity(&args)
+        }
         Command::Sweep(args) => run_sweep(&args),
         Command::Merge(args) => run_merge(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
-            let line = format!(
-                "ok: '{}' ({}), {} price book as of {}\n",
-                input.scenario.name, input.workload_origin, input.book.region, input.book.as_of
-            );
-            print_stdout(&escape::printable(&line))
+            match args.format {
+                TableFormat::Table => {
+                    let line = format!(
+                        "ok: '{}' ({}), {} price book as of {}\n",
+                        input.scenario.name,
+                        input.workload_origin,
+                        input.book.region,
+                        input.book.as_of
+                    );
+                    print_stdout(&escape::printable(&line))
+                }
+                // serde_json escapes control characters, so the names stay inert here too.
+                TableFormat::Json => print_stdout(&json_line(&Validated {
+                    ok: true,
+                    workload: &input.scenario.name,
+                    origin: &input.workload_origin,
+                    region: &input.book.region,
+                    as_of: &input.book.as_of,
+                })?),
+            }
         }
-        Command::Examples => {
-            let mut list = String::new();
-            for (name, text) in EMBEDDED_WORKLOADS {
+        Command::Examples(args) => {
+            let examples = EMBEDDED_WORKLOADS.iter().map(|(name, text)| {
                 let desc = text
                     .lines()
                     .find_map(|l| l.strip_prefix("description = "))
                     .map(|d| d.trim_matches('"'))
                     .unwrap_or("");
-                list += &format!("{name:20} {desc}\n");
+                (*name, desc)
+            });
+            match args.format {
+                TableFormat::Table => print_stdout(
+                    &examples
+                        .map(|(name, desc)| format!("{name:20} {desc}\n"))
+                        .collect::<String>(),
+                ),
+                TableFormat::Json => {
+                    let list: Vec<Example> = examples
+                        .map(|(name, description)| Example { name, description })
+                        .collect();
+                    print_stdout(&json_line(&list)?)
+                }
             }
-            print_stdout(&list)
         }
     }
+}
+
+/// `validate --format json`: what scripts check before they submit a run.
+#[derive(serde::Serialize)]
+struct Validated<'a> {
+    ok: bool,
+    workload: &'a str,
+    origin: &'a str,
+    region: &'a str,
+    as_of: &'a str,
+}
+
+/// One line of `examples --format json`.
+#[derive(serde::Serialize)]
+struct Example<'a> {
+    name: &'a str,
+    description: &'a str,
+}
+
+/// `value` as pretty JSON and a newline, as every JSON output ends.
+fn json_line(value: &impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
 }
 
 /// Writes `text` to stdout: a full disk or a failing stdout is an error, never a panic.
@@ -1005,5 +1082,60 @@ mod tests {
         for args in bad {
             assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn every_command_takes_format_and_capacity_keeps_json_as_an_alias() {
+        let ok = [
+            vec!["agentcost", "examples", "--format", "json"],
+            vec!["agentcost", "validate", "w.toml", "--format", "json"],
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "1",
+                "--format",
+                "json",
+            ],
+            vec!["agentcost", "capacity", "w.toml", "--quota", "1", "--json"],
+        ];
+        for args in ok {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        let bad = [
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "1",
+                "--format",
+                "csv",
+            ],
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "1",
+                "--json",
+                "--format",
+                "table",
+            ],
+            vec!["agentcost", "validate", "w.toml", "--format", "csv"],
+        ];
+        for args in bad {
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        }
+        let Command::Capacity(alias) =
+            Cli::try_parse_from(["agentcost", "capacity", "w.toml", "--quota", "1", "--json"])
+                .unwrap()
+                .command
+        else {
+            panic!("capacity parses as capacity");
+        };
+        assert!(alias.json);
+        assert_eq!(alias.format, TableFormat::Table, "folded into json in run");
     }
 }
