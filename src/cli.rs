@@ -119,13 +119,22 @@ pub struct SimulateArgs {
     pub force: bool,
     /// Run only shard I of N (1-based): replications whose index ≡ I−1 (mod N). Prints the shard's
     /// replications as JSON (or writes DIR/shard-I-of-N.json with --out) instead of the report;
-    /// `merge` combines the shards into exactly what one run prints and writes.
+    /// `merge` combines the shards into exactly what one run prints and writes. `auto`: an array
+    /// job's task, shard index+1 of the 0-based index in AWS_BATCH_JOB_ARRAY_INDEX,
+    /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (submit a Slurm array as --array=0-(N-1)).
     #[arg(
-        long,
-        value_name = "I/N",
+        id = "shard",
+        long = "shard",
+        value_name = "I/N|auto",
         conflicts_with = "format",
         help_heading = "Sharding"
     )]
+    pub shard_spec: Option<ShardSpec>,
+    /// Number of shards for --shard auto [default: AWS_BATCH_JOB_ARRAY_SIZE].
+    #[arg(long, value_name = "N", requires = "shard", help_heading = "Sharding")]
+    pub shards: Option<usize>,
+    /// The shard this process runs, resolved from --shard (and --shards) by [`run`].
+    #[arg(skip)]
     pub shard: Option<Shard>,
     /// Keep replication 0's documents and their bills: --out then also writes documents.csv, and a
     /// shard carries them so that `merge` can. Costs memory and disk per document (a 10M-document
@@ -176,7 +185,14 @@ pub struct SweepArgs {
     #[arg(long, value_name = "KEY=FROM..TO:STEPS", required = true)]
     pub vary: Vec<Vary>,
     /// Run only shard I of N (1-based): points whose index ≡ I−1 (mod N). Combine with `merge`.
-    #[arg(long, value_name = "I/N")]
+    /// `auto`: an array job's task, as for `simulate --shard auto`.
+    #[arg(id = "shard", long = "shard", value_name = "I/N|auto")]
+    pub shard_spec: Option<ShardSpec>,
+    /// Number of shards for --shard auto [default: AWS_BATCH_JOB_ARRAY_SIZE].
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shards: Option<usize>,
+    /// The shard this process runs, resolved from --shard (and --shards) by [`run`].
+    #[arg(skip)]
     pub shard: Option<Shard>,
     #[command(flatten)]
     pub run: RunFlags,
@@ -252,6 +268,48 @@ pub struct ExamplesArgs {
     pub format: TableFormat,
 }
 
+/// `--shard`: a shard named on the command line, or `auto` for an array job's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardSpec {
+    /// `I/N`.
+    Fixed(Shard),
+    /// `auto`: read from the environment when the command runs ([`Shard::from_env`]).
+    Auto,
+}
+
+impl std::str::FromStr for ShardSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "auto" {
+            return Ok(ShardSpec::Auto);
+        }
+        s.parse()
+            .map(ShardSpec::Fixed)
+            .map_err(|e| format!("{e}, or auto (from an array job's environment)"))
+    }
+}
+
+/// The shard a run owns: `--shard I/N` as given; `--shard auto` from the array job's environment
+/// and `--shards`. A missing or malformed variable is an input error naming it.
+fn resolve_shard(spec: Option<ShardSpec>, shards: Option<usize>) -> Result<Option<Shard>> {
+    match (spec, shards) {
+        (None, _) => Ok(None),
+        (Some(ShardSpec::Fixed(shard)), None) => Ok(Some(shard)),
+        (Some(ShardSpec::Fixed(shard)), Some(_)) => Err(UsageError(format!(
+            "--shards goes with --shard auto; --shard {shard} already names the number of shards"
+        ))
+        .into()),
+        (Some(ShardSpec::Auto), count) => {
+            // A value that is not UTF-8 is shown as read and refused as malformed, never as unset.
+            let env = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+            Shard::from_env(count, env)
+                .map(Some)
+                .map_err(|m| UsageError(format!("--shard auto: {m}")).into())
+        }
+    }
+}
+
 /// A registered pattern's name (`--pattern`), as its kind.
 fn pattern_name(name: &str) -> std::result::Result<PatternKind, String> {
     let names: Vec<&str> = patterns().iter().map(|p| p.kind().name()).collect();
@@ -268,13 +326,19 @@ pub fn run(cli: Cli) -> Result<i32> {
     // nowhere would exit 0 having said nothing.
     check_stdout_open()?;
     match cli.command {
-        Command::Simulate(args) => run_simulate(&args),
+        Command::Simulate(mut args) => {
+            args.shard = resolve_shard(args.shard_spec, args.shards)?;
+            run_simulate(&args)
+        }
         Command::Capacity(mut args) => {
             // --json is the deprecated spelling of --format json; run_capacity reads the one field.
             args.json |= args.format == TableFormat::Json;
             run_capacity(&args)
         }
-        Command::Sweep(args) => run_sweep(&args),
+        Command::Sweep(mut args) => {
+            args.shard = resolve_shard(args.shard_spec, args.shards)?;
+            run_sweep(&args)
+        }
         Command::Merge(args) => run_merge(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
@@ -1137,5 +1201,70 @@ mod tests {
         };
         assert!(alias.json);
         assert_eq!(alias.format, TableFormat::Table, "folded into json in run");
+    }
+
+    #[test]
+    fn shard_takes_i_of_n_or_auto_and_shards_needs_a_shard() {
+        let ok = [
+            vec!["agentcost", "simulate", "--shard", "auto"],
+            vec!["agentcost", "simulate", "--shard", "auto", "--shards", "8"],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shard",
+                "auto",
+            ],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shard",
+                "auto",
+                "--shards",
+                "4",
+            ],
+        ];
+        for args in ok {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        let bad = [
+            vec!["agentcost", "simulate", "--shards", "4"],
+            vec!["agentcost", "simulate", "--shard", "Auto"],
+            vec![
+                "agentcost",
+                "simulate",
+                "--shard",
+                "auto",
+                "--format",
+                "json",
+            ],
+            vec!["agentcost", "simulate", "--shard", "auto", "--shards", "x"],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shards",
+                "4",
+            ],
+        ];
+        for args in bad {
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        }
+        let fixed = "2/4".parse::<ShardSpec>().unwrap();
+        assert_eq!(fixed, ShardSpec::Fixed("2/4".parse().unwrap()));
+        let err = resolve_shard(Some(fixed), Some(4)).unwrap_err();
+        assert_eq!(exit_code(&err), EXIT_INPUT);
+        assert_eq!(
+            resolve_shard(Some(fixed), None).unwrap(),
+            "2/4".parse().ok()
+        );
+        assert_eq!(resolve_shard(None, None).unwrap(), None);
     }
 }
