@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use agentcost::error::{ConfigError, RunError};
+use agentcost::error::{Classify, ConfigError, Failure, ReportError, RunError};
 use agentcost::input::{InputKind, read_text};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::{PatternKind, patterns};
@@ -20,17 +20,15 @@ use agentcost::simulate::{
 };
 use agentcost::sweep::{self, SweepOutput, Vary};
 
-/// Exit code: success.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: the model cannot answer for these inputs (a pattern is overloaded), or an
-/// unexpected failure. Retrying the same inputs gives the same answer.
-pub const EXIT_RUNTIME: i32 = 1;
-/// Exit code: bad command line or bad input file (clap uses 2 for usage errors too). Retrying the
-/// same inputs gives the same answer.
-pub const EXIT_INPUT: i32 = 2;
-/// Exit code: the results could not be written (disk full, stdout closed or failing): the inputs
-/// were fine, and a retry may succeed.
-pub const EXIT_IO: i32 = 3;
+// Exit codes are the library's (`agentcost::error::Failure`); this module only classifies the
+// errors it adds (a closed stdout, an unusable --out, flags that cannot be honoured).
+use agentcost::error::EXIT_OK;
+#[cfg(test)]
+use agentcost::error::{EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT};
+
+/// The name `EXIT_MODEL` had here before the codes moved into the library.
+#[cfg(test)]
+const EXIT_RUNTIME: i32 = EXIT_MODEL;
 
 /// Cost and capacity of AI document-processing pipelines on AWS: Lambda + Bedrock vs AgentCore Runtime.
 #[derive(Debug, Parser)]
@@ -54,7 +52,7 @@ pub enum Command {
     /// Check a workload (and price book) without running it.
     Validate(ValidateArgs),
     /// List the example workloads built into the binary.
-    Examples,
+    Examples(ExamplesArgs),
 }
 
 /// Output format of `simulate` on stdout.
@@ -67,6 +65,17 @@ pub enum Format {
     Json,
     /// One row per sampled document.
     Csv,
+}
+
+/// Output format of the commands that print a table or one JSON value (`capacity`, `validate`,
+/// `examples`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Readable text.
+    #[default]
+    Table,
+    /// One JSON value, for scripts.
+    Json,
 }
 
 /// Inputs and sampling flags shared by the commands that run simulations.
@@ -110,13 +119,22 @@ pub struct SimulateArgs {
     pub force: bool,
     /// Run only shard I of N (1-based): replications whose index ≡ I−1 (mod N). Prints the shard's
     /// replications as JSON (or writes DIR/shard-I-of-N.json with --out) instead of the report;
-    /// `merge` combines the shards into exactly what one run prints and writes.
+    /// `merge` combines the shards into exactly what one run prints and writes. `auto`: an array
+    /// job's task, shard index+1 of the 0-based index in AWS_BATCH_JOB_ARRAY_INDEX,
+    /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (submit a Slurm array as --array=0-(N-1)).
     #[arg(
-        long,
-        value_name = "I/N",
+        id = "shard",
+        long = "shard",
+        value_name = "I/N|auto",
         conflicts_with = "format",
         help_heading = "Sharding"
     )]
+    pub shard_spec: Option<ShardSpec>,
+    /// Number of shards for --shard auto [default: AWS_BATCH_JOB_ARRAY_SIZE].
+    #[arg(long, value_name = "N", requires = "shard", help_heading = "Sharding")]
+    pub shards: Option<usize>,
+    /// The shard this process runs, resolved from --shard (and --shards) by [`run`].
+    #[arg(skip)]
     pub shard: Option<Shard>,
     /// Keep replication 0's documents and their bills: --out then also writes documents.csv, and a
     /// shard carries them so that `merge` can. Costs memory and disk per document (a 10M-document
@@ -144,8 +162,11 @@ pub struct CapacityArgs {
     /// Replications per quota.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub replications: usize,
-    /// Print JSON instead of a table.
-    #[arg(long)]
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Deprecated spelling of --format json, kept for a while for existing scripts.
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
     /// Also write quota-sweep.json and the quota-sweep chart (SVG and PNG) into DIR.
     #[arg(long, value_name = "DIR")]
@@ -164,7 +185,14 @@ pub struct SweepArgs {
     #[arg(long, value_name = "KEY=FROM..TO:STEPS", required = true)]
     pub vary: Vec<Vary>,
     /// Run only shard I of N (1-based): points whose index ≡ I−1 (mod N). Combine with `merge`.
-    #[arg(long, value_name = "I/N")]
+    /// `auto`: an array job's task, as for `simulate --shard auto`.
+    #[arg(id = "shard", long = "shard", value_name = "I/N|auto")]
+    pub shard_spec: Option<ShardSpec>,
+    /// Number of shards for --shard auto [default: AWS_BATCH_JOB_ARRAY_SIZE].
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shards: Option<usize>,
+    /// The shard this process runs, resolved from --shard (and --shards) by [`run`].
+    #[arg(skip)]
     pub shard: Option<Shard>,
     #[command(flatten)]
     pub run: RunFlags,
@@ -227,6 +255,59 @@ pub struct ValidateArgs {
     /// Price book TOML to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
+    /// What to print on stdout: a line, or {ok, workload, origin, region, as_of} as JSON.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// Arguments of `examples`.
+#[derive(Debug, clap::Args)]
+pub struct ExamplesArgs {
+    /// What to print on stdout: one line per example, or [{name, description}] as JSON.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `--shard`: a shard named on the command line, or `auto` for an array job's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardSpec {
+    /// `I/N`.
+    Fixed(Shard),
+    /// `auto`: read from the environment when the command runs ([`Shard::from_env`]).
+    Auto,
+}
+
+impl std::str::FromStr for ShardSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "auto" {
+            return Ok(ShardSpec::Auto);
+        }
+        s.parse()
+            .map(ShardSpec::Fixed)
+            .map_err(|e| format!("{e}, or auto (from an array job's environment)"))
+    }
+}
+
+/// The shard a run owns: `--shard I/N` as given; `--shard auto` from the array job's environment
+/// and `--shards`. A missing or malformed variable is an input error naming it.
+fn resolve_shard(spec: Option<ShardSpec>, shards: Option<usize>) -> Result<Option<Shard>> {
+    match (spec, shards) {
+        (None, _) => Ok(None),
+        (Some(ShardSpec::Fixed(shard)), None) => Ok(Some(shard)),
+        (Some(ShardSpec::Fixed(shard)), Some(_)) => Err(UsageError(format!(
+            "--shards goes with --shard auto; --shard {shard} already names the number of shards"
+        ))
+        .into()),
+        (Some(ShardSpec::Auto), count) => {
+            // A value that is not UTF-8 is shown as read and refused as malformed, never as unset.
+            let env = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+            Shard::from_env(count, env)
+                .map(Some)
+                .map_err(|m| UsageError(format!("--shard auto: {m}")).into())
+        }
+    }
 }
 
 /// A registered pattern's name (`--pattern`), as its kind.
@@ -245,31 +326,89 @@ pub fn run(cli: Cli) -> Result<i32> {
     // nowhere would exit 0 having said nothing.
     check_stdout_open()?;
     match cli.command {
-        Command::Simulate(args) => run_simulate(&args),
-        Command::Capacity(args) => run_capacity(&args),
-        Command::Sweep(args) => run_sweep(&args),
+        Command::Simulate(mut args) => {
+            args.shard = resolve_shard(args.shard_spec, args.shards)?;
+            run_simulate(&args)
+        }
+        Command::Capacity(mut args) => {
+            // --json is the deprecated spelling of --format json; run_capacity reads the one field.
+            args.json |= args.format == TableFormat::Json;
+            run_capacity(&args)
+        }
+        Command::Sweep(mut args) => {
+            args.shard = resolve_shard(args.shard_spec, args.shards)?;
+            run_sweep(&args)
+        }
         Command::Merge(args) => run_merge(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
-            let line = format!(
-                "ok: '{}' ({}), {} price book as of {}\n",
-                input.scenario.name, input.workload_origin, input.book.region, input.book.as_of
-            );
-            print_stdout(&escape::printable(&line))
+            match args.format {
+                TableFormat::Table => {
+                    let line = format!(
+                        "ok: '{}' ({}), {} price book as of {}\n",
+                        input.scenario.name,
+                        input.workload_origin,
+                        input.book.region,
+                        input.book.as_of
+                    );
+                    print_stdout(&escape::printable(&line))
+                }
+                // serde_json escapes control characters, so the names stay inert here too.
+                TableFormat::Json => print_stdout(&json_line(&Validated {
+                    ok: true,
+                    workload: &input.scenario.name,
+                    origin: &input.workload_origin,
+                    region: &input.book.region,
+                    as_of: &input.book.as_of,
+                })?),
+            }
         }
-        Command::Examples => {
-            let mut list = String::new();
-            for (name, text) in EMBEDDED_WORKLOADS {
+        Command::Examples(args) => {
+            let examples = EMBEDDED_WORKLOADS.iter().map(|(name, text)| {
                 let desc = text
                     .lines()
                     .find_map(|l| l.strip_prefix("description = "))
                     .map(|d| d.trim_matches('"'))
                     .unwrap_or("");
-                list += &format!("{name:20} {desc}\n");
+                (*name, desc)
+            });
+            match args.format {
+                TableFormat::Table => print_stdout(
+                    &examples
+                        .map(|(name, desc)| format!("{name:20} {desc}\n"))
+                        .collect::<String>(),
+                ),
+                TableFormat::Json => {
+                    let list: Vec<Example> = examples
+                        .map(|(name, description)| Example { name, description })
+                        .collect();
+                    print_stdout(&json_line(&list)?)
+                }
             }
-            print_stdout(&list)
         }
     }
+}
+
+/// `validate --format json`: what scripts check before they submit a run.
+#[derive(serde::Serialize)]
+struct Validated<'a> {
+    ok: bool,
+    workload: &'a str,
+    origin: &'a str,
+    region: &'a str,
+    as_of: &'a str,
+}
+
+/// One line of `examples --format json`.
+#[derive(serde::Serialize)]
+struct Example<'a> {
+    name: &'a str,
+    description: &'a str,
+}
+
+/// `value` as pretty JSON and a newline, as every JSON output ends.
+fn json_line(value: &impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
 }
 
 /// Writes `text` to stdout: a full disk or a failing stdout is an error, never a panic.
@@ -672,15 +811,33 @@ pub struct OutputError {
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
+impl Classify for OutputError {
+    fn failure(&self) -> Failure {
+        Failure::Output
+    }
+}
+
 /// A usage problem with the output directory: reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct OutDirError(String);
 
+impl Classify for OutDirError {
+    fn failure(&self) -> Failure {
+        Failure::Input
+    }
+}
+
 /// Flags that cannot be honoured with the inputs given: reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(String);
+
+impl Classify for UsageError {
+    fn failure(&self) -> Failure {
+        Failure::Input
+    }
+}
 
 fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     if dir.is_dir() {
@@ -786,30 +943,36 @@ fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
         .tempfile_in(dir)
 }
 
-/// Exit code for an error: 2 for anything the user can fix in the input, 1 otherwise.
+/// Exit code for an error: each link of the chain that knows its class is asked, and
+/// [`Failure::of_chain`] decides between them (an input error anywhere makes it exit 2); links
+/// that know none (an I/O error under an [`OutputError`], a context message) are left out.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
-    let input = e.chain().any(|c| {
-        c.is::<ConfigError>()
-            || c.is::<OutDirError>()
-            || c.is::<UsageError>()
-            || c.is::<shard::MergeError>()
-            || c.is::<sweep::SweepError>()
-                && !matches!(
-                    c.downcast_ref::<sweep::SweepError>(),
-                    Some(sweep::SweepError::Run(RunError::Overloaded { .. }))
-                )
-            || matches!(
-                c.downcast_ref::<RunError>(),
-                Some(RunError::Parameter { .. } | RunError::NonFinite { .. })
-            )
-    });
-    if input {
-        EXIT_INPUT
-    } else if e.chain().any(|c| c.is::<OutputError>()) {
-        EXIT_IO
-    } else {
-        EXIT_RUNTIME
-    }
+    Failure::of_chain(e.chain().filter_map(failure_of)).exit_code()
+}
+
+/// One error of a chain, as the class it gives itself, if it is one of the types that do.
+type ClassOf = fn(&(dyn std::error::Error + 'static)) -> Option<Failure>;
+
+/// Every error type that classifies itself: the library's, then this module's.
+const CLASSIFIED: &[ClassOf] = &[
+    class_of::<ConfigError>,
+    class_of::<RunError>,
+    class_of::<ReportError>,
+    class_of::<sweep::SweepError>,
+    class_of::<shard::MergeError>,
+    class_of::<OutputError>,
+    class_of::<OutDirError>,
+    class_of::<UsageError>,
+];
+
+fn class_of<E: Classify + std::error::Error + 'static>(
+    e: &(dyn std::error::Error + 'static),
+) -> Option<Failure> {
+    e.downcast_ref::<E>().map(Classify::failure)
+}
+
+fn failure_of(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
+    CLASSIFIED.iter().find_map(|class| class(e))
 }
 
 #[cfg(test)]
@@ -847,6 +1010,50 @@ mod tests {
             EXIT_INPUT
         );
         assert_eq!(exit_code(&anyhow::anyhow!("disk full")), EXIT_RUNTIME);
+    }
+
+    #[test]
+    fn every_error_type_is_asked_its_class_through_the_chain() {
+        let written = OutputError {
+            what: "'x'".into(),
+            source: anyhow::Error::from(ReportError::from(std::io::Error::from(
+                std::io::ErrorKind::StorageFull,
+            )))
+            .into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(written)), EXIT_OUTPUT);
+        let disk_full = anyhow::Error::from(ReportError::from(std::io::Error::from(
+            std::io::ErrorKind::StorageFull,
+        )));
+        assert_eq!(exit_code(&disk_full.context("writing")), EXIT_OUTPUT);
+        let merge = shard::MergeError::Mismatch("x".into());
+        assert_eq!(exit_code(&anyhow::Error::from(merge)), EXIT_INPUT);
+        let merge_sweep = shard::MergeError::Sweep(sweep::SweepError::Merge("x".into()));
+        assert_eq!(exit_code(&anyhow::Error::from(merge_sweep)), EXIT_INPUT);
+        let usage = UsageError("x".into());
+        assert_eq!(exit_code(&anyhow::Error::from(usage)), EXIT_INPUT);
+        let out_dir = OutDirError("x".into());
+        assert_eq!(
+            exit_code(&anyhow::Error::from(out_dir).context("preparing")),
+            EXIT_INPUT
+        );
+        let overloaded = sweep::SweepError::Run(RunError::Overloaded {
+            pattern: "lambda",
+            waiting: 3,
+            day: 1.0,
+            cause: "x".into(),
+        });
+        assert_eq!(
+            exit_code(&anyhow::Error::from(overloaded).context("point 3")),
+            EXIT_MODEL
+        );
+        assert_eq!(
+            exit_code(&anyhow::Error::from(std::io::Error::from(
+                std::io::ErrorKind::StorageFull
+            ))),
+            EXIT_MODEL,
+            "an I/O error nobody classified is unexpected"
+        );
     }
 
     #[test]
@@ -939,5 +1146,125 @@ mod tests {
         for args in bad {
             assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn every_command_takes_format_and_capacity_keeps_json_as_an_alias() {
+        let ok = [
+            vec!["agentcost", "examples", "--format", "json"],
+            vec!["agentcost", "validate", "w.toml", "--format", "json"],
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "1",
+                "--format",
+                "json",
+            ],
+            vec!["agentcost", "capacity", "w.toml", "--quota", "1", "--json"],
+        ];
+        for args in ok {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        let bad = [
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "1",
+                "--format",
+                "csv",
+            ],
+            vec![
+                "agentcost",
+                "capacity",
+                "w.toml",
+                "--quota",
+                "1",
+                "--json",
+                "--format",
+                "table",
+            ],
+            vec!["agentcost", "validate", "w.toml", "--format", "csv"],
+        ];
+        for args in bad {
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        }
+        let Command::Capacity(alias) =
+            Cli::try_parse_from(["agentcost", "capacity", "w.toml", "--quota", "1", "--json"])
+                .unwrap()
+                .command
+        else {
+            panic!("capacity parses as capacity");
+        };
+        assert!(alias.json);
+        assert_eq!(alias.format, TableFormat::Table, "folded into json in run");
+    }
+
+    #[test]
+    fn shard_takes_i_of_n_or_auto_and_shards_needs_a_shard() {
+        let ok = [
+            vec!["agentcost", "simulate", "--shard", "auto"],
+            vec!["agentcost", "simulate", "--shard", "auto", "--shards", "8"],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shard",
+                "auto",
+            ],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shard",
+                "auto",
+                "--shards",
+                "4",
+            ],
+        ];
+        for args in ok {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        let bad = [
+            vec!["agentcost", "simulate", "--shards", "4"],
+            vec!["agentcost", "simulate", "--shard", "Auto"],
+            vec![
+                "agentcost",
+                "simulate",
+                "--shard",
+                "auto",
+                "--format",
+                "json",
+            ],
+            vec!["agentcost", "simulate", "--shard", "auto", "--shards", "x"],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--shards",
+                "4",
+            ],
+        ];
+        for args in bad {
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        }
+        let fixed = "2/4".parse::<ShardSpec>().unwrap();
+        assert_eq!(fixed, ShardSpec::Fixed("2/4".parse().unwrap()));
+        let err = resolve_shard(Some(fixed), Some(4)).unwrap_err();
+        assert_eq!(exit_code(&err), EXIT_INPUT);
+        assert_eq!(
+            resolve_shard(Some(fixed), None).unwrap(),
+            "2/4".parse().ok()
+        );
+        assert_eq!(resolve_shard(None, None).unwrap(), None);
     }
 }

@@ -1,6 +1,61 @@
-//! Library error types: configuration problems carry the file and TOML key path they came from.
+//! Library error types: configuration problems carry the file and TOML key path they came from;
+//! every error knows which documented exit code it means ([`Failure`], [`Classify`]).
 
 use std::fmt;
+
+/// Exit code: success (also when a reader such as `head` closes the pipe early).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the model cannot answer for these inputs (a pattern is so overloaded that its
+/// backlog would exhaust memory), or an unexpected failure. Retrying the same inputs gives the
+/// same answer.
+pub const EXIT_MODEL: i32 = 1;
+/// Exit code: bad command line or bad input (a workload, price book, trace, CSV or shard file, an
+/// unusable `--out`, a run parameter out of range); clap uses 2 for usage errors too. Retrying the
+/// same inputs gives the same answer.
+pub const EXIT_INPUT: i32 = 2;
+/// Exit code: the results could not be written (disk full, stdout closed or failing): the inputs
+/// were fine, and a retry may succeed.
+pub const EXIT_OUTPUT: i32 = 3;
+
+/// What kind of failure an error is: the README's exit-code contract, as a type. Batch engines
+/// decide on it whether to retry, so every library error says which it is ([`Classify`]).
+///
+/// Ordered by precedence when an error chain holds several classes: an input problem anywhere
+/// in the chain decides (the user must fix it first, and a retry cannot help), then an output
+/// problem (a retry may help), then everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The model cannot answer for these inputs, or something unexpected failed: [`EXIT_MODEL`].
+    Model,
+    /// The results could not be written: [`EXIT_OUTPUT`].
+    Output,
+    /// The user must fix the input: [`EXIT_INPUT`].
+    Input,
+}
+
+impl Failure {
+    /// The documented exit code of this kind of failure.
+    pub const fn exit_code(self) -> i32 {
+        match self {
+            Failure::Model => EXIT_MODEL,
+            Failure::Output => EXIT_OUTPUT,
+            Failure::Input => EXIT_INPUT,
+        }
+    }
+
+    /// The deciding class of an error chain whose links have classes `classes` (links that have
+    /// none left out): the highest in [`Failure`]'s order, [`Failure::Model`] for none.
+    pub fn of_chain(classes: impl IntoIterator<Item = Failure>) -> Failure {
+        classes.into_iter().max().unwrap_or(Failure::Model)
+    }
+}
+
+/// An error that knows its [`Failure`] class.
+pub trait Classify {
+    /// Which documented exit code this error means.
+    fn failure(&self) -> Failure;
+}
 
 /// One thing wrong with an input file, located by its dotted TOML key path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +141,12 @@ impl ConfigError {
     }
 }
 
+impl Classify for ConfigError {
+    fn failure(&self) -> Failure {
+        Failure::Input
+    }
+}
+
 fn format_parse(file: &str, key: &str, line: &Option<usize>, message: &str) -> String {
     let mut s = format!("invalid '{file}'");
     if let Some(line) = line {
@@ -152,6 +213,16 @@ pub enum RunError {
     },
 }
 
+impl Classify for RunError {
+    fn failure(&self) -> Failure {
+        match self {
+            // Extreme values that are valid one by one are still the input's to change.
+            RunError::Parameter { .. } | RunError::NonFinite { .. } => Failure::Input,
+            RunError::Overloaded { .. } => Failure::Model,
+        }
+    }
+}
+
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -171,6 +242,18 @@ pub enum ReportError {
     /// JSON serialisation failed.
     #[error("failed to write JSON")]
     Json(#[from] serde_json::Error),
+}
+
+impl Classify for ReportError {
+    fn failure(&self) -> Failure {
+        match self {
+            ReportError::Io { .. } => Failure::Output,
+            ReportError::Csv(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Failure::Output,
+            ReportError::Json(e) if e.is_io() => Failure::Output,
+            // A record or value that cannot be serialised is a bug, not the disk's fault.
+            ReportError::Csv(_) | ReportError::Json(_) => Failure::Model,
+        }
+    }
 }
 
 impl From<std::io::Error> for ReportError {
@@ -212,6 +295,89 @@ impl fmt::Display for Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_failure_class_has_its_documented_exit_code() {
+        assert_eq!(Failure::Model.exit_code(), 1);
+        assert_eq!(Failure::Input.exit_code(), 2);
+        assert_eq!(Failure::Output.exit_code(), 3);
+        assert_eq!(EXIT_OK, 0);
+    }
+
+    #[test]
+    fn an_input_error_anywhere_in_a_chain_decides_then_an_output_error() {
+        use Failure::*;
+        assert_eq!(Failure::of_chain([]), Model);
+        assert_eq!(Failure::of_chain([Model]), Model);
+        assert_eq!(Failure::of_chain([Output, Model]), Output);
+        assert_eq!(Failure::of_chain([Model, Output]), Output);
+        assert_eq!(Failure::of_chain([Output, Input]), Input);
+        assert_eq!(Failure::of_chain([Input, Output, Model]), Input);
+    }
+
+    #[test]
+    fn config_errors_are_input_errors() {
+        let read = ConfigError::Read {
+            file: "w.toml".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let parse = ConfigError::Parse {
+            file: "w.toml".into(),
+            key: "a".into(),
+            line: None,
+            message: "x".into(),
+        };
+        let invalid = ConfigError::Invalid {
+            file: "w.toml".into(),
+            problems: vec![],
+        };
+        for e in [read, parse, invalid] {
+            assert_eq!(e.failure(), Failure::Input, "{e}");
+        }
+    }
+
+    #[test]
+    fn an_overloaded_run_is_the_models_answer_and_bad_parameters_are_input() {
+        let overloaded = RunError::Overloaded {
+            pattern: "agentcore",
+            waiting: 3,
+            day: 1.0,
+            cause: "x".into(),
+        };
+        assert_eq!(overloaded.failure(), Failure::Model);
+        let parameter = RunError::Parameter {
+            name: "documents",
+            message: "x".into(),
+        };
+        assert_eq!(parameter.failure(), Failure::Input);
+        let non_finite = RunError::NonFinite {
+            pattern: "lambda",
+            what: "x".into(),
+        };
+        assert_eq!(non_finite.failure(), Failure::Input);
+    }
+
+    #[test]
+    fn report_errors_are_output_errors_unless_a_value_cannot_be_serialised() {
+        let io = ReportError::from(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert_eq!(io.failure(), Failure::Output);
+        let json_io = ReportError::Json(serde_json::Error::io(std::io::Error::from(
+            std::io::ErrorKind::BrokenPipe,
+        )));
+        assert_eq!(json_io.failure(), Failure::Output);
+        let csv_io = ReportError::Csv(csv::Error::from(std::io::Error::from(
+            std::io::ErrorKind::StorageFull,
+        )));
+        assert_eq!(csv_io.failure(), Failure::Output);
+        // A map with non-string keys cannot be JSON: a bug, exit 1.
+        let map: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let json_bug = ReportError::Json(serde_json::to_string(&map).unwrap_err());
+        assert_eq!(json_bug.failure(), Failure::Model);
+        // A map cannot be a CSV record: a bug, exit 1.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let csv_bug = ReportError::Csv(w.serialize(map).unwrap_err());
+        assert_eq!(csv_bug.failure(), Failure::Model);
+    }
 
     #[test]
     fn long_numbers_in_messages_are_shown_in_scientific_notation() {

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigError, RunError};
+use crate::error::{Classify, ConfigError, Failure, RunError};
 use crate::load::{Input, Sources, checksum};
 use crate::pattern::Pattern;
 use crate::simulate::{
@@ -234,6 +234,15 @@ pub enum MergeError {
         #[source]
         source: ConfigError,
     },
+}
+
+impl Classify for MergeError {
+    fn failure(&self) -> Failure {
+        match self {
+            MergeError::Mismatch(_) | MergeError::Input { .. } => Failure::Input,
+            MergeError::Sweep(e) => e.failure(),
+        }
+    }
 }
 
 /// The result of merging: a sweep, or a whole simulate run with its input.
@@ -733,6 +742,23 @@ mod tests {
     use crate::load::EMBEDDED_WORKLOADS;
     use crate::report::{Report, csv as report_csv};
     use crate::simulate::simulate;
+
+    #[test]
+    fn merge_errors_are_input_errors() {
+        assert_eq!(MergeError::Mismatch("x".into()).failure(), Failure::Input);
+        assert_eq!(
+            MergeError::Sweep(SweepError::Merge("x".into())).failure(),
+            Failure::Input
+        );
+        let input = MergeError::Input {
+            file: "s.json".into(),
+            source: ConfigError::Invalid {
+                file: "w".into(),
+                problems: vec![],
+            },
+        };
+        assert_eq!(input.failure(), Failure::Input);
+    }
 
     /// Everything the CLI writes from a simulation that depends on it: report JSON, the
     /// per-document CSV and the timeline CSV.

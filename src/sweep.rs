@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigError, Problem, RunError};
+use crate::error::{Classify, ConfigError, Failure, Problem, RunError};
 use crate::load::Input;
 pub use crate::partition::Shard;
 use crate::pattern::patterns;
@@ -277,6 +277,16 @@ pub enum SweepError {
     /// Shard outputs do not belong together or do not cover the grid.
     #[error("cannot merge: {0}")]
     Merge(String),
+}
+
+impl Classify for SweepError {
+    fn failure(&self) -> Failure {
+        match self {
+            SweepError::Config { .. } | SweepError::Merge(_) => Failure::Input,
+            // An overloaded point is the model's answer, not a typo: it keeps exit code 1.
+            SweepError::Run(e) => e.failure(),
+        }
+    }
 }
 
 /// Runs the points of the grid that `shard` owns (all without a shard).
@@ -859,6 +869,32 @@ pub fn table(out: &SweepOutput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweep_errors_are_input_errors_except_an_overloaded_point() {
+        let overloaded = SweepError::Run(RunError::Overloaded {
+            pattern: "lambda",
+            waiting: 3,
+            day: 1.0,
+            cause: "x".into(),
+        });
+        assert_eq!(overloaded.failure(), Failure::Model);
+        let parameter = SweepError::Run(RunError::Parameter {
+            name: "vary",
+            message: "x".into(),
+        });
+        assert_eq!(parameter.failure(), Failure::Input);
+        let config = SweepError::Config {
+            point: 1,
+            values: "a=1".into(),
+            source: ConfigError::Invalid {
+                file: "w".into(),
+                problems: vec![],
+            },
+        };
+        assert_eq!(config.failure(), Failure::Input);
+        assert_eq!(SweepError::Merge("x".into()).failure(), Failure::Input);
+    }
 
     #[test]
     fn vary_parses_and_spaces_values_evenly() {

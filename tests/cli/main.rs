@@ -1381,3 +1381,202 @@ fn a_workload_path_escaping_the_base_dir_is_refused_without_reading_it() {
         assert!(!e.contains("SECRET"), "{path}: {e}");
     }
 }
+
+// --- one --format flag, --shard auto (issue 10)
+
+#[test]
+fn capacity_format_json_prints_what_the_deprecated_json_flag_prints() {
+    let run = |flags: &[&str]| {
+        agentcost()
+            .args([
+                "capacity",
+                "seed-example",
+                "--quota",
+                "500,1000",
+                "--documents",
+                "200",
+                "--replications",
+                "2",
+            ])
+            .args(flags)
+            .output()
+            .unwrap()
+    };
+    let json = run(&["--format", "json"]);
+    let alias = run(&["--json"]);
+    assert!(json.status.success() && alias.status.success());
+    assert_eq!(json.stdout, alias.stdout);
+    serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON");
+    let table = run(&["--format", "table"]);
+    assert_eq!(table.stdout, run(&[]).stdout, "table is the default");
+    assert_ne!(table.stdout, json.stdout);
+}
+
+#[test]
+fn validate_and_examples_print_json_for_scripts() {
+    let out = agentcost()
+        .args(["validate", "seed-example", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["workload"], "seed-example");
+    assert!(v["region"].is_string() && v["as_of"].is_string() && v["origin"].is_string());
+    let out = agentcost()
+        .args(["examples", "--format", "json"])
+        .output()
+        .unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let table = agentcost().arg("examples").output().unwrap();
+    assert_eq!(
+        list.len(),
+        String::from_utf8_lossy(&table.stdout).lines().count()
+    );
+    assert_eq!(list[0]["name"], "seed-example");
+}
+
+/// Every variable `--shard auto` reads, so that the test's own environment cannot leak in.
+const ARRAY_JOB_VARIABLES: [&str; 5] = [
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+    "AWS_BATCH_JOB_ARRAY_SIZE",
+    "JOB_COMPLETION_INDEX",
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+];
+
+/// `cmd` in an environment holding exactly `vars` of the array-job variables.
+fn in_array_job<'a>(cmd: &'a mut Command, vars: &[(&str, &str)]) -> &'a mut Command {
+    for v in ARRAY_JOB_VARIABLES {
+        cmd.env_remove(v);
+    }
+    cmd.envs(vars.iter().copied())
+}
+
+#[test]
+fn simulate_shard_auto_writes_the_file_shard_i_of_n_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = simulate_shards(dir.path(), 3, &[]);
+    let engines: [&[(&str, &str)]; 3] = [
+        &[
+            ("AWS_BATCH_JOB_ARRAY_INDEX", "1"),
+            ("AWS_BATCH_JOB_ARRAY_SIZE", "3"),
+        ],
+        &[("JOB_COMPLETION_INDEX", "1")],
+        &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_MIN", "0")],
+    ];
+    for (k, vars) in engines.iter().enumerate() {
+        let out = dir.path().join(format!("auto{k}"));
+        let mut cmd = simulate_small(&["--shard", "auto", "--out"]);
+        cmd.arg(&out);
+        if !vars.iter().any(|(n, _)| *n == "AWS_BATCH_JOB_ARRAY_SIZE") {
+            cmd.args(["--shards", "3"]);
+        }
+        in_array_job(&mut cmd, vars).assert().success().stdout("");
+        assert_eq!(
+            dir_contents(&out),
+            dir_contents(fixed[1].parent().unwrap()),
+            "{vars:?}"
+        );
+    }
+    // On stdout too, byte for byte.
+    let fixed = simulate_small(&["--shard", "3/3"]).output().unwrap();
+    let mut cmd = simulate_small(&["--shard", "auto", "--shards", "3"]);
+    let auto = in_array_job(&mut cmd, &[("JOB_COMPLETION_INDEX", "2")])
+        .output()
+        .unwrap();
+    assert!(fixed.status.success() && auto.status.success());
+    assert_eq!(auto.stdout, fixed.stdout);
+}
+
+#[test]
+fn sweep_shard_auto_runs_the_points_of_its_shard() {
+    let base = [
+        "sweep",
+        "case-file-batches",
+        "--vary",
+        "batching.context_rebuild_tokens=0..60000:3",
+        "--documents",
+        "300",
+        "--replications",
+        "2",
+        "--format",
+        "json",
+    ];
+    let fixed = agentcost()
+        .args(base)
+        .args(["--shard", "2/2"])
+        .output()
+        .unwrap();
+    let mut cmd = agentcost();
+    cmd.args(base).args(["--shard", "auto"]);
+    let auto = in_array_job(
+        &mut cmd,
+        &[
+            ("AWS_BATCH_JOB_ARRAY_INDEX", "1"),
+            ("AWS_BATCH_JOB_ARRAY_SIZE", "2"),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(fixed.status.success() && auto.status.success());
+    assert_eq!(auto.stdout, fixed.stdout);
+}
+
+#[test]
+fn shard_auto_without_a_usable_environment_exits_2_naming_the_variable() {
+    /// The environment, the extra flags, and what the message must name.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a [&'a str]);
+    let cases: [Case; 6] = [
+        (
+            &[],
+            &["--shards", "3"],
+            &[
+                "AWS_BATCH_JOB_ARRAY_INDEX",
+                "JOB_COMPLETION_INDEX",
+                "SLURM_ARRAY_TASK_ID",
+            ],
+        ),
+        (&[("JOB_COMPLETION_INDEX", "1")], &[], &["--shards N"]),
+        (
+            &[("JOB_COMPLETION_INDEX", "x1")],
+            &["--shards", "3"],
+            &["JOB_COMPLETION_INDEX", "'x1'"],
+        ),
+        (
+            &[("JOB_COMPLETION_INDEX", "3")],
+            &["--shards", "3"],
+            &["JOB_COMPLETION_INDEX is 3", "0 to 2"],
+        ),
+        (
+            &[
+                ("AWS_BATCH_JOB_ARRAY_INDEX", "0"),
+                ("AWS_BATCH_JOB_ARRAY_SIZE", ""),
+            ],
+            &[],
+            &["AWS_BATCH_JOB_ARRAY_SIZE"],
+        ),
+        (
+            &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_MIN", "1")],
+            &["--shards", "3"],
+            &["SLURM_ARRAY_TASK_MIN", "--array=0-2"],
+        ),
+    ];
+    for (vars, flags, needles) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = simulate_small(&["--shard", "auto", "--out"]);
+        cmd.arg(dir.path().join("out")).args(flags);
+        let mut needles = needles.to_vec();
+        needles.push("--shard auto");
+        assert_refused(in_array_job(&mut cmd, vars), &needles);
+        assert!(
+            !dir.path().join("out").exists(),
+            "{vars:?}: refused before --out is made"
+        );
+    }
+    let mut cmd = simulate_small(&["--shard", "1/3", "--shards", "3"]);
+    assert_refused(
+        in_array_job(&mut cmd, &[]),
+        &["--shards goes with --shard auto"],
+    );
+}
