@@ -129,7 +129,6 @@ pub fn bill_attempt(
 ) -> AttemptTiming {
     let ac = &s.agentcore;
     let acp = &book.agentcore;
-    let sp = &book.services;
     let end = p.end(i);
     // Only a cut-short attempt needs its own copy of the activities.
     let cut;
@@ -191,9 +190,33 @@ pub fn bill_attempt(
     o.duration_seconds += p.startup + ran;
     o.attempts += 1.0;
 
+    let success = matches!(end, AttemptEnd::Success);
+    bill_around_session(s, book, p, success, p.startup + ran, progress, o);
+    AttemptTiming {
+        busy: p.startup + ran,
+        tail,
+        success,
+    }
+}
+
+/// Bills what one attempt costs around its session: the invoker Lambda (which a sync invoker
+/// keeps waiting for `session_seconds`), the tracking row, the input message, the S3 read, the
+/// payload logs, and the tokens of the `progress` share of the work done; a failed attempt's row
+/// is marked failed by the checker.
+fn bill_around_session(
+    s: &Scenario,
+    book: &PriceBook,
+    p: &Plan,
+    success: bool,
+    session_seconds: f64,
+    progress: f64,
+    o: &mut Outcome,
+) {
+    let ac = &s.agentcore;
+    let sp = &book.services;
     // Invoker Lambda: validates, writes the tracking row, invokes; a sync invoker waits for the session.
     let wait = match ac.invocation {
-        Invocation::Sync => p.startup + ran,
+        Invocation::Sync => session_seconds,
         Invocation::Async => 0.0,
     };
     helper_lambda(
@@ -220,7 +243,6 @@ pub fn bill_attempt(
         Component::S3,
         p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0,
     );
-    let success = matches!(end, AttemptEnd::Success);
     if ac.log_payloads {
         let logged = p.payload_kb + if success { p.result_kb } else { 0.0 };
         o.add(
@@ -239,11 +261,6 @@ pub fn bill_attempt(
             Component::Dynamodb,
             per_million(wru, sp.dynamodb_usd_per_million_wru),
         );
-    }
-    AttemptTiming {
-        busy: p.startup + ran,
-        tail,
-        success,
     }
 }
 
