@@ -174,6 +174,20 @@ impl ShardFile {
             .map_err(|e| parse_error("a sweep output or a simulate shard", e))?;
         match probe.kind.as_deref() {
             None => {
+                // Checked before the layout is read, so an older sweep file says so instead of
+                // naming the first key it lacks.
+                if probe.schema_version != Some(sweep::SWEEP_SCHEMA_VERSION) {
+                    return Err(ConfigError::Parse {
+                        file: file.to_string(),
+                        key: "schema_version".into(),
+                        line: None,
+                        message: format!(
+                            "sweep layout {:?}; this agentcost reads layout {}",
+                            probe.schema_version,
+                            sweep::SWEEP_SCHEMA_VERSION
+                        ),
+                    });
+                }
                 let mut out: SweepOutput =
                     serde_json::from_str(text).map_err(|e| parse_error("a sweep output", e))?;
                 verify_checksum(file, &mut out, |o| &mut o.checksum)?;

@@ -368,10 +368,11 @@ fn out_writes_a_summary_and_a_documents_csv() {
             .expect("summary.json is valid JSON");
     for pointer in [
         "/schema_version",
+        "/command",
         "/seed",
-        "/documents",
-        "/workload",
-        "/region",
+        "/documents_simulated",
+        "/workload/name",
+        "/pricing/region",
         "/patterns/lambda/cost_per_document/mean",
         "/patterns/agentcore/monthly_cost/ci95_low",
         "/recommendation/pattern",
