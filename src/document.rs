@@ -69,8 +69,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         esc(&r.recommendation.pattern)
     );
     for reason in &r.recommendation.reasons {
-        let text = reason.split_once(". ").map_or(reason.as_str(), |(_, t)| t);
-        let _ = writeln!(h, "<li>{}</li>", esc(text));
+        let _ = writeln!(h, "<li>{}</li>", esc(&reason.text));
     }
     h.push_str("</ol>\n<h2>Every pattern</h2>\n<table><tr><th></th>");
     for p in patterns() {
@@ -114,8 +113,8 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
         heading(r, escape::markdown)
     );
     let _ = writeln!(m, "**Recommendation: {}**\n", r.recommendation.pattern);
-    for reason in &r.recommendation.reasons {
-        let _ = writeln!(m, "{reason}");
+    for (i, reason) in r.recommendation.reasons.iter().enumerate() {
+        let _ = writeln!(m, "{}. {}", i + 1, reason.text);
     }
     m.push_str("\n|");
     for p in patterns() {

@@ -161,8 +161,8 @@ pub fn render(r: &Report) -> String {
     }
     o.push('\n');
     let _ = writeln!(o, "recommendation: {}", r.recommendation.pattern);
-    for reason in &r.recommendation.reasons {
-        let _ = writeln!(o, "  {reason}");
+    for (i, reason) in r.recommendation.reasons.iter().enumerate() {
+        let _ = writeln!(o, "  {}. {}", i + 1, reason.text);
     }
     o
 }
