@@ -2,6 +2,7 @@
 //! clobbers, output is byte-identical whatever the thread count, and the built-in examples run.
 
 mod hostile;
+mod schema;
 mod snapshots;
 
 use std::path::{Path, PathBuf};
