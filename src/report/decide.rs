@@ -289,6 +289,7 @@ fn capacity_reason(p: &dyn Pattern, r: &PatternReport, book: &PriceBook) -> Opti
     else {
         return None;
     };
+    let (peak_count, peak) = (peak, f64::from(peak));
     if throttles <= 0.0 {
         return None;
     }
@@ -323,7 +324,7 @@ fn capacity_reason(p: &dyn Pattern, r: &PatternReport, book: &PriceBook) -> Opti
         .with("throttled_units", throttles)
         .with("queue_wait_p95_seconds", wait95)
         .with("limit", limit)
-        .with("peak_concurrency", peak),
+        .with("peak_concurrency", peak_count),
     )
 }
 

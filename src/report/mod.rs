@@ -113,7 +113,7 @@ pub struct Capacity {
     /// The limit in force: Lambda concurrency, or the AgentCore active-session quota.
     pub limit: Option<f64>,
     /// Most executions at once (AgentCore: sessions holding a slot, idle ones included).
-    pub peak_concurrency: Option<f64>,
+    pub peak_concurrency: Option<u32>,
     /// Share of simulated time at the limit.
     pub saturated_share: Option<f64>,
     /// Units that could not start when they arrived (limit or rate exhausted).
@@ -131,7 +131,7 @@ pub struct Capacity {
     /// 99th percentile of the same.
     pub latency_p99_s: Option<f64>,
     /// Most units waiting at once.
-    pub peak_backlog: Option<f64>,
+    pub peak_backlog: Option<u32>,
     /// Time-average number of units waiting.
     pub mean_waiting: Option<f64>,
     /// Share of Lambda attempts that started a new environment (paid INIT).
@@ -339,12 +339,7 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
     let units = |c: &CapacityStats| c.finished.max(1) as f64;
     Capacity {
         limit: Some(months[0].capacity.limit),
-        peak_concurrency: Some(
-            months
-                .iter()
-                .map(|m| f64::from(m.capacity.peak_concurrency))
-                .fold(0.0, f64::max),
-        ),
+        peak_concurrency: months.iter().map(|m| m.capacity.peak_concurrency).max(),
         saturated_share: Some(per(&|c| c.saturated_share())),
         throttles: Some(per(&|c| c.throttles as f64)),
         waited_share: Some(per(&|c| c.waited as f64 / units(c))),
@@ -353,12 +348,7 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
         queue_wait_p99_s: Some(per(&|c| c.waits.quantile(0.99))),
         latency_p95_s: Some(per(&|c| c.latencies.quantile(0.95))),
         latency_p99_s: Some(per(&|c| c.latencies.quantile(0.99))),
-        peak_backlog: Some(
-            months
-                .iter()
-                .map(|m| f64::from(m.capacity.peak_backlog))
-                .fold(0.0, f64::max),
-        ),
+        peak_backlog: months.iter().map(|m| m.capacity.peak_backlog).max(),
         mean_waiting: Some(per(&|c| c.mean_waiting())),
         cold_start_share: pattern(kind).has_cold_starts().then(|| {
             per(&|c| {

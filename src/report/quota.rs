@@ -125,7 +125,7 @@ pub fn table(
             out,
             "{:>8}  {:>9}  {:>8}%  {:>10}  {:>7}%  {:>12}  {:>12}  {:>12}  {:>12}{mark}",
             p.quota,
-            f(c.peak_concurrency, 0),
+            f(c.peak_concurrency.map(f64::from), 0),
             f(c.saturated_share.map(|x| 100.0 * x), 1),
             f(c.throttles, 0),
             f(c.waited_share.map(|x| 100.0 * x), 1),

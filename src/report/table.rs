@@ -54,7 +54,7 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
             opt(p.capacity.limit, &count)
         }),
         row("                   peak in use", &|p| {
-            opt(p.capacity.peak_concurrency, &count)
+            opt(p.capacity.peak_concurrency.map(f64::from), &count)
         }),
         row("                   time at limit", &|p| {
             opt(p.capacity.saturated_share, &pct)
