@@ -123,8 +123,9 @@ pub struct PointFigures {
 pub struct SweepOutput {
     /// Tool, command, seed (of every point), inputs digest (every shard must match), the workload
     /// as written and the price book: the same on every output.
+    /// Boxed: it is most of the output's size, and outputs travel in enums with small variants.
     #[serde(flatten)]
-    pub envelope: Envelope,
+    pub envelope: Box<Envelope>,
     /// Checksum of the rest of the content (see [`SweepOutput::seal`]), which `merge` verifies;
     /// `None` only while it is computed, and in files that `merge` refuses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -350,7 +351,7 @@ pub fn run(
         progress(done + 1, mine.len());
     }
     let mut out = SweepOutput {
-        envelope: Envelope::new(Command::Sweep, &base, opts.seed),
+        envelope: Box::new(Envelope::new(Command::Sweep, &base, opts.seed)),
         checksum: None,
         replications: opts.replications,
         documents_per_replication: opts.documents,
