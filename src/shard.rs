@@ -182,8 +182,10 @@ impl ShardFile {
                         key: "schema_version".into(),
                         line: None,
                         message: format!(
-                            "sweep layout {:?}; this agentcost reads layout {}",
-                            probe.schema_version,
+                            "sweep layout {}; this agentcost reads layout {}; run the sweep again with this version",
+                            probe
+                                .schema_version
+                                .map_or("missing".to_string(), |v| v.to_string()),
                             sweep::SWEEP_SCHEMA_VERSION
                         ),
                     });
@@ -982,6 +984,18 @@ mod tests {
         .to_string();
         assert!(
             e.contains("'z.json'") && e.contains("schema_version"),
+            "{e}"
+        );
+        // Issue 10: a sweep file of layout 1 (before the common envelope) says which layout it
+        // is, instead of naming the first envelope key it lacks.
+        let e = ShardFile::parse(
+            "old.json",
+            r#"{"schema_version": 1, "seed": 7, "workload": "w", "rows": []}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("'old.json'") && e.contains("sweep layout 1;") && e.contains("layout 2"),
             "{e}"
         );
         let bad_shard = r#"{"index": 0, "count": 0}"#;
