@@ -12,6 +12,7 @@ use agentcost::input::{InputKind, read_text};
 use agentcost::load::{EMBEDDED_WORKLOADS, Input};
 use agentcost::pattern::{PatternKind, patterns};
 use agentcost::quota::quota_sweep;
+use agentcost::report::quota::CapacityReport;
 use agentcost::report::{Report, csv as report_csv, escape, table};
 use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
 use agentcost::simulate::{
@@ -646,7 +647,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
     )?;
     if let Some(dir) = &args.out {
         write_file(&dir.join("quota-sweep.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &sweep)?;
+            serde_json::to_writer_pretty(&mut *w, &CapacityReport::new(&input, &opts, &sweep))?;
             writeln!(w)?;
             Ok(())
         })?;
@@ -659,7 +660,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
         )?;
     }
     let out = if args.json {
-        serde_json::to_string_pretty(&sweep)? + "\n"
+        serde_json::to_string_pretty(&CapacityReport::new(&input, &opts, &sweep))? + "\n"
     } else {
         agentcost::report::quota::table(
             &sweep,

@@ -39,12 +39,12 @@ fn esc(s: &str) -> String {
 fn heading(r: &Report, text: fn(&str) -> String) -> String {
     format!(
         "{} · {} · {} documents/month · {} prices as of {} · seed {} · {} replications",
-        text(&r.workload.name),
-        text(&r.workload.origin),
-        thousands(r.workload.documents_per_month, 0),
-        text(&r.region),
-        r.pricing.as_of,
-        r.seed,
+        text(&r.envelope.workload.name),
+        text(&r.envelope.workload.origin),
+        thousands(r.envelope.workload.documents_per_month, 0),
+        text(&r.envelope.pricing.region),
+        r.envelope.pricing.as_of,
+        r.envelope.seed,
         r.replications
     )
 }
@@ -55,12 +55,12 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>agentcost: {}</title>\n<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}td:first-child,th:first-child{{text-align:left}}.rec{{font-size:1.4em}}figure{{margin:2em 0}}svg{{max-width:100%;height:auto}}</style></head><body>\n",
-        esc(&r.workload.name)
+        esc(&r.envelope.workload.name)
     );
     let _ = writeln!(
         h,
         "<h1>agentcost report: {}</h1>\n<p>{}</p>",
-        esc(&r.workload.name),
+        esc(&r.envelope.workload.name),
         esc(&heading(r, |s| escape::printable(s).into_owned()))
     );
     let _ = writeln!(
@@ -69,8 +69,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         esc(&r.recommendation.pattern)
     );
     for reason in &r.recommendation.reasons {
-        let text = reason.split_once(". ").map_or(reason.as_str(), |(_, t)| t);
-        let _ = writeln!(h, "<li>{}</li>", esc(text));
+        let _ = writeln!(h, "<li>{}</li>", esc(&reason.text));
     }
     h.push_str("</ol>\n<h2>Every pattern</h2>\n<table><tr><th></th>");
     for p in patterns() {
@@ -97,9 +96,9 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
     let _ = writeln!(
         h,
         "<p><small>{} · inputs digest {} · JSON schema {}</small></p>\n</body></html>",
-        esc(&r.tool),
-        esc(&r.inputs_digest),
-        r.schema_version
+        esc(&r.envelope.tool),
+        esc(&r.envelope.inputs_digest),
+        r.envelope.schema_version
     );
     h
 }
@@ -110,12 +109,12 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
     let _ = writeln!(
         m,
         "# agentcost report: {}\n\n{}\n",
-        escape::markdown(&r.workload.name),
+        escape::markdown(&r.envelope.workload.name),
         heading(r, escape::markdown)
     );
     let _ = writeln!(m, "**Recommendation: {}**\n", r.recommendation.pattern);
-    for reason in &r.recommendation.reasons {
-        let _ = writeln!(m, "{reason}");
+    for (i, reason) in r.recommendation.reasons.iter().enumerate() {
+        let _ = writeln!(m, "{}. {}", i + 1, reason.text);
     }
     m.push_str("\n|");
     for p in patterns() {

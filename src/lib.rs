@@ -22,7 +22,7 @@
 //! | [`capacity`] | the generic discrete-event engine and its statistics | billing, sampling, stats |
 //! | [`pattern`] | each pattern's plan, billing, capacity model, limits and words | billing, capacity, config |
 //! | [`simulate`] | replications over every pattern, month pricing, overload | pattern and below |
-//! | [`report`] | the report model, decision, table, CSV, quota results | simulate and below |
+//! | [`report`] | the report model, the JSON envelope, decision, table, CSV, quota results | simulate and below |
 //! | [`charts`] | figures from the report model | report and below |
 //! | [`document`] | report.html and report.md | charts, report |
 //! | [`quota`], [`sweep`], [`shard`] | quota search, grids, sharding and merge | everything below |

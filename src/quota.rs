@@ -73,7 +73,7 @@ pub fn quota_sweep(
             Ok(sim) => {
                 let capacity = capacity_of(&sim, pattern);
                 QuotaPoint {
-                    quota: q,
+                    quota: whole(q),
                     meets_target: target_p95_wait_s
                         .map(|t| capacity.queue_wait_p95_s.is_some_and(|w| w <= t)),
                     capacity,
@@ -85,7 +85,7 @@ pub fn quota_sweep(
                 day,
                 ..
             }) if which == pattern.name() => QuotaPoint {
-                quota: q,
+                quota: whole(q),
                 capacity: Capacity {
                     limit: Some(q),
                     ..Capacity::default()
@@ -107,6 +107,11 @@ pub fn quota_sweep(
         points,
         smallest_meeting_target,
     })
+}
+
+/// A quota checked above to be a whole number from 1 to [`MAX_QUOTA`], as the count it is.
+fn whole(q: f64) -> u64 {
+    q as u64
 }
 
 #[cfg(test)]
@@ -151,6 +156,6 @@ mod tests {
         assert_eq!(small.capacity.queue_wait_p95_s, None);
         assert_eq!(large.overloaded_on_day, None);
         assert_eq!(large.meets_target, Some(true));
-        assert_eq!(sweep.smallest_meeting_target, Some(500.0));
+        assert_eq!(sweep.smallest_meeting_target, Some(500));
     }
 }

@@ -174,6 +174,22 @@ impl ShardFile {
             .map_err(|e| parse_error("a sweep output or a simulate shard", e))?;
         match probe.kind.as_deref() {
             None => {
+                // Checked before the layout is read, so an older sweep file says so instead of
+                // naming the first key it lacks.
+                if probe.schema_version != Some(sweep::SWEEP_SCHEMA_VERSION) {
+                    return Err(ConfigError::Parse {
+                        file: file.to_string(),
+                        key: "schema_version".into(),
+                        line: None,
+                        message: format!(
+                            "sweep layout {}; this agentcost reads layout {}; run the sweep again with this version",
+                            probe
+                                .schema_version
+                                .map_or("missing".to_string(), |v| v.to_string()),
+                            sweep::SWEEP_SCHEMA_VERSION
+                        ),
+                    });
+                }
                 let mut out: SweepOutput =
                     serde_json::from_str(text).map_err(|e| parse_error("a sweep output", e))?;
                 verify_checksum(file, &mut out, |o| &mut o.checksum)?;
@@ -1021,6 +1037,18 @@ mod tests {
         .to_string();
         assert!(
             e.contains("'z.json'") && e.contains("schema_version"),
+            "{e}"
+        );
+        // Issue 10: a sweep file of layout 1 (before the common envelope) says which layout it
+        // is, instead of naming the first envelope key it lacks.
+        let e = ShardFile::parse(
+            "old.json",
+            r#"{"schema_version": 1, "seed": 7, "workload": "w", "rows": []}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("'old.json'") && e.contains("sweep layout 1;") && e.contains("layout 2"),
             "{e}"
         );
         let bad_shard = r#"{"index": 0, "count": 0}"#;

@@ -14,11 +14,11 @@ use crate::error::{Classify, ConfigError, Failure, Problem, RunError};
 use crate::load::Input;
 pub use crate::partition::Shard;
 use crate::pattern::patterns;
-use crate::report::Report;
+use crate::report::{Command, Envelope, Report};
 use crate::simulate::{RunOptions, simulate};
 
-/// Version of the sweep JSON layout.
-pub const SWEEP_SCHEMA_VERSION: u32 = 1;
+/// Version of the sweep JSON layout: the one contract of every output.
+pub const SWEEP_SCHEMA_VERSION: u32 = crate::report::SCHEMA_VERSION;
 
 /// One varied key: `KEY=FROM..TO:STEPS`, `STEPS` evenly spaced values including both ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,22 +121,19 @@ pub struct PointFigures {
 /// A sweep's output (or one shard's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepOutput {
-    /// Layout version.
-    pub schema_version: u32,
+    /// Tool, command, seed (of every point), inputs digest (every shard must match), the workload
+    /// as written and the price book: the same on every output.
+    /// Boxed: it is most of the output's size, and outputs travel in enums with small variants.
+    #[serde(flatten)]
+    pub envelope: Box<Envelope>,
     /// Checksum of the rest of the content (see [`SweepOutput::seal`]), which `merge` verifies;
     /// `None` only while it is computed, and in files that `merge` refuses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
-    /// Seed of every point.
-    pub seed: u64,
     /// Replications per point.
     pub replications: usize,
-    /// Documents per replication, if limited.
-    pub documents: Option<usize>,
-    /// Workload name.
-    pub workload: String,
-    /// Digest of the workload and price book (every shard must match).
-    pub inputs_digest: String,
+    /// The window each replication stopped after (`--documents`), or `None`: the whole month.
+    pub documents_per_replication: Option<usize>,
     /// The varied keys.
     pub vary: Vec<Vary>,
     /// Points in the full grid.
@@ -364,13 +361,10 @@ pub fn run(
         progress(done + 1, mine.len());
     }
     let mut out = SweepOutput {
-        schema_version: SWEEP_SCHEMA_VERSION,
+        envelope: Box::new(Envelope::new(Command::Sweep, &base, opts.seed)),
         checksum: None,
-        seed: opts.seed,
         replications: opts.replications,
-        documents: opts.documents,
-        workload: base.scenario.name.clone(),
-        inputs_digest: base.inputs_digest.clone(),
+        documents_per_replication: opts.documents,
         vary: vary.to_vec(),
         total_points,
         shard,
@@ -496,12 +490,22 @@ pub fn merge_named(parts: Vec<(String, SweepOutput)>) -> Result<SweepOutput, Swe
     for (name, p) in &parts {
         check(p).map_err(|e| SweepError::Merge(format!("{name}: {e}")))?;
         let differs = [
-            ("layout", p.schema_version != first.schema_version),
-            ("seed", p.seed != first.seed),
+            (
+                "layout",
+                p.envelope.schema_version != first.envelope.schema_version,
+            ),
+            ("seed", p.envelope.seed != first.envelope.seed),
             ("replications", p.replications != first.replications),
-            ("documents", p.documents != first.documents),
-            ("workload", p.workload != first.workload),
-            ("inputs digest", p.inputs_digest != first.inputs_digest),
+            (
+                "documents",
+                p.documents_per_replication != first.documents_per_replication,
+            ),
+            ("workload", p.envelope.workload != first.envelope.workload),
+            (
+                "inputs digest",
+                p.envelope.inputs_digest != first.envelope.inputs_digest,
+            ),
+            ("price book", p.envelope.pricing != first.envelope.pricing),
             (
                 "grid",
                 p.vary != first.vary || p.total_points != first.total_points,
@@ -565,10 +569,16 @@ fn pattern_names() -> Vec<&'static str> {
 /// # Errors
 /// What is wrong, naming the point and the field.
 pub fn check(out: &SweepOutput) -> Result<(), String> {
-    if out.schema_version != SWEEP_SCHEMA_VERSION {
+    if out.envelope.schema_version != SWEEP_SCHEMA_VERSION {
         return Err(format!(
             "sweep layout {}; this agentcost reads layout {SWEEP_SCHEMA_VERSION}",
-            out.schema_version
+            out.envelope.schema_version
+        ));
+    }
+    if out.envelope.command != Command::Sweep {
+        return Err(format!(
+            "a {} output, not a sweep's",
+            out.envelope.command.name()
         ));
     }
     let max = crate::simulate::MAX_REPLICATIONS;
@@ -578,7 +588,7 @@ pub fn check(out: &SweepOutput) -> Result<(), String> {
             out.replications
         ));
     }
-    if out.documents == Some(0) {
+    if out.documents_per_replication == Some(0) {
         return Err("0 documents per replication".into());
     }
     // A grid the command line could not give (a step count over its bound, a non-finite end)
@@ -816,9 +826,9 @@ pub fn table(out: &SweepOutput) -> String {
     let _ = writeln!(
         t,
         "sweep of '{}' · {} points{shard} · seed {}",
-        crate::report::escape::printable(&out.workload),
+        crate::report::escape::printable(&out.envelope.workload.name),
         out.total_points,
-        out.seed
+        out.envelope.seed
     );
     let keys: String = out.vary.iter().map(|v| format!("{:>24}", v.key)).collect();
     let costs: String = patterns()
@@ -1127,7 +1137,7 @@ mod tests {
         assert!(merge(parts[..3].to_vec()).is_err());
         assert!(merge([parts.clone(), vec![parts[0].clone()]].concat()).is_err());
         let mut foreign = parts.clone();
-        foreign[1].seed = 99;
+        foreign[1].envelope.seed = 99;
         assert!(merge(foreign).is_err());
         // Longer I/O wait costs Lambda more.
         let l = |r: &SweepRow| r.patterns["lambda"].monthly_cost_mean;

@@ -260,13 +260,17 @@ fn break_even(r: &Report) -> Figure {
             );
         }
     }
-    p.mark(b.workload.0, b.workload.1 * 100.0, &r.workload.name);
+    p.mark(
+        b.workload.0,
+        b.workload.1 * 100.0,
+        &r.envelope.workload.name,
+    );
     Figure { name: "break-even", caption: "Cheaper pattern for one document of this workload's settings, by processing time and I/O-wait share (tokens excluded: equal for every pattern), with each pattern's time limit and this workload marked.".into(), canvas: p.finish() }
 }
 
 /// The quota-sweep chart: p95 queue wait and throttled units against the quota.
 pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
-    let q: Vec<f64> = sweep.points.iter().map(|p| p.quota).collect();
+    let q: Vec<f64> = sweep.points.iter().map(|p| p.quota as f64).collect();
     let (qmin, qmax) = (
         q.iter().copied().fold(f64::INFINITY, f64::min),
         q.iter().copied().fold(0.0, f64::max),
@@ -275,7 +279,7 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
         .points
         .iter()
         // Overloaded quotas have no wait to draw (the run stopped); the table names them.
-        .filter_map(|p| p.capacity.queue_wait_p95_s.map(|w| (p.quota, w)))
+        .filter_map(|p| p.capacity.queue_wait_p95_s.map(|w| (p.quota as f64, w)))
         .collect();
     let wmax = waits
         .iter()
@@ -305,7 +309,11 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
     let throttles: Vec<(f64, f64)> = sweep
         .points
         .iter()
-        .filter_map(|p| p.capacity.throttles.map(|t| (p.quota, t / tmax * wmax)))
+        .filter_map(|p| {
+            p.capacity
+                .throttles
+                .map(|t| (p.quota as f64, t / tmax * wmax))
+        })
         .collect();
     p.line(
         &format!("throttled units (scaled, max {tmax:.0})"),

@@ -4,11 +4,13 @@
 
 pub mod agentcore;
 pub mod lambda;
+pub mod reason;
 pub mod registry;
 
 use serde::Serialize;
 
 pub use crate::billing::outcome::{Component, Infeasibility, N_COMPONENTS, Outcome};
+pub use reason::{Figure, Reason};
 pub use registry::{Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, pattern, patterns};
 
 /// Which architecture.

@@ -6,7 +6,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::{Component, Outcome, PatternKind};
+use super::{Component, Outcome, PatternKind, Reason};
 use crate::capacity::engine::CapacitySim;
 use crate::config::Scenario;
 use crate::pricing::PriceBook;
@@ -93,8 +93,8 @@ pub trait Pattern: Sync {
     }
 
     /// Governance and operations facts about it, given its mean USD per document and monthly
-    /// USD by component: stated with every recommendation.
-    fn notes(&self, _s: &Scenario, _per_document: &Costs, _monthly: &Costs) -> Vec<String> {
+    /// USD by component: stated with every recommendation, each with its own code.
+    fn notes(&self, _s: &Scenario, _per_document: &Costs, _monthly: &Costs) -> Vec<Reason> {
         Vec::new()
     }
 }

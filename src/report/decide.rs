@@ -1,4 +1,5 @@
-//! The recommendation: which pattern, with numbered reasons that cite the simulated numbers.
+//! The recommendation: which pattern, with reasons (a code, a sentence and the figures it
+//! cites) that the table and reports number when they print them.
 //!
 //! The rules weigh, in order: feasibility (limits), cost (is the cheaper pattern's saving material
 //! and statistically clear?), governance and operations. Nothing is decided by workload type: the
@@ -9,6 +10,7 @@ use serde::Serialize;
 use super::PatternReport;
 use super::table::{thousands, usd};
 use crate::config::{Scenario, Scope};
+pub use crate::pattern::{Figure, Reason};
 use crate::pattern::{Pattern, PerPattern};
 use crate::pricing::PriceBook;
 
@@ -28,8 +30,8 @@ pub const NOTABLE_FAILED_SHARE: f64 = 0.01;
 pub struct Recommendation {
     /// `lambda`, `agentcore` or `neither`.
     pub pattern: String,
-    /// Numbered reasons, most decisive first.
-    pub reasons: Vec<String>,
+    /// Reasons, most decisive first.
+    pub reasons: Vec<Reason>,
 }
 
 /// Decides between the patterns from their reports.
@@ -52,7 +54,7 @@ pub fn recommend(
     for (p, r) in reports.iter() {
         let share = crashed(r);
         if share >= NOTABLE_FAILED_SHARE {
-            reasons.push(format!(
+            reasons.push(Reason::new("dead_lettered", Some(p.kind()), format!(
                 "{:.1}% of documents end in {}'s dead-letter queue because every attempt crashed ({:.1}% crash probability per attempt, {} attempt{} at most): {}",
                 100.0 * share,
                 p.label(),
@@ -64,19 +66,26 @@ pub fn recommend(
                 } else {
                     "their cost is in the figures, their results are lost"
                 }
-            ));
+            ))
+            .with("dead_lettered_share", share)
+            .with("crash_probability", s.failures.crash_probability)
+            .with("max_attempts", s.failures.max_attempts));
         }
     }
-    let limits = |p: &dyn Pattern, r: &PatternReport| -> Option<String> {
+    let limits = |p: &dyn Pattern, r: &PatternReport| -> Option<Reason> {
         (r.feasible_share < 1.0).then(|| {
-            format!(
+            Reason::new("limits_exceeded", Some(p.kind()), format!(
                 "{:.1}% of documents exceed {} (timeout {:.1}%, memory {:.1}%, payload {:.1}%); they fail every attempt and land in the DLQ",
                 100.0 * (1.0 - r.feasible_share),
                 p.limits_text(s, book),
                 100.0 * r.infeasible["timeout"],
                 100.0 * r.infeasible["memory"],
                 100.0 * r.infeasible["payload"],
-            )
+            ))
+            .with("infeasible_share", 1.0 - r.feasible_share)
+            .with("timeout_share", r.infeasible["timeout"])
+            .with("memory_share", r.infeasible["memory"])
+            .with("payload_share", r.infeasible["payload"])
         })
     };
     let mut choice: Option<(&dyn Pattern, &PatternReport)> = None;
@@ -103,26 +112,47 @@ pub fn recommend(
         let material = saving >= s.decision.min_saving_share * bm
             && saving >= s.decision.min_monthly_saving_usd;
         let (b, q) = (best.label(), p.label());
+        let compared = |code, text| {
+            Reason::new(code, Some(p.kind()), text)
+                .with("baseline_usd_per_month", bm)
+                .with("usd_per_month", pm)
+        };
         if saving > 0.0 && material && !overlap {
-            reasons.push(format!(
-                "{q} saves {} a month ({:.0}% of {b}'s {}); the 95% intervals do not overlap",
-                usd(saving),
-                100.0 * saving / bm,
-                usd(bm)
-            ));
+            reasons.push(
+                compared(
+                    "cost_saving_material",
+                    format!(
+                        "{q} saves {} a month ({:.0}% of {b}'s {}); the 95% intervals do not overlap",
+                        usd(saving),
+                        100.0 * saving / bm,
+                        usd(bm)
+                    ),
+                )
+                .with("saving_usd_per_month", saving)
+                .with("saving_share", saving / bm),
+            );
             choice = Some((p, r));
         } else if saving <= 0.0 {
-            reasons.push(format!(
-                "{b} is cheaper by {} a month ({} vs {})",
-                usd(-saving),
-                usd(bm),
-                usd(pm)
+            reasons.push(compared(
+                "cost_higher",
+                format!(
+                    "{b} is cheaper by {} a month ({} vs {})",
+                    usd(-saving),
+                    usd(bm),
+                    usd(pm)
+                ),
             ));
         } else if overlap {
-            reasons.push(format!(
-                "{q}'s saving of {} a month is within the simulation's 95% intervals",
-                usd(saving)
-            ));
+            reasons.push(
+                compared(
+                    "cost_saving_uncertain",
+                    format!(
+                        "{q}'s saving of {} a month is within the simulation's 95% intervals",
+                        usd(saving)
+                    ),
+                )
+                .with("saving_usd_per_month", saving),
+            );
         } else {
             let mut short = Vec::new();
             if saving < s.decision.min_saving_share * bm {
@@ -134,14 +164,23 @@ pub fn recommend(
             if saving < s.decision.min_monthly_saving_usd {
                 short.push(usd(s.decision.min_monthly_saving_usd));
             }
-            reasons.push(format!(
-                "{q} would save only {} a month ({:.1}% of {b}'s {}), below the {} a month that would pay for {}",
-                usd(saving),
-                100.0 * saving / bm,
-                usd(bm),
-                short.join(" and "),
-                p.overhead_text().unwrap_or("its added operations")
-            ));
+            reasons.push(
+                compared(
+                    "cost_saving_immaterial",
+                    format!(
+                        "{q} would save only {} a month ({:.1}% of {b}'s {}), below the {} a month that would pay for {}",
+                        usd(saving),
+                        100.0 * saving / bm,
+                        usd(bm),
+                        short.join(" and "),
+                        p.overhead_text().unwrap_or("its added operations")
+                    ),
+                )
+                .with("saving_usd_per_month", saving)
+                .with("saving_share", saving / bm)
+                .with("min_saving_share", s.decision.min_saving_share)
+                .with("min_monthly_saving_usd", s.decision.min_monthly_saving_usd),
+            );
         }
     }
     let joined = |f: &dyn Fn(&dyn Pattern, &PatternReport) -> String| {
@@ -152,41 +191,66 @@ pub fn recommend(
             .join(", ")
     };
     let tokens = |r: &PatternReport| r.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
-    reasons.push(format!(
-        "cost per document: {}; LLM tokens are {} of that",
-        joined(&|p, r| format!(
-            "{} {} (p95 {})",
-            p.label(),
-            usd(r.cost_per_document.mean),
-            usd(r.cost_per_document.p95)
-        )),
-        and_list(reports.values().map(|r| usd(tokens(r))).collect())
-    ));
-    reasons.push(format!(
-        "billed per document: {}",
-        reports
-            .iter()
-            .map(|(p, r)| format!(
-                "{} {:.2} vCPU-s and {:.2} s of memory",
+    let mut per_document = Reason::new(
+        "cost_per_document",
+        None,
+        format!(
+            "cost per document: {}; LLM tokens are {} of that",
+            joined(&|p, r| format!(
+                "{} {} (p95 {})",
                 p.label(),
-                r.billed.cpu_seconds_mean,
-                r.billed.memory_seconds_mean
-            ))
-            .collect::<Vec<_>>()
-            .join("; ")
-    ));
+                usd(r.cost_per_document.mean),
+                usd(r.cost_per_document.p95)
+            )),
+            and_list(reports.values().map(|r| usd(tokens(r))).collect())
+        ),
+    );
+    let mut billed = Reason::new(
+        "billed_per_document",
+        None,
+        format!(
+            "billed per document: {}",
+            reports
+                .iter()
+                .map(|(p, r)| format!(
+                    "{} {:.2} vCPU-s and {:.2} s of memory",
+                    p.label(),
+                    r.billed.cpu_seconds_mean,
+                    r.billed.memory_seconds_mean
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    );
+    for (p, r) in reports.iter() {
+        let name = p.kind().name();
+        per_document = per_document
+            .with(format!("{name}_usd"), r.cost_per_document.mean)
+            .with(format!("{name}_p95_usd"), r.cost_per_document.p95)
+            .with(format!("{name}_token_usd"), tokens(r));
+        billed = billed
+            .with(format!("{name}_cpu_seconds"), r.billed.cpu_seconds_mean)
+            .with(
+                format!("{name}_memory_seconds"),
+                r.billed.memory_seconds_mean,
+            );
+    }
+    reasons.push(per_document);
+    reasons.push(billed);
     if s.batching.mean_batch_size > 1.0 && s.batching.isolation == Scope::PerBatch {
         // Patterns that take a batch as one unit keep its shared context; the others rebuild it.
         for (keeper, kr) in reports.iter().filter(|(p, _)| p.unit_is_batch(s)) {
             for (rebuilder, rr) in reports.iter().filter(|(p, _)| !p.unit_is_batch(s)) {
                 if tokens(rr) > tokens(kr) {
-                    reasons.push(format!(
+                    reasons.push(Reason::new("shared_context", Some(keeper.kind()), format!(
                         "batches of {:.0} documents share context: one {} per batch keeps it, while stateless {}s rebuild it, costing {} more in tokens per document",
                         s.batching.mean_batch_size,
                         keeper.unit_noun(),
                         rebuilder.unit_noun(),
                         usd(tokens(rr) - tokens(kr))
-                    ));
+                    ))
+                    .with("mean_documents_per_batch", s.batching.mean_batch_size)
+                    .with("extra_token_usd_per_document", tokens(rr) - tokens(kr)));
                 }
             }
         }
@@ -197,11 +261,6 @@ pub fn recommend(
     for (p, r) in reports.iter() {
         reasons.extend(p.notes(s, &r.breakdown, &r.monthly_breakdown));
     }
-    let reasons = reasons
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| format!("{}. {r}", i + 1))
-        .collect();
     Recommendation {
         pattern: choice
             .map_or("neither", |(p, _)| p.kind().name())
@@ -223,13 +282,14 @@ fn and_list(mut items: Vec<String>) -> String {
 }
 
 /// Why a pattern made units wait, and whether its limit or a rate limit bound.
-fn capacity_reason(p: &dyn Pattern, r: &PatternReport, book: &PriceBook) -> Option<String> {
+fn capacity_reason(p: &dyn Pattern, r: &PatternReport, book: &PriceBook) -> Option<Reason> {
     let c = &r.capacity;
     let (Some(limit), Some(peak), Some(throttles), Some(wait95)) =
         (c.limit, c.peak_concurrency, c.throttles, c.queue_wait_p95_s)
     else {
         return None;
     };
+    let (peak_count, peak) = (peak, f64::from(peak));
     if throttles <= 0.0 {
         return None;
     }
@@ -251,11 +311,21 @@ fn capacity_reason(p: &dyn Pattern, r: &PatternReport, book: &PriceBook) -> Opti
             p.rate_limit_text(book)
         )
     };
-    Some(format!(
-        "capacity: {} made {} units wait (p95 queue wait {wait95:.0} s); {binding}",
-        p.label(),
-        thousands(throttles, 0)
-    ))
+    Some(
+        Reason::new(
+            "capacity_wait",
+            Some(p.kind()),
+            format!(
+                "capacity: {} made {} units wait (p95 queue wait {wait95:.0} s); {binding}",
+                p.label(),
+                thousands(throttles, 0)
+            ),
+        )
+        .with("throttled_units", throttles)
+        .with("queue_wait_p95_seconds", wait95)
+        .with("limit", limit)
+        .with("peak_concurrency", peak_count),
+    )
 }
 
 #[cfg(test)]
@@ -291,10 +361,9 @@ mod tests {
         assert_eq!(r.pattern, "neither");
         for name in ["Lambda", "AgentCore"] {
             assert!(
-                r.reasons
-                    .iter()
-                    .any(|x| x.contains(&format!("{name}'s dead-letter queue"))
-                        && x.contains("most documents fail")),
+                r.reasons.iter().any(|x| x.code == "dead_lettered"
+                    && x.text.contains(&format!("{name}'s dead-letter queue"))
+                    && x.text.contains("most documents fail")),
                 "{:?}",
                 r.reasons
             );
@@ -302,6 +371,39 @@ mod tests {
         // A few failures are stated but do not decide.
         let some = format!("{seed}\n[failures]\ncrash_probability = 0.05\nmax_attempts = 1\n");
         assert_eq!(recommend(&some), "lambda");
+    }
+
+    /// Issue 10: reasons were strings pre-numbered "1. …" that reports re-parsed.
+    #[test]
+    fn every_reason_has_a_snake_case_code_unnumbered_text_and_finite_figures() {
+        for (name, text) in EMBEDDED_WORKLOADS {
+            let input = Input::from_text(name, text, None, None).unwrap();
+            let opts = RunOptions {
+                documents: Some(300),
+                replications: 2,
+                ..RunOptions::default()
+            };
+            let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+            for r in Report::build(&input, &sim).recommendation.reasons {
+                assert!(
+                    !r.code.is_empty()
+                        && r.code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{name}: code {:?}",
+                    r.code
+                );
+                // A number like "98.5% of documents" may open a text, a list number may not.
+                let numbered = r
+                    .text
+                    .split_once(". ")
+                    .is_some_and(|(n, _)| n.parse::<usize>().is_ok());
+                assert!(!numbered, "{name}: {:?}", r.text);
+                for (k, v) in &r.numbers {
+                    if let super::Figure::Amount(x) = v {
+                        assert!(x.is_finite(), "{name}: {} {k} = {x}", r.code);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

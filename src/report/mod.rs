@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod decide;
+pub mod envelope;
 
 pub mod escape;
 pub mod quota;
@@ -13,36 +14,26 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::capacity::CapacityStats;
-use crate::config::{IoWait, MONTH_SECONDS, Scope};
 use crate::load::Input;
 use crate::pattern::{Outcome, PatternKind, PerPattern, pattern, patterns};
 use crate::simulate::{PatternMonth, Simulation};
 use crate::stats::{MeanCi, Sketch, mean, mean_ci95};
-
-/// Version of the JSON layout; bumped whenever a field's meaning changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub use envelope::{
+    Command, Envelope, PatternSettings, PricingSummary, SCHEMA_VERSION, WorkloadSummary,
+};
 
 /// The whole result of `agentcost simulate`, serialised as `--format json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// JSON layout version.
-    pub schema_version: u32,
-    /// `agentcost <version>`.
-    pub tool: String,
-    /// Seed of every random stream.
-    pub seed: u64,
-    /// Documents simulated, all replications together.
-    pub documents: u64,
+    /// Tool, command, seed, inputs, workload and price book: the same on every output.
+    #[serde(flatten)]
+    pub envelope: Envelope,
     /// Independent replications.
     pub replications: usize,
-    /// Digest of the workload and price-book texts.
-    pub inputs_digest: String,
-    /// The workload as run.
-    pub workload: WorkloadSummary,
-    /// Region of the price book.
-    pub region: String,
-    /// Price book origin and date.
-    pub pricing: PricingSummary,
+    /// The window each replication stopped after (`--documents`), or `None`: the whole month.
+    pub documents_per_replication: Option<u64>,
+    /// Documents simulated, all replications together.
+    pub documents_simulated: u64,
     /// Results per pattern.
     pub patterns: PerPattern<PatternReport>,
     /// Which pattern to choose, and why.
@@ -91,52 +82,6 @@ pub struct BreakEven {
     pub limits: PerPattern<f64>,
 }
 
-/// Price book provenance.
-#[derive(Debug, Clone, Serialize)]
-pub struct PricingSummary {
-    /// `embedded:<region>` or the file given with `--pricing`.
-    pub origin: String,
-    /// Date of the book.
-    pub as_of: String,
-}
-
-/// The workload's key settings, echoed so a report stands on its own.
-#[derive(Debug, Clone, Serialize)]
-#[allow(missing_docs)]
-pub struct WorkloadSummary {
-    pub name: String,
-    pub description: Option<String>,
-    pub origin: String,
-    pub documents_per_month: f64,
-    pub month_seconds: f64,
-    pub mean_documents_per_batch: f64,
-    pub isolation: Scope,
-    pub mean_cpu_seconds: f64,
-    pub mean_io_wait_seconds: f64,
-    pub model: Option<String>,
-    /// Each pattern's own settings, as `<pattern>_<setting>` keys.
-    #[serde(flatten)]
-    pub pattern_settings: PatternSettings,
-    pub crash_probability: f64,
-    pub max_attempts: u32,
-    pub free_tier: bool,
-}
-
-/// Settings of every pattern as `(key, value)` in registry order, written as map entries.
-#[derive(Debug, Clone, Default)]
-pub struct PatternSettings(pub Vec<(String, serde_json::Value)>);
-
-impl Serialize for PatternSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
 /// Distribution summary of per-document cost (USD).
 #[derive(Debug, Clone, Copy, Serialize)]
 #[allow(missing_docs)]
@@ -168,7 +113,7 @@ pub struct Capacity {
     /// The limit in force: Lambda concurrency, or the AgentCore active-session quota.
     pub limit: Option<f64>,
     /// Most executions at once (AgentCore: sessions holding a slot, idle ones included).
-    pub peak_concurrency: Option<f64>,
+    pub peak_concurrency: Option<u32>,
     /// Share of simulated time at the limit.
     pub saturated_share: Option<f64>,
     /// Units that could not start when they arrived (limit or rate exhausted).
@@ -186,7 +131,7 @@ pub struct Capacity {
     /// 99th percentile of the same.
     pub latency_p99_s: Option<f64>,
     /// Most units waiting at once.
-    pub peak_backlog: Option<f64>,
+    pub peak_backlog: Option<u32>,
     /// Time-average number of units waiting.
     pub mean_waiting: Option<f64>,
     /// Share of Lambda attempts that started a new environment (paid INIT).
@@ -225,49 +170,14 @@ impl Report {
     pub fn build(input: &Input, sim: &Simulation) -> Report {
         let s = &input.scenario;
         let reports = PerPattern::from_fn(|p| pattern_report(sim, p.kind()));
-        let workload = WorkloadSummary {
-            name: s.name.clone(),
-            description: s.description.clone(),
-            origin: input.workload_origin.clone(),
-            documents_per_month: s.arrivals.documents_per_month,
-            month_seconds: MONTH_SECONDS,
-            mean_documents_per_batch: s.batching.mean_batch_size,
-            isolation: s.batching.isolation,
-            mean_cpu_seconds: s.document.cpu_seconds.mean(),
-            mean_io_wait_seconds: match &s.document.io_wait {
-                IoWait::Total(d) => d.mean(),
-                IoWait::Calls { per_call } => s.document.llm_calls.mean() * per_call.mean(),
-            },
-            model: s.document.model.clone(),
-            pattern_settings: PatternSettings(
-                patterns()
-                    .iter()
-                    .flat_map(|p| {
-                        p.settings(s)
-                            .into_iter()
-                            .map(move |(k, v)| (format!("{}_{k}", p.kind().name()), v))
-                    })
-                    .collect(),
-            ),
-            crash_probability: s.failures.crash_probability,
-            max_attempts: s.failures.max_attempts,
-            free_tier: s.free_tier,
-        };
+        let envelope = Envelope::new(Command::Simulate, input, sim.options.seed);
         let recommendation = decide::recommend(s, &input.book, &reports);
-        let charts = chart_data(input, sim, &workload);
+        let charts = chart_data(input, sim, &envelope.workload);
         Report {
-            schema_version: SCHEMA_VERSION,
-            tool: format!("agentcost {}", env!("CARGO_PKG_VERSION")),
-            seed: sim.options.seed,
-            documents: sim.replications.iter().map(|r| r.documents).sum(),
+            envelope,
             replications: sim.replications.len(),
-            inputs_digest: input.inputs_digest.clone(),
-            workload,
-            region: input.book.region.clone(),
-            pricing: PricingSummary {
-                origin: input.book.origin.clone(),
-                as_of: input.book.as_of.clone(),
-            },
+            documents_per_replication: sim.options.documents.map(|n| n as u64),
+            documents_simulated: sim.replications.iter().map(|r| r.documents).sum(),
             patterns: reports,
             recommendation,
             charts,
@@ -429,12 +339,7 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
     let units = |c: &CapacityStats| c.finished.max(1) as f64;
     Capacity {
         limit: Some(months[0].capacity.limit),
-        peak_concurrency: Some(
-            months
-                .iter()
-                .map(|m| f64::from(m.capacity.peak_concurrency))
-                .fold(0.0, f64::max),
-        ),
+        peak_concurrency: months.iter().map(|m| m.capacity.peak_concurrency).max(),
         saturated_share: Some(per(&|c| c.saturated_share())),
         throttles: Some(per(&|c| c.throttles as f64)),
         waited_share: Some(per(&|c| c.waited as f64 / units(c))),
@@ -443,12 +348,7 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
         queue_wait_p99_s: Some(per(&|c| c.waits.quantile(0.99))),
         latency_p95_s: Some(per(&|c| c.latencies.quantile(0.95))),
         latency_p99_s: Some(per(&|c| c.latencies.quantile(0.99))),
-        peak_backlog: Some(
-            months
-                .iter()
-                .map(|m| f64::from(m.capacity.peak_backlog))
-                .fold(0.0, f64::max),
-        ),
+        peak_backlog: months.iter().map(|m| m.capacity.peak_backlog).max(),
         mean_waiting: Some(per(&|c| c.mean_waiting())),
         cold_start_share: pattern(kind).has_cold_starts().then(|| {
             per(&|c| {

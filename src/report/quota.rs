@@ -6,14 +6,17 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 use super::{Capacity, escape};
+use crate::load::Input;
 use crate::pattern::{PatternKind, pattern};
 use crate::pricing::PriceBook;
+use crate::report::envelope::{Command, Envelope};
+use crate::simulate::RunOptions;
 
 /// One quota's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuotaPoint {
-    /// The limit simulated.
-    pub quota: f64,
+    /// The limit simulated (a count of sessions or executions).
+    pub quota: u64,
     /// Capacity figures at that limit.
     pub capacity: Capacity,
     /// Whether the p95 queue wait is within the target (`None` without a target).
@@ -34,7 +37,35 @@ pub struct QuotaSweep {
     /// One point per quota, ascending.
     pub points: Vec<QuotaPoint>,
     /// The smallest quota meeting the target (`None`: no target, or none meets it).
-    pub smallest_meeting_target: Option<f64>,
+    pub smallest_meeting_target: Option<u64>,
+}
+
+/// What `agentcost capacity --json` prints (and `--out` writes as quota-sweep.json): the
+/// envelope every output opens with, the run's size, then the quota search.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityReport<'a> {
+    /// Tool, command, seed, inputs, workload and price book: the same on every output.
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    /// Replications per quota.
+    pub replications: usize,
+    /// The window each replication stopped after (`--documents`), or `None`: the whole month.
+    pub documents_per_replication: Option<u64>,
+    /// The search's results.
+    #[serde(flatten)]
+    pub sweep: &'a QuotaSweep,
+}
+
+impl<'a> CapacityReport<'a> {
+    /// The output of a quota search over `input` run with `opts`.
+    pub fn new(input: &Input, opts: &RunOptions, sweep: &'a QuotaSweep) -> CapacityReport<'a> {
+        CapacityReport {
+            envelope: Envelope::new(Command::Capacity, input, opts.seed),
+            replications: opts.replications,
+            documents_per_replication: opts.documents.map(|n| n as u64),
+            sweep,
+        }
+    }
 }
 
 /// The quota search as a terminal table: one row per quota (✓/✗ against the target), then the
@@ -94,7 +125,7 @@ pub fn table(
             out,
             "{:>8}  {:>9}  {:>8}%  {:>10}  {:>7}%  {:>12}  {:>12}  {:>12}  {:>12}{mark}",
             p.quota,
-            f(c.peak_concurrency, 0),
+            f(c.peak_concurrency.map(f64::from), 0),
             f(c.saturated_share.map(|x| 100.0 * x), 1),
             f(c.throttles, 0),
             f(c.waited_share.map(|x| 100.0 * x), 1),

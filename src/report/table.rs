@@ -54,7 +54,7 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
             opt(p.capacity.limit, &count)
         }),
         row("                   peak in use", &|p| {
-            opt(p.capacity.peak_concurrency, &count)
+            opt(p.capacity.peak_concurrency.map(f64::from), &count)
         }),
         row("                   time at limit", &|p| {
             opt(p.capacity.saturated_share, &pct)
@@ -108,23 +108,23 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
 /// Renders the report as a fixed-width text table.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
-    let w = &r.workload;
+    let w = &r.envelope.workload;
     let _ = writeln!(
         o,
         "{} · {} ({})",
-        r.tool,
+        r.envelope.tool,
         escape::printable(&w.name),
         escape::printable(&w.origin)
     );
     let _ = writeln!(
         o,
         "{} prices as of {} · {} documents/month · {} documents simulated in {} replications · seed {}",
-        escape::printable(&r.region),
-        r.pricing.as_of,
+        escape::printable(&r.envelope.pricing.region),
+        r.envelope.pricing.as_of,
         thousands(w.documents_per_month, 0),
-        thousands(r.documents as f64, 0),
+        thousands(r.documents_simulated as f64, 0),
         r.replications,
-        r.seed
+        r.envelope.seed
     );
     o.push('\n');
     let all = comparison_rows(r);
@@ -161,8 +161,8 @@ pub fn render(r: &Report) -> String {
     }
     o.push('\n');
     let _ = writeln!(o, "recommendation: {}", r.recommendation.pattern);
-    for reason in &r.recommendation.reasons {
-        let _ = writeln!(o, "  {reason}");
+    for (i, reason) in r.recommendation.reasons.iter().enumerate() {
+        let _ = writeln!(o, "  {}. {}", i + 1, reason.text);
     }
     o
 }

@@ -13,7 +13,7 @@ use crate::error::Problems;
 pub const MAX_DOCUMENTS_PER_BATCH: f64 = 10_000.0;
 
 /// A session or invocation boundary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// One per document.

@@ -524,24 +524,47 @@ impl super::Pattern for AgentCore {
         s: &Scenario,
         per_document: &super::Costs,
         monthly: &super::Costs,
-    ) -> Vec<String> {
+    ) -> Vec<super::Reason> {
+        use super::Reason;
         use crate::format::usd;
         let get = |c: &super::Costs, k: &str| c.get(k).copied().unwrap_or(0.0);
+        let me = Some(super::PatternKind::Agentcore);
         let mut notes = Vec::new();
         if s.batching.isolation == crate::config::Scope::PerDocument {
-            notes.push("governance: documents must not share context, so AgentCore needs one session (microVM) per document".to_string());
-        }
-        if s.agentcore.log_payloads {
-            notes.push(format!(
-                "governance: AgentCore writes request and response payloads to CloudWatch Logs ({} per document); PII in documents lands in logs",
-                usd(get(per_document, "cloudwatch_logs"))
+            notes.push(Reason::new(
+                "session_per_document",
+                me,
+                "governance: documents must not share context, so AgentCore needs one session (microVM) per document".to_string(),
             ));
         }
-        notes.push(format!(
-            "operations: AgentCore needs an invoker Lambda, a DynamoDB tracking table and a stale-batch checker every {:.0} min ({} a month); Lambda retries through SQS with a DLQ built in",
-            s.agentcore.checker_interval_minutes,
-            usd(get(monthly, "checker") + get(monthly, "dynamodb"))
-        ));
+        if s.agentcore.log_payloads {
+            let logs = get(per_document, "cloudwatch_logs");
+            notes.push(
+                Reason::new(
+                    "payloads_logged",
+                    me,
+                    format!(
+                        "governance: AgentCore writes request and response payloads to CloudWatch Logs ({} per document); PII in documents lands in logs",
+                        usd(logs)
+                    ),
+                )
+                .with("cloudwatch_logs_usd_per_document", logs),
+            );
+        }
+        let tracking = get(monthly, "checker") + get(monthly, "dynamodb");
+        notes.push(
+            Reason::new(
+                "operations_overhead",
+                me,
+                format!(
+                    "operations: AgentCore needs an invoker Lambda, a DynamoDB tracking table and a stale-batch checker every {:.0} min ({} a month); Lambda retries through SQS with a DLQ built in",
+                    s.agentcore.checker_interval_minutes,
+                    usd(tracking)
+                ),
+            )
+            .with("checker_interval_minutes", s.agentcore.checker_interval_minutes)
+            .with("tracking_usd_per_month", tracking),
+        );
         notes
     }
 }
