@@ -450,7 +450,7 @@ mod tests {
                 let named = rec
                     .reasons
                     .iter()
-                    .any(|x| x.contains(&format!("{}'s dead-letter queue", p.label())));
+                    .any(|x| x.text.contains(&format!("{}'s dead-letter queue", p.label())));
                 proptest::prop_assert_eq!(named, crashed >= super::NOTABLE_FAILED_SHARE);
                 if crashed > super::MAX_FAILED_SHARE {
                     proptest::prop_assert_ne!(rec.pattern.as_str(), p.kind().name());
