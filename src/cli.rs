@@ -332,8 +332,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             run_simulate(&args)
         }
         Command::Capacity(mut args) => {
-            // --json is the deprecated spelling of --format json; run_capacity reads the one field.
-            args.json |= args.format == TableFormat::Json;
+            // --json is the deprecated spelling of --format json; run_capacity reads --format.
+            if args.json {
+                args.format = TableFormat::Json;
+            }
             run_capacity(&args)
         }
         Command::Sweep(mut args) => {
@@ -659,7 +661,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
             )],
         )?;
     }
-    let out = if args.json {
+    let out = if args.format == TableFormat::Json {
         serde_json::to_string_pretty(&CapacityReport::new(&input, &opts, &sweep))? + "\n"
     } else {
         agentcost::report::quota::table(
@@ -1201,7 +1203,11 @@ mod tests {
             panic!("capacity parses as capacity");
         };
         assert!(alias.json);
-        assert_eq!(alias.format, TableFormat::Table, "folded into json in run");
+        assert_eq!(
+            alias.format,
+            TableFormat::Table,
+            "folded into --format in run"
+        );
     }
 
     #[test]
