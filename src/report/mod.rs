@@ -186,11 +186,7 @@ impl Report {
 }
 
 fn pattern_report(sim: &Simulation, kind: PatternKind) -> PatternReport {
-    let months: Vec<&PatternMonth> = sim
-        .replications
-        .iter()
-        .map(|r| r.patterns.get(kind))
-        .collect();
+    let months = months_of(sim, kind);
     let docs: f64 = months.iter().map(|m| m.tally.documents).sum();
     let mut sum = Outcome::default();
     for m in &months {
@@ -320,13 +316,17 @@ pub fn break_even(
     }
 }
 
-/// Capacity figures of one pattern in a simulation.
-pub fn capacity_of(sim: &Simulation, kind: PatternKind) -> Capacity {
-    let months: Vec<&PatternMonth> = sim
-        .replications
+/// One pattern's month in every replication, in replication order.
+fn months_of(sim: &Simulation, kind: PatternKind) -> Vec<&PatternMonth> {
+    sim.replications
         .iter()
         .map(|r| r.patterns.get(kind))
-        .collect();
+        .collect()
+}
+
+/// Capacity figures of one pattern in a simulation.
+pub fn capacity_of(sim: &Simulation, kind: PatternKind) -> Capacity {
+    let months = months_of(sim, kind);
     capacity_report(&months, kind)
 }
 
