@@ -4,22 +4,23 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use anyhow::Result;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand};
 
 use agentcost::error::{Classify, ConfigError, Failure, ReportError, RunError};
+use agentcost::export::{self, ExportError, Format, Kind, OutDir, Output};
 use agentcost::input::{InputKind, read_text};
-use agentcost::load::{EMBEDDED_WORKLOADS, Input};
+use agentcost::load::Input;
 use agentcost::pattern::{PatternKind, patterns};
 use agentcost::quota::quota_sweep;
-use agentcost::report::quota::CapacityReport;
-use agentcost::report::{Report, csv as report_csv, escape, table};
-use agentcost::shard::{self, Merged, Shard, ShardFile, SimulateShard};
+use agentcost::report::table;
+use agentcost::shard::{self, Merged, Shard, ShardFile};
 use agentcost::simulate::{
     DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TIMELINE_STEP_SECONDS, Progress, RunOptions,
-    Simulation, simulate,
+    simulate,
 };
-use agentcost::sweep::{self, SweepOutput, Vary};
+use agentcost::sweep::{self, Vary};
 
 // Exit codes are the library's (`agentcost::error::Failure`); this module only classifies the
 // errors it adds (a closed stdout, an unusable --out, flags that cannot be honoured).
@@ -56,27 +57,11 @@ pub enum Command {
     Examples(ExamplesArgs),
 }
 
-/// Output format of `simulate` on stdout.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Readable side-by-side table.
-    #[default]
-    Table,
-    /// The full report as one JSON object.
-    Json,
-    /// One row per sampled document.
-    Csv,
-}
-
-/// Output format of the commands that print a table or one JSON value (`capacity`, `validate`,
-/// `examples`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum TableFormat {
-    /// Readable text.
-    #[default]
-    Table,
-    /// One JSON value, for scripts.
-    Json,
+/// `--format`: the formats that can write `kind`'s output, and no other (clap lists them).
+fn format_of(kind: Kind) -> impl TypedValueParser<Value = Format> {
+    let names: Vec<&'static str> = export::formats(kind).iter().map(|f| f.name()).collect();
+    PossibleValuesParser::new(names)
+        .map(|name| Format::from_name(&name).expect("offered names are formats"))
 }
 
 /// Inputs and sampling flags shared by the commands that run simulations.
@@ -105,8 +90,9 @@ pub struct SimulateArgs {
     /// Independent replications (at least 2 for a confidence interval).
     #[arg(long, value_name = "R", default_value_t = DEFAULT_REPLICATIONS, help_heading = "Sampling")]
     pub replications: usize,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
+    /// What to print on stdout: the comparison table, the report as JSON, replication 0's
+    /// documents as CSV, or report.md / report.html.
+    #[arg(long, value_parser = format_of(Kind::Simulation), default_value = "table", help_heading = "Output")]
     pub format: Format,
     /// Seconds per row of the concurrency timeline written by --out.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMELINE_STEP_SECONDS, help_heading = "Output")]
@@ -163,13 +149,15 @@ pub struct CapacityArgs {
     /// Replications per quota.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub replications: usize,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    /// What to print on stdout: the quota table, JSON, one CSV row per quota, or report.md /
+    /// report.html.
+    #[arg(long, value_parser = format_of(Kind::Capacity), default_value = "table")]
+    pub format: Format,
     /// Deprecated spelling of --format json, kept for a while for existing scripts.
     #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
-    /// Also write quota-sweep.json and the quota-sweep chart (SVG and PNG) into DIR.
+    /// Also write quota-sweep.json, quota-sweep.csv, the quota-sweep chart (SVG and PNG),
+    /// report.html and report.md into DIR.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
@@ -200,27 +188,16 @@ pub struct SweepArgs {
     /// Replications per point.
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub replications: usize,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
-    pub format: SweepFormat,
+    /// What to print on stdout: one line per point, the sweep JSON (what `merge` reads), one CSV
+    /// row per point, or a report in Markdown or HTML.
+    #[arg(long, value_parser = format_of(Kind::Sweep), default_value = "table")]
+    pub format: Format,
     /// Also write sweep.json and sweep.csv into DIR.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Allow --out to write into a directory that already holds files.
     #[arg(long)]
     pub force: bool,
-}
-
-/// Output format of `sweep` and `merge`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum SweepFormat {
-    /// One line per point (merged simulate shards: the report table).
-    #[default]
-    Table,
-    /// The sweep JSON, what `merge` reads (merged simulate shards: the report JSON).
-    Json,
-    /// One CSV row per point (merged simulate shards: replication 0's documents).
-    Csv,
 }
 
 /// Arguments of `merge`.
@@ -232,8 +209,8 @@ pub struct MergeArgs {
     pub files: Vec<PathBuf>,
     /// What to print on stdout: for sweeps as `sweep --format`, for simulate shards as
     /// `simulate --format` (csv: replication 0's documents).
-    #[arg(long, value_enum, default_value_t = SweepFormat::Json)]
-    pub format: SweepFormat,
+    #[arg(long, value_parser = format_of(Kind::Sweep), default_value = "json")]
+    pub format: Format,
     /// Also write what `sweep --out` writes (sweep.json, sweep.csv), or for simulate shards what
     /// `simulate --out` writes (summary.json, CSVs, charts, report.html and report.md), into DIR.
     #[arg(long, value_name = "DIR")]
@@ -257,16 +234,16 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
     /// What to print on stdout: a line, or {ok, workload, origin, region, as_of} as JSON.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[arg(long, value_parser = format_of(Kind::Validation), default_value = "table")]
+    pub format: Format,
 }
 
 /// Arguments of `examples`.
 #[derive(Debug, clap::Args)]
 pub struct ExamplesArgs {
     /// What to print on stdout: one line per example, or [{name, description}] as JSON.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[arg(long, value_parser = format_of(Kind::Examples), default_value = "table")]
+    pub format: Format,
 }
 
 /// `--shard`: a shard named on the command line, or `auto` for an array job's task.
@@ -334,7 +311,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Capacity(mut args) => {
             // --json is the deprecated spelling of --format json; run_capacity reads --format.
             if args.json {
-                args.format = TableFormat::Json;
+                args.format = Format::Json;
             }
             run_capacity(&args)
         }
@@ -345,83 +322,34 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Merge(args) => run_merge(&args),
         Command::Validate(args) => {
             let input = load(Some(&args.workload), args.pricing.as_deref())?;
-            match args.format {
-                TableFormat::Table => {
-                    let line = format!(
-                        "ok: '{}' ({}), {} price book as of {}\n",
-                        input.scenario.name,
-                        input.workload_origin,
-                        input.book.region,
-                        input.book.as_of
-                    );
-                    print_stdout(&escape::printable(&line))
-                }
-                // serde_json escapes control characters, so the names stay inert here too.
-                TableFormat::Json => print_stdout(&json_line(&Validated {
-                    ok: true,
-                    workload: &input.scenario.name,
-                    origin: &input.workload_origin,
-                    region: &input.book.region,
-                    as_of: &input.book.as_of,
-                })?),
-            }
+            emit(&Output::validation(&input), args.format, None)
         }
-        Command::Examples(args) => {
-            let examples = EMBEDDED_WORKLOADS.iter().map(|(name, text)| {
-                let desc = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("description = "))
-                    .map(|d| d.trim_matches('"'))
-                    .unwrap_or("");
-                (*name, desc)
-            });
-            match args.format {
-                TableFormat::Table => print_stdout(
-                    &examples
-                        .map(|(name, desc)| format!("{name:20} {desc}\n"))
-                        .collect::<String>(),
-                ),
-                TableFormat::Json => {
-                    let list: Vec<Example> = examples
-                        .map(|(name, description)| Example { name, description })
-                        .collect();
-                    print_stdout(&json_line(&list)?)
-                }
-            }
-        }
+        Command::Examples(args) => emit(&Output::examples(), args.format, None),
     }
 }
 
-/// `validate --format json`: what scripts check before they submit a run.
-#[derive(serde::Serialize)]
-struct Validated<'a> {
-    ok: bool,
-    workload: &'a str,
-    origin: &'a str,
-    region: &'a str,
-    as_of: &'a str,
-}
-
-/// One line of `examples --format json`.
-#[derive(serde::Serialize)]
-struct Example<'a> {
-    name: &'a str,
-    description: &'a str,
-}
-
-/// `value` as pretty JSON and a newline, as every JSON output ends.
-fn json_line(value: &impl serde::Serialize) -> Result<String> {
-    Ok(serde_json::to_string_pretty(value)? + "\n")
-}
-
-/// Writes `text` to stdout: a full disk or a failing stdout is an error, never a panic.
-fn print_stdout(text: &str) -> Result<i32> {
-    let mut stdout = std::io::stdout().lock();
-    finish_stdout(
-        stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush()),
-    )
+/// Writes `output`'s files into `dir` (if any), then prints it in `format`: the one way every
+/// command's results leave the process. A format the output cannot be written in is refused
+/// before any file is written.
+fn emit(output: &Output<'_>, format: Format, dir: Option<&OutDir>) -> Result<i32> {
+    output.check(format)?;
+    if let Some(dir) = dir {
+        dir.write_output(output)?;
+    }
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match output
+        .write(format, &mut stdout)
+        .and_then(|_| Ok(stdout.flush()?))
+    {
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
+        Err(e @ ExportError::Report(_)) if e.failure() == Failure::Output => Err(OutputError {
+            what: "to stdout".into(),
+            source: e.into(),
+        }
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Fails with [`OutputError`] when stdout was closed (`>&-`). Rust's runtime opens /dev/null
@@ -463,12 +391,9 @@ fn load(workload: Option<&str>, pricing: Option<&Path>) -> Result<Input> {
 
 fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     // Check the output directory before the run, so a bad path fails in milliseconds, not minutes.
-    let shard_file = match (&args.out, args.shard) {
-        (Some(dir), Some(shard)) => Some(prepare_shard_file(dir, shard, args.force)?),
-        (Some(dir), None) => {
-            prepare_out_dir(dir, args.force)?;
-            None
-        }
+    let out = match (&args.out, args.shard) {
+        (Some(dir), Some(shard)) => Some(OutDir::prepare_for(dir, &shard.file_name(), args.force)?),
+        (Some(dir), None) => Some(OutDir::prepare(dir, args.force)?),
         (None, _) => None,
     };
     let input = load(args.workload.as_deref(), args.run.pricing.as_deref())?;
@@ -482,155 +407,83 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         replications: args.replications,
         ..RunOptions::default()
     };
-    // Progress on stderr for runs longer than a second, only when a person is watching.
-    let started = std::time::Instant::now();
-    let interactive = std::io::stderr().is_terminal();
-    let shown = std::sync::atomic::AtomicBool::new(false);
-    // The bar follows documents, so a long replication moves it too; the month's volume is an
-    // expectation, hence the clamp.
-    let month = input.scenario.arrivals.documents_per_month;
-    let per_replication = args.run.documents.map_or(month, |d| (d as f64).min(month));
-    let progress = |done: Progress, total: usize| {
-        if interactive && started.elapsed().as_secs_f64() > 1.0 {
-            shown.store(true, std::sync::atomic::Ordering::Relaxed);
-            let width = 30;
-            let share = if done.replications == total {
-                1.0
-            } else {
-                done.documents as f64 / (per_replication * total as f64).max(1.0)
-            };
-            let filled = ((share * width as f64) as usize).min(width);
-            eprint!(
-                "\rsimulating [{}{}] {}/{total} replications · {} documents",
-                "#".repeat(filled),
-                " ".repeat(width - filled),
-                done.replications,
-                table::thousands(done.documents as f64, 0),
-            );
-        }
-    };
-    let finish_progress = || {
-        if shown.load(std::sync::atomic::Ordering::Relaxed) {
-            eprintln!();
-        }
-    };
+    let progress = ProgressBar::new(&input, &opts);
     if let Some(shard) = args.shard {
-        let part = shard::simulate_shard(&input, &opts, shard, &progress)?;
-        finish_progress();
-        return emit_shard(&part, shard_file.as_deref());
+        let part = shard::simulate_shard(&input, &opts, shard, &|done, total| {
+            progress.show(done, total)
+        })?;
+        progress.finish();
+        let output = Output::SimulateShard(&part);
+        return match out {
+            Some(dir) => {
+                dir.write_output(&output)?;
+                Ok(EXIT_OK)
+            }
+            None => emit(&output, Format::Json, None),
+        };
     }
     let sim = simulate(&input.scenario, &input.book, &opts, &|done| {
-        progress(done, opts.replications)
+        progress.show(done, opts.replications)
     })?;
-    finish_progress();
-    emit_simulation(&input, &sim, args.format, args.out.as_deref())
+    progress.finish();
+    emit(&Output::simulation(&input, &sim), args.format, out.as_ref())
 }
 
-/// Prints (or with --out writes) a simulation's report and files: shared by `simulate` and by
-/// `merge` of simulate shards, so both give the same bytes.
-fn emit_simulation(
-    input: &Input,
-    sim: &Simulation,
-    format: Format,
-    dir: Option<&Path>,
-) -> Result<i32> {
-    let report = Report::build(input, sim);
-    if let Some(dir) = dir {
-        write_file(&dir.join("summary.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &report)?;
-            writeln!(w)?;
-            Ok(())
-        })?;
-        // Kept only with --per-document (or merged from shards run with it).
-        if sim.options.keep_documents {
-            write_file(&dir.join("documents.csv"), |w| {
-                Ok(report_csv::write_documents(sim, w)?)
-            })?;
+/// Progress on stderr for runs longer than a second, only when a person is watching. The bar
+/// follows documents, so a long replication moves it too.
+struct ProgressBar {
+    started: std::time::Instant,
+    interactive: bool,
+    shown: std::sync::atomic::AtomicBool,
+    /// Documents a replication is expected to simulate: the month's volume is an expectation,
+    /// hence the clamp of a window to it.
+    per_replication: f64,
+}
+
+impl ProgressBar {
+    fn new(input: &Input, opts: &RunOptions) -> ProgressBar {
+        let month = input.scenario.arrivals.documents_per_month;
+        ProgressBar {
+            started: std::time::Instant::now(),
+            interactive: std::io::stderr().is_terminal(),
+            shown: false.into(),
+            per_replication: opts.documents.map_or(month, |d| (d as f64).min(month)),
         }
-        write_file(&dir.join("timeline.csv"), |w| {
-            Ok(report_csv::write_timeline(sim, w)?)
-        })?;
-        let figures = agentcost::charts::figures::simulate_figures(&report);
-        write_figures(dir, &figures)?;
-        write_file(&dir.join("report.html"), |w| {
-            Ok(w.write_all(agentcost::document::html(&report, &figures).as_bytes())?)
-        })?;
-        write_file(&dir.join("report.md"), |w| {
-            Ok(w.write_all(agentcost::document::markdown(&report, &figures).as_bytes())?)
-        })?;
     }
-    let mut stdout = std::io::stdout().lock();
-    let written = match format {
-        Format::Table => stdout.write_all(table::render(&report).as_bytes()),
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(json_io_error)
-            .and_then(|_| writeln!(stdout)),
-        Format::Csv => report_csv::write_documents(sim, &mut stdout).map_err(std::io::Error::other),
-    };
-    finish_stdout(written.and_then(|_| stdout.flush()))
-}
 
-/// serde_json hides the I/O error it met from `source()`: keep its kind, so a closed pipe is
-/// still recognised as one.
-fn json_io_error(e: serde_json::Error) -> std::io::Error {
-    match e.io_error_kind() {
-        Some(kind) => kind.into(),
-        None => std::io::Error::other(e),
-    }
-}
-
-/// Success unless writing stdout failed for a reason other than a reader that stopped early.
-fn finish_stdout(written: std::io::Result<()>) -> Result<i32> {
-    match written {
-        Ok(()) => Ok(EXIT_OK),
-        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
-        Err(source) => Err(OutputError {
-            what: "to stdout".into(),
-            source: source.into(),
+    fn show(&self, done: Progress, total: usize) {
+        if !self.interactive || self.started.elapsed().as_secs_f64() <= 1.0 {
+            return;
         }
-        .into()),
+        self.shown.store(true, std::sync::atomic::Ordering::Relaxed);
+        let width = 30;
+        let share = if done.replications == total {
+            1.0
+        } else {
+            done.documents as f64 / (self.per_replication * total as f64).max(1.0)
+        };
+        let filled = ((share * width as f64) as usize).min(width);
+        eprint!(
+            "\rsimulating [{}{}] {}/{total} replications · {} documents",
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            done.replications,
+            table::thousands(done.documents as f64, 0),
+        );
     }
-}
 
-/// The file `simulate --shard I/N --out DIR` writes: shards of one run may share a directory, so
-/// other files there are fine, but an earlier copy of this shard is only replaced with --force.
-fn prepare_shard_file(dir: &Path, shard: Shard, force: bool) -> Result<PathBuf> {
-    create_out_dir(dir)?;
-    let path = dir.join(format!("shard-{}-of-{}.json", shard.index, shard.count));
-    // Not `exists()`: that follows a symlink, so a dangling one would be replaced unasked.
-    if path.symlink_metadata().is_ok() && !force {
-        return Err(OutDirError(format!(
-            "'{}' already exists; pass --force to replace it, or choose a new directory",
-            path.display()
-        ))
-        .into());
+    fn finish(&self) {
+        if self.shown.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!();
+        }
     }
-    Ok(path)
-}
-
-/// Writes a simulate shard as compact JSON (it travels between machines; nobody reads it) to
-/// `file`, or to stdout.
-fn emit_shard(part: &SimulateShard, file: Option<&Path>) -> Result<i32> {
-    if let Some(path) = file {
-        write_file(path, |w| {
-            serde_json::to_writer(&mut *w, part)?;
-            writeln!(w)?;
-            Ok(())
-        })?;
-        return Ok(EXIT_OK);
-    }
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = serde_json::to_writer(&mut stdout, part)
-        .map_err(json_io_error)
-        .and_then(|_| writeln!(stdout))
-        .and_then(|_| stdout.flush());
-    finish_stdout(written)
 }
 
 fn run_capacity(args: &CapacityArgs) -> Result<i32> {
-    if let Some(dir) = &args.out {
-        prepare_out_dir(dir, args.force)?;
-    }
+    let out = match &args.out {
+        Some(dir) => Some(OutDir::prepare(dir, args.force)?),
+        None => None,
+    };
     let input = load(Some(&args.workload), args.run.pricing.as_deref())?;
     let opts = RunOptions {
         seed: args.run.seed,
@@ -638,59 +491,26 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
         replications: args.replications,
         ..RunOptions::default()
     };
-    let pattern = args.pattern;
     let sweep = quota_sweep(
         &input.scenario,
         &input.book,
         &opts,
-        pattern,
+        args.pattern,
         &args.quota,
         args.target_p95_wait,
     )?;
-    if let Some(dir) = &args.out {
-        write_file(&dir.join("quota-sweep.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &CapacityReport::new(&input, &opts, &sweep))?;
-            writeln!(w)?;
-            Ok(())
-        })?;
-        write_figures(
-            dir,
-            &[agentcost::charts::figures::quota_sweep(
-                &sweep,
-                &input.scenario.name,
-            )],
-        )?;
-    }
-    let out = if args.format == TableFormat::Json {
-        serde_json::to_string_pretty(&CapacityReport::new(&input, &opts, &sweep))? + "\n"
-    } else {
-        agentcost::report::quota::table(
-            &sweep,
-            &input.scenario.name,
-            args.run.seed,
-            opts.max_backlog,
-            &input.book,
-        )
-    };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => Ok(EXIT_OK),
-        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
-        Err(source) => Err(OutputError {
-            what: "to stdout".into(),
-            source: source.into(),
-        }
-        .into()),
-    }
+    emit(
+        &Output::capacity(&input, &opts, &sweep),
+        args.format,
+        out.as_ref(),
+    )
 }
 
 fn run_sweep(args: &SweepArgs) -> Result<i32> {
-    if let Some(dir) = &args.out {
-        prepare_out_dir(dir, args.force)?;
-    }
+    let out = match &args.out {
+        Some(dir) => Some(OutDir::prepare(dir, args.force)?),
+        None => None,
+    };
     let input = sweep::input_from_arg(&args.workload, args.run.pricing.as_deref())?;
     let opts = RunOptions {
         seed: args.run.seed,
@@ -707,14 +527,15 @@ fn run_sweep(args: &SweepArgs) -> Result<i32> {
             }
         }
     };
-    let out = sweep::run(&input, &args.vary, &opts, args.shard, &progress)?;
-    emit_sweep(&out, args.format, args.out.as_deref())
+    let result = sweep::run(&input, &args.vary, &opts, args.shard, &progress)?;
+    emit(&Output::Sweep(&result), args.format, out.as_ref())
 }
 
 fn run_merge(args: &MergeArgs) -> Result<i32> {
-    if let Some(dir) = &args.out {
-        prepare_out_dir(dir, args.force)?;
-    }
+    let out = match &args.out {
+        Some(dir) => Some(OutDir::prepare(dir, args.force)?),
+        None => None,
+    };
     let mut files = Vec::new();
     for f in &args.files {
         let name = f.display().to_string();
@@ -733,56 +554,18 @@ fn run_merge(args: &MergeArgs) -> Result<i32> {
         },
     };
     match shard::merge(files, &base_dir)? {
-        Merged::Sweep(out) => emit_sweep(&out, args.format, args.out.as_deref()),
-        Merged::Simulate { input, simulation } => {
-            let format = match args.format {
-                SweepFormat::Table => Format::Table,
-                SweepFormat::Json => Format::Json,
-                SweepFormat::Csv => Format::Csv,
-            };
-            if !simulation.options.keep_documents && format == Format::Csv {
-                return Err(UsageError(
-                    "--format csv prints replication 0's documents, but the shard holding it was run without --per-document; run that shard again with it".into(),
-                )
-                .into());
-            }
-            emit_simulation(&input, &simulation, format, args.out.as_deref())
-        }
+        Merged::Sweep(result) => emit(&Output::Sweep(&result), args.format, out.as_ref()),
+        Merged::Simulate { input, simulation } => emit(
+            &Output::simulation(&input, &simulation),
+            args.format,
+            out.as_ref(),
+        ),
     }
 }
 
-fn emit_sweep(out: &SweepOutput, format: SweepFormat, dir: Option<&Path>) -> Result<i32> {
-    if let Some(dir) = dir {
-        write_file(&dir.join("sweep.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, out)?;
-            writeln!(w)?;
-            Ok(())
-        })?;
-        write_file(&dir.join("sweep.csv"), |w| Ok(sweep::write_csv(out, w)?))?;
-    }
-    let mut buf: Vec<u8> = Vec::new();
-    match format {
-        SweepFormat::Json => {
-            serde_json::to_writer_pretty(&mut buf, out)?;
-            buf.push(b'\n');
-        }
-        SweepFormat::Csv => sweep::write_csv(out, &mut buf)?,
-        SweepFormat::Table => buf.extend_from_slice(sweep::table(out).as_bytes()),
-    }
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&buf).and_then(|_| stdout.flush()) {
-        Ok(()) => Ok(EXIT_OK),
-        Err(e) if is_broken_pipe(&e) => Ok(EXIT_OK),
-        Err(source) => Err(OutputError {
-            what: "to stdout".into(),
-            source: source.into(),
-        }
-        .into()),
-    }
-}
-
-fn is_broken_pipe(e: &std::io::Error) -> bool {
-    // The pipe error may sit under layers of wrapping (CSV writer, report error): walk the chain.
+/// Whether `e` comes from a reader that stopped early (`| head`): the pipe error may sit under
+/// layers of wrapping (CSV writer, report error), so the whole chain is walked.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if let Some(io) = err.downcast_ref::<std::io::Error>()
@@ -805,7 +588,7 @@ fn is_broken_pipe(e: &std::io::Error) -> bool {
     false
 }
 
-/// Results could not be written: reported with exit code 3, since a retry may succeed.
+/// Results could not be written to stdout: reported with exit code 3, since a retry may succeed.
 #[derive(Debug, thiserror::Error)]
 #[error("failed to write {what}")]
 pub struct OutputError {
@@ -820,17 +603,6 @@ impl Classify for OutputError {
     }
 }
 
-/// A usage problem with the output directory: reported with exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct OutDirError(String);
-
-impl Classify for OutDirError {
-    fn failure(&self) -> Failure {
-        Failure::Input
-    }
-}
-
 /// Flags that cannot be honoured with the inputs given: reported with exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -840,110 +612,6 @@ impl Classify for UsageError {
     fn failure(&self) -> Failure {
         Failure::Input
     }
-}
-
-fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
-    if dir.is_dir() {
-        let non_empty = std::fs::read_dir(dir)
-            .map_err(|e| {
-                OutDirError(format!(
-                    "cannot read --out directory '{}': {e}",
-                    dir.display()
-                ))
-            })?
-            .next()
-            .is_some();
-        if non_empty && !force {
-            return Err(OutDirError(format!(
-                "--out directory '{}' already holds files; pass --force to write this run's files into it (files of the same names are replaced), or choose a new directory",
-                dir.display()
-            ))
-            .into());
-        }
-    }
-    create_out_dir(dir)
-}
-
-/// Creates `dir` (and its parents) unless it exists, and checks that files can be created in it,
-/// so an unusable --out (a file, a path under a file, a read-only directory) is an input error
-/// found before the run, not a failure after it.
-fn create_out_dir(dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(OutDirError(format!(
-            "--out '{}' exists and is not a directory",
-            dir.display()
-        ))
-        .into());
-    }
-    std::fs::create_dir_all(dir).map_err(|e| {
-        OutDirError(format!(
-            "cannot create --out directory '{}': {e}; choose a directory you can write to",
-            dir.display()
-        ))
-    })?;
-    // Removed again when dropped.
-    temp_file_in(dir).map_err(|e| {
-        OutDirError(format!(
-            "cannot write in --out directory '{}': {e}; choose a directory you can write to",
-            dir.display()
-        ))
-    })?;
-    Ok(())
-}
-
-fn write_figures(dir: &Path, figures: &[agentcost::charts::figures::Figure]) -> Result<()> {
-    for f in figures {
-        write_file(&dir.join(format!("{}.svg", f.name)), |w| {
-            Ok(w.write_all(f.canvas.to_svg().as_bytes())?)
-        })?;
-        write_file(&dir.join(format!("{}.png", f.name)), |w| {
-            Ok(w.write_all(&f.canvas.to_png())?)
-        })?;
-    }
-    Ok(())
-}
-
-/// Writes `path` through a temporary file renamed into place: every file agentcost writes goes
-/// through here. The temporary file is created exclusively under a fresh random name in the same
-/// directory (so no file of the user's is replaced and no planted symlink is followed), flushed to
-/// disk, then renamed over `path` (a symlink at `path` is replaced itself, its target untouched).
-/// On any failure it is removed, so a failed run never leaves half a file or a stray temp file.
-fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    write_file_inner(path, f).map_err(|e| {
-        OutputError {
-            what: format!("'{}'", path.display()),
-            source: e.into(),
-        }
-        .into()
-    })
-}
-
-fn write_file_inner(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = temp_file_in(dir)
-        .with_context(|| format!("failed to create a temporary file in '{}'", dir.display()))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        f(&mut w)?;
-        w.flush()?;
-    }
-    tmp.as_file().sync_all()?;
-    // On failure the error owns the temporary file; dropping it removes the file.
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .context("failed to move it into place")?;
-    Ok(())
-}
-
-/// A new, exclusively created file with a random hidden name in `dir`, removed when dropped.
-fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(".agentcost-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
 }
 
 /// Exit code for an error: each link of the chain that knows its class is asked, and
@@ -963,8 +631,8 @@ const CLASSIFIED: &[ClassOf] = &[
     class_of::<ReportError>,
     class_of::<sweep::SweepError>,
     class_of::<shard::MergeError>,
+    class_of::<ExportError>,
     class_of::<OutputError>,
-    class_of::<OutDirError>,
     class_of::<UsageError>,
 ];
 
@@ -1035,7 +703,7 @@ mod tests {
         assert_eq!(exit_code(&anyhow::Error::from(merge_sweep)), EXIT_INPUT);
         let usage = UsageError("x".into());
         assert_eq!(exit_code(&anyhow::Error::from(usage)), EXIT_INPUT);
-        let out_dir = OutDirError("x".into());
+        let out_dir = ExportError::OutDir("x".into());
         assert_eq!(
             exit_code(&anyhow::Error::from(out_dir).context("preparing")),
             EXIT_INPUT
@@ -1166,11 +834,6 @@ mod tests {
                 "json",
             ],
             vec!["agentcost", "capacity", "w.toml", "--quota", "1", "--json"],
-        ];
-        for args in ok {
-            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
-        }
-        let bad = [
             vec![
                 "agentcost",
                 "capacity",
@@ -1180,6 +843,22 @@ mod tests {
                 "--format",
                 "csv",
             ],
+            vec![
+                "agentcost",
+                "sweep",
+                "w.toml",
+                "--vary",
+                "a=1..2:3",
+                "--format",
+                "html",
+            ],
+            vec!["agentcost", "simulate", "--format", "markdown"],
+        ];
+        for args in ok {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        let bad = [
+            vec!["agentcost", "examples", "--format", "html"],
             vec![
                 "agentcost",
                 "capacity",
@@ -1203,11 +882,7 @@ mod tests {
             panic!("capacity parses as capacity");
         };
         assert!(alias.json);
-        assert_eq!(
-            alias.format,
-            TableFormat::Table,
-            "folded into --format in run"
-        );
+        assert_eq!(alias.format, Format::Table, "folded into --format in run");
     }
 
     #[test]

@@ -52,11 +52,7 @@ fn heading(r: &Report, text: fn(&str) -> String) -> String {
 /// `report.html`: one file, charts inline, no external references.
 pub fn html(r: &Report, figures: &[Figure]) -> String {
     let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>agentcost: {}</title>\n<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}td:first-child,th:first-child{{text-align:left}}.rec{{font-size:1.4em}}figure{{margin:2em 0}}svg{{max-width:100%;height:auto}}</style></head><body>\n",
-        esc(&r.envelope.workload.name)
-    );
+    html_head(&mut h, &r.envelope.workload.name);
     let _ = writeln!(
         h,
         "<h1>agentcost report: {}</h1>\n<p>{}</p>",
@@ -83,16 +79,8 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n<h2>Charts</h2>\n");
-    for f in figures {
-        let svg = f.canvas.to_svg();
-        let _ = writeln!(
-            h,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            svg.trim_end(),
-            esc(&f.caption)
-        );
-    }
+    h.push_str("</table>\n");
+    html_figures(&mut h, figures);
     let _ = writeln!(
         h,
         "<p><small>{} · inputs digest {} · JSON schema {}</small></p>\n</body></html>",
@@ -101,6 +89,111 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         r.envelope.schema_version
     );
     h
+}
+
+/// The page's head, up to and including `<body>`.
+fn html_head(h: &mut String, title: &str) {
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>agentcost: {}</title>\n<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}td:first-child,th:first-child{{text-align:left}}.rec{{font-size:1.4em}}figure{{margin:2em 0}}svg{{max-width:100%;height:auto}}</style></head><body>\n",
+        esc(&escape::printable(title))
+    );
+}
+
+/// The charts, inline as SVG.
+fn html_figures(h: &mut String, figures: &[Figure]) {
+    if figures.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Charts</h2>\n");
+    for f in figures {
+        let svg = f.to_svg();
+        let _ = writeln!(
+            h,
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            svg.trim_end(),
+            esc(&f.caption)
+        );
+    }
+}
+
+/// A report of one table (a quota search, a sweep): what report.html and report.md hold for the
+/// commands other than `simulate`.
+pub struct Page<'a> {
+    /// The title after "agentcost": what was run on which workload (user text, escaped here).
+    pub title: String,
+    /// The run in one line (user text, escaped here).
+    pub heading: String,
+    /// Column names.
+    pub header: Vec<String>,
+    /// One row per point.
+    pub rows: Vec<Vec<String>>,
+    /// Sentences under the table: the answer and what it rests on.
+    pub notes: Vec<String>,
+    /// The charts.
+    pub figures: &'a [Figure],
+}
+
+/// A [`Page`] as one self-contained HTML file.
+pub fn page_html(p: &Page<'_>) -> String {
+    let mut h = String::new();
+    html_head(&mut h, &p.title);
+    let _ = writeln!(
+        h,
+        "<h1>agentcost: {}</h1>\n<p>{}</p>",
+        esc(&escape::printable(&p.title)),
+        esc(&escape::printable(&p.heading))
+    );
+    for n in &p.notes {
+        let _ = writeln!(h, "<p class=\"rec\">{}</p>", esc(n));
+    }
+    h.push_str("<table><tr>");
+    for c in &p.header {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>\n");
+    for row in &p.rows {
+        h.push_str("<tr>");
+        for c in row {
+            let _ = write!(h, "<td>{}</td>", esc(&escape::printable(c)));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    html_figures(&mut h, p.figures);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// A [`Page`] in Markdown, charts as the PNG files written beside it.
+pub fn page_markdown(p: &Page<'_>) -> String {
+    let mut m = String::new();
+    let _ = writeln!(
+        m,
+        "# agentcost: {}\n\n{}\n",
+        escape::markdown(&p.title),
+        escape::markdown(&p.heading)
+    );
+    for n in &p.notes {
+        let _ = writeln!(m, "**{}**\n", escape::markdown(n));
+    }
+    // Cells are numbers and names the program made: only a pipe would break the table.
+    let cells = |row: &[String]| {
+        row.iter()
+            .map(|c| escape::printable(c).replace('|', "\\|"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let _ = writeln!(m, "| {} |", cells(&p.header));
+    let _ = writeln!(m, "|{}", "---:|".repeat(p.header.len()));
+    for row in &p.rows {
+        let _ = writeln!(m, "| {} |", cells(row));
+    }
+    m.push('\n');
+    for f in p.figures {
+        let _ = writeln!(m, "![{}]({}.png)\n\n*{}*\n", f.name, f.name, f.caption);
+    }
+    m
 }
 
 /// `report.md`: tables in Markdown, charts as the PNG files written beside it.

@@ -26,8 +26,10 @@
 //! | [`charts`] | figures from the report model | report and below |
 //! | [`document`] | report.html and report.md | charts, report |
 //! | [`quota`], [`sweep`], [`shard`] | quota search, grids, sharding and merge | everything below |
+//! | [`export`] | every output in every `--format`, and the files `--out` writes | everything below |
 //!
-//! The binary (`main.rs`, `cli.rs`) parses flags and calls these.
+//! The binary (`main.rs`, `cli.rs`) parses flags, shows progress, and hands each command's
+//! [`export::Output`] to an [`export::Exporter`].
 //!
 //! ```
 //! use agentcost::{load, simulate::{simulate, RunOptions}, report::Report};
@@ -47,6 +49,7 @@ pub mod charts;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod input;
 pub mod load;

@@ -79,6 +79,11 @@ const SLURM_INDEX: &str = "SLURM_ARRAY_TASK_ID";
 const SLURM_MIN: &str = "SLURM_ARRAY_TASK_MIN";
 
 impl Shard {
+    /// The file a simulate shard is written to with `--out`: `shard-I-of-N.json`.
+    pub fn file_name(&self) -> String {
+        format!("shard-{}-of-{}.json", self.index, self.count)
+    }
+
     /// Whether item `i` (0-based) belongs to this shard.
     pub fn owns(&self, i: usize) -> bool {
         i % self.count == self.index - 1

@@ -815,6 +815,40 @@ pub fn input_from_arg(arg: &str, pricing: Option<&Path>) -> Result<SweepInput, C
     })
 }
 
+/// The sweep as a table for documents (report.md, report.html): a header and one row per point.
+pub fn document_table(out: &SweepOutput) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["point".to_string()];
+    header.extend(out.vary.iter().map(|v| v.key.clone()));
+    for p in patterns() {
+        header.push(format!("{} $/month", p.label()));
+        header.push(format!("{} within limits", p.label()));
+    }
+    header.push("recommendation".into());
+    let rows = out
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.point.to_string()];
+            row.extend(out.vary.iter().map(|v| r.values[&v.key].to_string()));
+            for name in pattern_names() {
+                match r.patterns.get(name) {
+                    Some(f) => row.extend([
+                        crate::format::usd(f.monthly_cost_mean),
+                        format!("{:.1}%", 100.0 * f.feasible_share),
+                    ]),
+                    None => row.extend([String::new(), String::new()]),
+                }
+            }
+            row.push(match &r.overloaded {
+                Some(why) => format!("overloaded ({why})"),
+                None => r.recommendation.clone(),
+            });
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 /// The sweep as a terminal table: one row per point with every pattern's monthly cost and share
 /// within limits, and the recommendation.
 pub fn table(out: &SweepOutput) -> String {

@@ -329,3 +329,15 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
         canvas: p.finish(),
     }
 }
+
+impl Figure {
+    /// The figure as an SVG document.
+    pub fn to_svg(&self) -> String {
+        self.canvas.to_svg()
+    }
+
+    /// The figure as a PNG file.
+    pub fn to_png(&self) -> Vec<u8> {
+        self.canvas.to_png()
+    }
+}

@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 use super::{Capacity, escape};
+use crate::error::ReportError;
 use crate::load::Input;
 use crate::pattern::{PatternKind, pattern};
 use crate::pricing::PriceBook;
@@ -135,26 +136,120 @@ pub fn table(
             f(c.latency_p99_s, 1),
         );
     }
-    match (sweep.target_p95_wait_s, sweep.smallest_meeting_target) {
-        (Some(t), Some(q)) => {
-            let _ = writeln!(out, "smallest quota with p95 queue wait ≤ {t} s: {q}");
-        }
-        (Some(t), None) if wait_stopped_falling(sweep) => {
-            let _ = writeln!(
-                out,
-                "no quota tried keeps the p95 queue wait ≤ {t} s, and the wait stopped falling with the quota: {}, so a larger quota will not help",
-                pattern(sweep.pattern).rate_limit_text(book)
-            );
-        }
-        (Some(t), None) => {
-            let _ = writeln!(
-                out,
-                "no quota tried keeps the p95 queue wait ≤ {t} s; try larger ones"
-            );
-        }
-        _ => {}
+    if let Some(v) = verdict(sweep, book) {
+        let _ = writeln!(out, "{v}");
     }
     out
+}
+
+/// The search's answer against its target: the smallest quota meeting it, or why none does
+/// (when the wait stopped falling as the quota grew, a rate limit binds and a larger quota will
+/// not help). `None` without a target.
+pub fn verdict(sweep: &QuotaSweep, book: &PriceBook) -> Option<String> {
+    let t = sweep.target_p95_wait_s?;
+    Some(match sweep.smallest_meeting_target {
+        Some(q) => format!("smallest quota with p95 queue wait ≤ {t} s: {q}"),
+        None if wait_stopped_falling(sweep) => format!(
+            "no quota tried keeps the p95 queue wait ≤ {t} s, and the wait stopped falling with the quota: {}, so a larger quota will not help",
+            pattern(sweep.pattern).rate_limit_text(book)
+        ),
+        None => format!("no quota tried keeps the p95 queue wait ≤ {t} s; try larger ones"),
+    })
+}
+
+/// The column names of the CSV and of the CSV.
+const COLUMNS: [&str; 11] = [
+    "quota",
+    "peak_concurrency",
+    "saturated_share",
+    "throttles",
+    "waited_share",
+    "queue_wait_p95_s",
+    "queue_wait_p99_s",
+    "latency_p95_s",
+    "latency_p99_s",
+    "meets_target",
+    "overloaded_on_day",
+];
+
+/// The search as a table for documents (report.md, report.html): a header and one row per
+/// quota, numbers as the terminal table shows them.
+pub fn document_table(sweep: &QuotaSweep) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "quota",
+        "peak",
+        "at limit",
+        "throttled",
+        "waited",
+        "wait p95 (s)",
+        "wait p99 (s)",
+        "latency p95 (s)",
+        "latency p99 (s)",
+        "meets target",
+    ]
+    .map(String::from)
+    .to_vec();
+    let f = |x: Option<f64>, d: usize| x.map_or("–".into(), |v| format!("{v:.d$}"));
+    let pct = |x: Option<f64>| x.map_or("–".into(), |v| format!("{:.1}%", 100.0 * v));
+    let rows = sweep
+        .points
+        .iter()
+        .map(|p| {
+            let meets = match p.meets_target {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "–",
+            };
+            if let Some(day) = p.overloaded_on_day {
+                let mut row = vec![p.quota.to_string(), format!("overloaded on day {day:.1}")];
+                row.extend(std::iter::repeat_n(String::new(), 7));
+                row.push(meets.into());
+                return row;
+            }
+            let c = &p.capacity;
+            vec![
+                p.quota.to_string(),
+                f(c.peak_concurrency.map(f64::from), 0),
+                pct(c.saturated_share),
+                f(c.throttles, 0),
+                pct(c.waited_share),
+                f(c.queue_wait_p95_s, 1),
+                f(c.queue_wait_p99_s, 1),
+                f(c.latency_p95_s, 1),
+                f(c.latency_p99_s, 1),
+                meets.into(),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Writes one CSV row per quota: the figures in full precision, empty where one does not apply.
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_csv(sweep: &QuotaSweep, w: &mut dyn std::io::Write) -> Result<(), ReportError> {
+    let mut c = csv::Writer::from_writer(w);
+    c.write_record(COLUMNS)?;
+    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    for p in &sweep.points {
+        let c_ = &p.capacity;
+        c.write_record([
+            p.quota.to_string(),
+            c_.peak_concurrency.map_or(String::new(), |v| v.to_string()),
+            opt(c_.saturated_share),
+            opt(c_.throttles),
+            opt(c_.waited_share),
+            opt(c_.queue_wait_p95_s),
+            opt(c_.queue_wait_p99_s),
+            opt(c_.latency_p95_s),
+            opt(c_.latency_p99_s),
+            p.meets_target.map_or(String::new(), |b| b.to_string()),
+            opt(p.overloaded_on_day),
+        ])?;
+    }
+    c.flush()?;
+    Ok(())
 }
 
 /// Whether the p95 queue wait of the two largest quotas differs by at most 1%: then the limit

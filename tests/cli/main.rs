@@ -909,6 +909,77 @@ fn capacity_out_writes_the_quota_sweep_chart() {
         serde_json::from_str(&std::fs::read_to_string(out.join("quota-sweep.json")).unwrap())
             .unwrap();
     assert_eq!(v["points"].as_array().unwrap().len(), 2);
+    let csv = std::fs::read_to_string(out.join("quota-sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with("quota,peak_concurrency,"), "{csv}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("# agentcost: agentcore limit of 'kyc-independent'")
+            && md.contains("![quota-sweep](quota-sweep.png)"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 1, "the chart is inline");
+    assert_eq!(html.matches("<tr>").count(), 3, "a header and two quotas");
+}
+
+/// Every format a command offers prints something whole: the one exporter interface, exercised
+/// per command. Markdown opens with its title, HTML is one page, CSV has a header and rows.
+#[test]
+fn every_command_prints_every_format_it_offers() {
+    let small = ["--documents", "300", "--replications", "2"];
+    let commands: [(&str, Vec<&str>); 3] = [
+        ("simulate", vec!["simulate", "seed-example"]),
+        (
+            "capacity",
+            vec!["capacity", "seed-example", "--quota", "2,4"],
+        ),
+        (
+            "sweep",
+            vec![
+                "sweep",
+                "seed-example",
+                "--vary",
+                "lambda.memory_mb=1024..2048:2",
+            ],
+        ),
+    ];
+    for (name, args) in commands {
+        for format in ["table", "json", "csv", "markdown", "html"] {
+            let out = stdout_of(
+                agentcost()
+                    .args(&args)
+                    .args(small)
+                    .args(["--format", format]),
+            );
+            let text = String::from_utf8(out).unwrap();
+            let ok = match format {
+                "table" => text.lines().count() >= 3,
+                "json" => serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "csv" => text.lines().count() >= 3 && text.lines().next().unwrap().contains(','),
+                "markdown" => text.starts_with("# agentcost") && text.contains("|---"),
+                _ => text.starts_with("<!DOCTYPE html>") && text.trim_end().ends_with("</html>"),
+            };
+            assert!(ok, "{name} --format {format}:\n{text}");
+            let words = text.split(|c: char| !c.is_ascii_alphanumeric());
+            for w in words {
+                assert!(
+                    !["NaN", "nan", "inf", "Infinity"].contains(&w),
+                    "{name} --format {format} prints {w}"
+                );
+            }
+        }
+    }
+    for args in [
+        vec!["validate", "seed-example", "--format", "csv"],
+        vec!["examples", "--format", "markdown"],
+    ] {
+        agentcost()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("possible values: table, json"));
+    }
 }
 
 // --- sharded simulate
@@ -1006,9 +1077,14 @@ fn a_shard_without_documents_merges_into_the_report_but_not_the_documents() {
     );
     let whole = stdout_of(&mut simulate_small(&["--format", "json"]));
     assert!(stdout_of(&mut merge_of(&files)) == whole);
+    let refused = dir.path().join("refused");
     assert_refused(
-        merge_of(&files).args(["--format", "csv"]),
+        merge_of(&files).args(["--format", "csv", "--out", refused.to_str().unwrap()]),
         &["--per-document"],
+    );
+    assert!(
+        dir_contents(&refused).is_empty(),
+        "refused before any file is written"
     );
     // --out writes what simulate --out without --per-document writes: everything but documents.csv.
     let (out, single) = (dir.path().join("merged"), dir.path().join("single"));
