@@ -62,7 +62,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
     let _ = writeln!(
         h,
         "<p class=\"rec\">Recommendation: <strong>{}</strong></p>\n<ol>",
-        esc(&r.recommendation.pattern)
+        esc(r.recommendation.name())
     );
     for reason in &r.recommendation.reasons {
         let _ = writeln!(h, "<li>{}</li>", esc(&reason.text));
@@ -205,7 +205,7 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
         escape::markdown(&r.envelope.workload.name),
         heading(r, escape::markdown)
     );
-    let _ = writeln!(m, "**Recommendation: {}**\n", r.recommendation.pattern);
+    let _ = writeln!(m, "**Recommendation: {}**\n", r.recommendation.name());
     for (i, reason) in r.recommendation.reasons.iter().enumerate() {
         let _ = writeln!(m, "{}. {}", i + 1, reason.text);
     }

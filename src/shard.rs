@@ -13,6 +13,8 @@
 //! checksum recomputed is still refused when its figures do not hold together. The checksum
 //! catches corruption and mismatched edits; it does not authenticate, since anyone can recompute it.
 
+use crate::capacity::CapacityStats;
+use crate::simulate::Tally;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -637,7 +639,14 @@ fn check_pattern_month(
     docs: u64,
     p: &PatternMonth,
 ) -> Result<(), String> {
-    let t = &p.tally;
+    check_tally(&p.tally, docs)?;
+    sketch("costs", &p.costs, Some(docs))?;
+    check_capacity(&p.capacity, opts, docs)?;
+    check_month_pricing(input, pattern, p)
+}
+
+/// A replication's tally: finite amounts, documents accounted for once, kept outcomes in order.
+fn check_tally(t: &Tally, docs: u64) -> Result<(), String> {
     amount("tally.documents", t.documents)?;
     amount("tally.feasible", t.feasible)?;
     amounts("tally.infeasible", &t.infeasible)?;
@@ -659,7 +668,6 @@ fn check_pattern_month(
         ));
     }
     sketch("tally.costs", &t.costs, Some(0))?;
-    sketch("costs", &p.costs, Some(docs))?;
     if let Some(records) = &t.records {
         if records.len() as u64 != docs {
             return Err(format!(
@@ -674,7 +682,12 @@ fn check_pattern_month(
             outcome(&format!("tally.records[{i}]"), o)?;
         }
     }
-    let c = &p.capacity;
+    Ok(())
+}
+
+/// A replication's capacity statistics: finite areas and clocks, the run's timeline step, and
+/// counts that fit the documents simulated.
+fn check_capacity(c: &CapacityStats, opts: &RunOptions, docs: u64) -> Result<(), String> {
     for (name, x) in [
         ("limit", c.limit),
         ("wait_sum", c.wait_sum),
@@ -710,10 +723,19 @@ fn check_pattern_month(
     {
         return Err(format!("capacity.wait_trace holds {w}"));
     }
+    Ok(())
+}
+
+/// The month's rates and totals, recomputed as `price_month` computes them from the tally.
+fn check_month_pricing(
+    input: &Input,
+    pattern: &dyn Pattern,
+    p: &PatternMonth,
+) -> Result<(), String> {
+    let t = &p.tally;
     amounts("monthly_components", &p.monthly_components)?;
     amount("monthly_usd", p.monthly_usd)?;
     rates("rates", &p.rates)?;
-    // The month's rates and totals, recomputed as `price_month` computes them.
     let s = &input.scenario;
     let month = s.arrivals.documents_per_month;
     let scale = if t.documents > 0.0 {

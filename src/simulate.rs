@@ -970,7 +970,8 @@ mod tests {
             let sim = simulate(&input.scenario, &input.book, &opts(42, 2000, 4), &|_| {}).unwrap();
             let report = crate::report::Report::build(&input, &sim);
             assert_eq!(
-                report.recommendation.pattern, expect.recommendation,
+                report.recommendation.name(),
+                expect.recommendation,
                 "{name}: {:#?}",
                 report.recommendation.reasons
             );

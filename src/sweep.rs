@@ -402,7 +402,7 @@ fn row(point: usize, values: BTreeMap<String, f64>, r: &Report) -> SweepRow {
         point,
         values,
         patterns,
-        recommendation: r.recommendation.pattern.clone(),
+        recommendation: r.recommendation.name().to_string(),
         overloaded: None,
     }
 }
@@ -552,7 +552,7 @@ pub fn merge_named(parts: Vec<(String, SweepOutput)>) -> Result<SweepOutput, Swe
 }
 
 /// Recommendations a sweep row may carry besides a pattern's name (and `overloaded`).
-const NEITHER: &str = "neither";
+use crate::report::decide::NEITHER;
 
 /// Every registered pattern's name, in registry order.
 fn pattern_names() -> Vec<&'static str> {

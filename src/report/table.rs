@@ -160,7 +160,7 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
     o.push('\n');
-    let _ = writeln!(o, "recommendation: {}", r.recommendation.pattern);
+    let _ = writeln!(o, "recommendation: {}", r.recommendation.name());
     for (i, reason) in r.recommendation.reasons.iter().enumerate() {
         let _ = writeln!(o, "  {}. {}", i + 1, reason.text);
     }
