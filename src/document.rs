@@ -38,14 +38,15 @@ fn esc(s: &str) -> String {
 /// The run's one-line description; `text` makes the user's strings safe for the format.
 fn heading(r: &Report, text: fn(&str) -> String) -> String {
     format!(
-        "{} · {} · {} documents/month · {} prices as of {} · seed {} · {} replications",
+        "{} · {} · {} documents/month · {} prices as of {} · seed {} · {} replication{}",
         text(&r.envelope.workload.name),
         text(&r.envelope.workload.origin),
         thousands(r.envelope.workload.documents_per_month, 0),
         text(&r.envelope.pricing.region),
         r.envelope.pricing.as_of,
         r.envelope.seed,
-        r.replications
+        r.replications,
+        if r.replications == 1 { "" } else { "s" }
     )
 }
 

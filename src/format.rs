@@ -1,15 +1,50 @@
 //! Numbers as people read them: money with the precision its magnitude needs, counts with
 //! thousands separators. Below every layer that writes prose (patterns' reasons, reports).
 
-/// USD with precision that suits the magnitude: sub-cent amounts keep six decimals.
+/// USD to at least three significant figures: cents from $1 up (`$13.80`, `$6,040.40`), and
+/// below a dollar as many decimals as three figures need (`$0.302`, `$0.0105`, `$0.000324`), so
+/// two amounts that differ by 1% never print alike. Zero is `$0.00`.
 pub fn usd(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
-    if x.abs() < 0.01 && x != 0.0 {
-        format!("${x:.6}")
+    if x == 0.0 || x.abs() >= 1.0 {
+        return dollars(x, 2);
+    }
+    // Decimals that leave three significant figures; rounding may carry (0.0999 → 0.1000).
+    let decimals = (2.0 - x.abs().log10().floor()) as usize;
+    dollars(x, decimals.min(12))
+}
+
+/// `$` and `x` with thousands separators and `decimals` places; the sign goes before the `$`.
+fn dollars(x: f64, decimals: usize) -> String {
+    let digits = thousands(x.abs(), decimals);
+    if x < 0.0 && digits.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        format!("-${digits}")
     } else {
-        format!("${}", thousands(x, 2))
+        format!("${digits}")
+    }
+}
+
+/// A figure as short as its value allows: at most six significant figures, no trailing zeros,
+/// no float noise (`8.444444444444445` prints `8.44444`, `1024` prints `1024`).
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..15).contains(&magnitude) {
+        return format!("{x:.5e}");
+    }
+    let decimals = (5 - magnitude).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
@@ -29,4 +64,40 @@ pub fn thousands(x: f64, decimals: usize) -> String {
         out.push_str(frac);
     }
     if x < 0.0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_keeps_three_significant_figures_below_a_dollar_and_cents_above() {
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(6040.4), "$6,040.40");
+        assert_eq!(usd(13.8), "$13.80");
+        assert_eq!(usd(2.134), "$2.13");
+        assert_eq!(usd(0.30214), "$0.302");
+        assert_eq!(usd(0.01049), "$0.0105");
+        assert_eq!(usd(0.01063), "$0.0106");
+        assert_eq!(usd(0.00402), "$0.00402");
+        assert_eq!(usd(0.00032451), "$0.000325");
+        assert_eq!(usd(-0.5), "-$0.500");
+        assert_eq!(usd(-1234.5), "-$1,234.50");
+        assert_eq!(usd(f64::NAN), "n/a");
+        // 1% apart never prints alike.
+        for x in [0.0123, 0.123, 1.23, 12.3] {
+            assert_ne!(usd(x), usd(x * 1.01), "{x}");
+        }
+    }
+
+    #[test]
+    fn numbers_print_without_float_noise() {
+        assert_eq!(number(8.444444444444445), "8.44444");
+        assert_eq!(number(1024.0), "1024");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(-2.5), "-2.5");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(123456789.0), "123456789");
+        assert_eq!(number(1e-7), "1.00000e-7");
+    }
 }

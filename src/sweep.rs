@@ -829,7 +829,11 @@ pub fn document_table(out: &SweepOutput) -> (Vec<String>, Vec<Vec<String>>) {
         .iter()
         .map(|r| {
             let mut row = vec![r.point.to_string()];
-            row.extend(out.vary.iter().map(|v| r.values[&v.key].to_string()));
+            row.extend(
+                out.vary
+                    .iter()
+                    .map(|v| crate::format::number(r.values[&v.key])),
+            );
             for name in pattern_names() {
                 match r.patterns.get(name) {
                     Some(f) => row.extend([
@@ -878,7 +882,7 @@ pub fn table(out: &SweepOutput) -> String {
         let vals: String = out
             .vary
             .iter()
-            .map(|v| format!("{:>24}", r.values[&v.key]))
+            .map(|v| format!("{:>24}", crate::format::number(r.values[&v.key])))
             .collect();
         let figures: Option<Vec<&PointFigures>> = pattern_names()
             .iter()

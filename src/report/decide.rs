@@ -187,7 +187,7 @@ fn compare(
     };
     if saving > 0.0 && material && !overlap {
         let text = format!(
-            "{q} saves {} a month ({:.0}% of {b}'s {}); the 95% intervals do not overlap",
+            "{q} saves {} a month ({:.0}% of {b}'s {}); their 95% simulation-error intervals do not overlap",
             usd(saving),
             100.0 * saving / bm,
             usd(bm)

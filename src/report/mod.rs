@@ -101,8 +101,39 @@ pub struct Billed {
     pub memory_seconds_mean: f64,
     /// Billed memory GB-seconds.
     pub memory_gb_seconds_mean: f64,
-    /// Wall-clock processing seconds, retries included.
+    /// Wall-clock processing seconds of the execution that processed a document (a whole batch's
+    /// session when the unit of work is a batch), retries included.
     pub duration_seconds_mean: f64,
+}
+
+/// What one execution of a pattern processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitOfWork {
+    /// One document per execution.
+    Document,
+    /// A whole batch (case file) per execution.
+    Batch,
+}
+
+impl UnitOfWork {
+    /// The unit's name, as a table shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnitOfWork::Document => "document",
+            UnitOfWork::Batch => "batch",
+        }
+    }
+
+    /// The unit's name after a count: `1 batch`, `0 batches`.
+    pub fn counted(self, n: f64) -> &'static str {
+        match (self, n == 1.0) {
+            (UnitOfWork::Document, true) => "document",
+            (UnitOfWork::Document, false) => "documents",
+            (UnitOfWork::Batch, true) => "batch",
+            (UnitOfWork::Batch, false) => "batches",
+        }
+    }
 }
 
 /// Capacity results from the discrete-event simulation, per replication and averaged (peaks: the
@@ -161,6 +192,9 @@ pub struct PatternReport {
     pub failed_share: f64,
     /// Mean attempts per document.
     pub attempts_mean: f64,
+    /// What one execution processes: a document, or a whole batch (then processing time, waits,
+    /// latencies and throttles count batches).
+    pub unit_of_work: UnitOfWork,
     /// Concurrency and queueing.
     pub capacity: Capacity,
 }
@@ -169,7 +203,14 @@ impl Report {
     /// Summarises a simulation.
     pub fn build(input: &Input, sim: &Simulation) -> Report {
         let s = &input.scenario;
-        let reports = PerPattern::from_fn(|p| pattern_report(sim, p.kind()));
+        let reports = PerPattern::from_fn(|p| {
+            let unit = if p.unit_is_batch(s) {
+                UnitOfWork::Batch
+            } else {
+                UnitOfWork::Document
+            };
+            pattern_report(sim, p.kind(), unit)
+        });
         let envelope = Envelope::new(Command::Simulate, input, sim.options.seed);
         let recommendation = decide::recommend(s, &input.book, &reports);
         let charts = chart_data(input, sim, &envelope.workload);
@@ -185,7 +226,7 @@ impl Report {
     }
 }
 
-fn pattern_report(sim: &Simulation, kind: PatternKind) -> PatternReport {
+fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> PatternReport {
     let months = months_of(sim, kind);
     let docs: f64 = months.iter().map(|m| m.tally.documents).sum();
     let mut sum = Outcome::default();
@@ -230,6 +271,7 @@ fn pattern_report(sim: &Simulation, kind: PatternKind) -> PatternReport {
         infeasible,
         failed_share: share(&|m| m.tally.failed),
         attempts_mean: sum.attempts / docs,
+        unit_of_work: unit,
         capacity: capacity_report(&months, kind),
     }
 }

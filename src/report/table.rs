@@ -34,7 +34,7 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
         row("                   p95", &|p| usd(p.cost_per_document.p95)),
         row("                   p99", &|p| usd(p.cost_per_document.p99)),
         row("monthly cost       mean", &|p| usd(p.monthly_cost.mean)),
-        row("                   95% CI", &ci),
+        row("                   simulation error (95% CI)", &ci),
         row("billed CPU         vCPU-s/doc", &|p| {
             format!("{:.3}", p.billed.cpu_seconds_mean)
         }),
@@ -44,7 +44,8 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
         row("                   GB-s/doc", &|p| {
             format!("{:.3}", p.billed.memory_gb_seconds_mean)
         }),
-        row("processing time    s/doc", &|p| {
+        row("unit of work", &|p| p.unit_of_work.name().to_string()),
+        row("processing time    s/unit", &|p| {
             format!("{:.2}", p.billed.duration_seconds_mean)
         }),
         row("within limits", &|p| pct(p.feasible_share)),
@@ -59,8 +60,10 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
         row("                   time at limit", &|p| {
             opt(p.capacity.saturated_share, &pct)
         }),
-        row("                   throttled units", &|p| {
-            opt(p.capacity.throttles, &count)
+        row("                   throttled", &|p| {
+            opt(p.capacity.throttles, &|x| {
+                format!("{} {}", count(x), p.unit_of_work.counted(x))
+            })
         }),
         row("                   waited", &|p| {
             opt(p.capacity.waited_share, &pct)
@@ -118,12 +121,13 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         o,
-        "{} prices as of {} · {} documents/month · {} documents simulated in {} replications · seed {}",
+        "{} prices as of {} · {} documents/month · {} documents simulated in {} replication{} · seed {}",
         escape::printable(&r.envelope.pricing.region),
         r.envelope.pricing.as_of,
         thousands(w.documents_per_month, 0),
         thousands(r.documents_simulated as f64, 0),
         r.replications,
+        if r.replications == 1 { "" } else { "s" },
         r.envelope.seed
     );
     o.push('\n');
