@@ -132,7 +132,9 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    /// Stores `item`, returning its id.
+    /// Stores `item`, returning its id. Inlined so a job is built in its slot rather than
+    /// copied there (a job carries its plan and outcome: a few hundred bytes per unit).
+    #[inline]
     pub fn insert(&mut self, item: T) -> usize {
         if let Some(i) = self.free.pop() {
             self.items[i] = Some(item);
