@@ -10,6 +10,19 @@
 //!
 //! Every operation is the single `f64` operation it wraps, so wrapping a formula keeps its order
 //! of operations and its results to the bit.
+//!
+//! Mixing units does not compile:
+//!
+//! ```compile_fail
+//! use agentcost::units::{Seconds, Usd};
+//! let _ = Usd(1.0) + Seconds(1.0);
+//! ```
+//!
+//! ```compile_fail
+//! use agentcost::units::{GbSeconds, Usd};
+//! // GB-seconds become money only through a price: `GbSeconds::priced_at`.
+//! let cost: Usd = GbSeconds(2.0) * 0.0000166667;
+//! ```
 
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
@@ -284,6 +297,42 @@ mod tests {
         assert_eq!(Millis(29).seconds().get(), 29.0 / 1000.0);
         assert_eq!(Millis(29).get(), 29);
         assert!(Millis(28) < Millis(29));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Wrapping a formula never changes its result: each operation gives the bits its bare
+        /// `f64` operation gives, for any values (infinities and NaN included).
+        #[test]
+        fn typed_arithmetic_is_bit_identical_to_f64(
+            a in proptest::num::f64::ANY,
+            b in proptest::num::f64::ANY,
+            k in proptest::num::f64::ANY,
+        ) {
+            let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+            proptest::prop_assert!(same((Usd(a) + Usd(b)).get(), a + b));
+            proptest::prop_assert!(same((Usd(a) - Usd(b)).get(), a - b));
+            proptest::prop_assert!(same((Usd(a) * k).get(), a * k));
+            proptest::prop_assert!(same((k * Usd(a)).get(), k * a));
+            proptest::prop_assert!(same((Usd(a) / k).get(), a / k));
+            proptest::prop_assert!(same(Usd(a) / Usd(b), a / b));
+            proptest::prop_assert!(same(Seconds(a).min(Seconds(b)).get(), a.min(b)));
+            proptest::prop_assert!(same(Seconds(a).max(Seconds(b)).get(), a.max(b)));
+            proptest::prop_assert!(same(GbSeconds::of(Seconds(a), k).get(), a * k / 1024.0));
+            proptest::prop_assert!(same(GbSeconds(a).priced_at(k).get(), a * k));
+            proptest::prop_assert_eq!(Seconds(a) < Seconds(b), a < b);
+            proptest::prop_assert_eq!(Usd(a) == Usd(b), a == b);
+            let mut x = Usd(a);
+            x += Usd(b);
+            x *= k;
+            x /= b;
+            proptest::prop_assert!(same(x.get(), (a + b) * k / b));
+        }
     }
 
     #[test]
