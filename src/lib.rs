@@ -9,6 +9,7 @@
 //!
 //! | module | owns | may use |
 //! |---|---|---|
+//! | [`units`] | money, durations and GB-seconds as types (`Usd`, `Seconds`, ...); every layer may use it | – |
 //! | [`error`] | error types, problems with key paths | – |
 //! | [`partition`] | shard I/N of a run, bounds on shard claims | – |
 //! | [`format`](mod@format) | money and counts as people read them | – |
@@ -63,3 +64,4 @@ pub mod shard;
 pub mod simulate;
 pub mod stats;
 pub mod sweep;
+pub mod units;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::dist::unit_f64;
 use crate::config::{IoWait, MAX_DOCUMENTS_PER_BATCH, MAX_LLM_CALLS, Scenario};
+use crate::units::Seconds;
 
 /// The RNG every stream uses: named and portable, unlike `StdRng`.
 pub type StreamRng = Xoshiro256PlusPlus;
@@ -33,10 +34,10 @@ pub struct Document {
     pub position: u32,
     /// Documents in the batch.
     pub batch_size: u32,
-    /// vCPU-seconds of work at one full vCPU.
-    pub cpu_seconds: f64,
+    /// CPU time of its work at one full vCPU (vCPU-seconds).
+    pub cpu_seconds: Seconds,
     /// Total LLM/tool wait.
-    pub io_wait_seconds: f64,
+    pub io_wait_seconds: Seconds,
     /// LLM calls made.
     pub llm_calls: f64,
     /// Input tokens over all calls.
@@ -50,13 +51,13 @@ pub struct Document {
     /// Response payload.
     pub result_kb: f64,
     /// Extra I/O wait when processed without the batch's shared context (0 for a batch's first document).
-    pub rebuild_seconds: f64,
+    pub rebuild_seconds: Seconds,
     /// Extra input tokens when processed without the batch's shared context.
     pub rebuild_tokens: f64,
-    /// INIT seconds if its Lambda invocation starts cold (the capacity simulation decides).
-    pub lambda_init_seconds: f64,
-    /// microVM start-up seconds of a session this document opens.
-    pub startup_seconds: f64,
+    /// INIT time if its Lambda invocation starts cold (the capacity simulation decides).
+    pub lambda_init_seconds: Seconds,
+    /// microVM start-up time of a session this document opens.
+    pub startup_seconds: Seconds,
     /// Attempts that crash before the one that succeeds (equal to max_attempts when all fail).
     pub crashes: u32,
     /// How far into an attempt a crash happens, in [0, 1).
@@ -144,18 +145,18 @@ fn sample_one<R: Rng + ?Sized>(
         batch,
         position,
         batch_size,
-        cpu_seconds,
-        io_wait_seconds,
+        cpu_seconds: Seconds(cpu_seconds),
+        io_wait_seconds: Seconds(io_wait_seconds),
         llm_calls,
         input_tokens,
         output_tokens,
         peak_memory_mb,
         payload_kb,
         result_kb,
-        rebuild_seconds,
+        rebuild_seconds: Seconds(rebuild_seconds),
         rebuild_tokens,
-        lambda_init_seconds,
-        startup_seconds,
+        lambda_init_seconds: Seconds(lambda_init_seconds),
+        startup_seconds: Seconds(startup_seconds),
         crashes,
         crash_point,
     }

@@ -553,14 +553,14 @@ fn amounts<'a>(what: &str, xs: impl IntoIterator<Item = &'a f64>) -> Result<(), 
 }
 
 fn outcome(what: &str, o: &crate::pattern::Outcome) -> Result<(), String> {
-    amounts(&format!("{what}.costs"), &o.costs)?;
+    amounts(&format!("{what}.costs"), &o.costs.map(|c| c.get()))?;
     for (name, x) in [
-        ("lambda_gb_seconds", o.lambda_gb_seconds),
+        ("lambda_gb_seconds", o.lambda_gb_seconds.get()),
         ("lambda_requests", o.lambda_requests),
-        ("billed_cpu_seconds", o.billed_cpu_seconds),
-        ("billed_memory_seconds", o.billed_memory_seconds),
-        ("billed_memory_gb_seconds", o.billed_memory_gb_seconds),
-        ("duration_seconds", o.duration_seconds),
+        ("billed_cpu_seconds", o.billed_cpu_seconds.get()),
+        ("billed_memory_seconds", o.billed_memory_seconds.get()),
+        ("billed_memory_gb_seconds", o.billed_memory_gb_seconds.get()),
+        ("duration_seconds", o.duration_seconds.get()),
         ("attempts", o.attempts),
         ("cold_starts", o.cold_starts),
     ] {
@@ -572,7 +572,7 @@ fn outcome(what: &str, o: &crate::pattern::Outcome) -> Result<(), String> {
 fn rates(what: &str, r: &MonthRates) -> Result<(), String> {
     amount(&format!("{what}.k_gb"), r.k_gb)?;
     amount(&format!("{what}.k_req"), r.k_req)?;
-    amount(&format!("{what}.fixed_per_doc"), r.fixed_per_doc)
+    amount(&format!("{what}.fixed_per_doc"), r.fixed_per_doc.get())
 }
 
 /// A sketch's extremes are checked when it is read; an infinite maximum still gets through there
@@ -616,15 +616,15 @@ fn check_replication(input: &Input, opts: &RunOptions, r: &Replication) -> Resul
             amounts(
                 &format!("kept_documents[{i}]"),
                 &[
-                    d.cpu_seconds,
-                    d.io_wait_seconds,
+                    d.cpu_seconds.get(),
+                    d.io_wait_seconds.get(),
                     d.llm_calls,
                     d.input_tokens,
                     d.output_tokens,
                     d.peak_memory_mb,
                     d.payload_kb,
                     d.result_kb,
-                    d.rebuild_seconds,
+                    d.rebuild_seconds.get(),
                 ],
             )?;
         }
@@ -757,6 +757,7 @@ fn check_month_pricing(
         ));
     }
     for (i, (m, x)) in p.monthly_components.iter().zip(&t.sum.costs).enumerate() {
+        let x = x.get();
         if *m != x * scale {
             return Err(format!(
                 "monthly_components[{i}] is {m}, but the tally's sum scaled to the month gives {}",

@@ -7,7 +7,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::arrivals::{Arrival, ArrivalStream};
-use crate::billing::lambda::{after_free_tier, per_million, tiered_cost};
+use crate::billing::lambda::{
+    after_free_tier, gb_seconds_after_free_tier, per_million, tiered_cost,
+};
 use crate::capacity::{CapacityStats, Sink};
 use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario};
 use crate::error::RunError;
@@ -15,6 +17,7 @@ use crate::pattern::{self, Component, Infeasibility, Outcome, Pattern, PerPatter
 use crate::pricing::PriceBook;
 use crate::sampling::{Document, StreamRng, sample_batch_into, stream};
 use crate::stats::Sketch;
+use crate::units::{GbSeconds, Seconds, Usd};
 
 /// Seed used when none is given.
 pub const DEFAULT_SEED: u64 = 42;
@@ -98,7 +101,7 @@ impl Sink for Tally {
     ) {
         let n = f64::from(documents);
         let o = outcome.share(n);
-        let cost = self.estimate.document_cost(&o);
+        let cost = self.estimate.document_cost(&o).get();
         for j in 0..documents {
             self.documents += 1.0;
             self.sum.accumulate(&o);
@@ -288,7 +291,7 @@ fn replicate_reporting(
 ) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
-    let mut sims = PerPattern::from_fn(|p| p.simulator(s, book, step, opts.trace_waits));
+    let mut sims = PerPattern::from_fn(|p| p.simulator(s, book, Seconds(step), opts.trace_waits));
     let keep = opts.keep_documents && index == 0;
     let estimate = pilot_rates(s, book, opts.seed, index);
     let mut tallies = estimate.map(|_, rates| Tally {
@@ -398,15 +401,15 @@ fn non_finite(p: &PatternMonth) -> Option<String> {
         .chain(
             Component::ALL
                 .iter()
-                .map(|k| (k.name(), o.costs[*k as usize])),
+                .map(|k| (k.name(), o.costs[*k as usize].get())),
         );
     let figures = [
         ("monthly cost", p.monthly_usd),
         ("largest cost per document", largest(&p.costs)),
-        ("billed CPU seconds", o.billed_cpu_seconds),
-        ("billed memory GB-seconds", o.billed_memory_gb_seconds),
-        ("processing time", o.duration_seconds),
-        ("Lambda GB-seconds", o.lambda_gb_seconds),
+        ("billed CPU seconds", o.billed_cpu_seconds.get()),
+        ("billed memory GB-seconds", o.billed_memory_gb_seconds.get()),
+        ("processing time", o.duration_seconds.get()),
+        ("Lambda GB-seconds", o.lambda_gb_seconds.get()),
         ("queue wait", c.wait_sum),
         ("largest latency", largest(&c.latencies)),
         ("busy time", c.busy_area),
@@ -544,7 +547,7 @@ pub fn draw_month(s: &Scenario, opts: &RunOptions, index: usize) -> (u64, f64) {
     let mut cpu = 0.0;
     let Ok(n) = for_each_batch(s, &mut rng, limit, |step| {
         if let Step::Batch(_, _, docs) = step {
-            cpu += docs.iter().map(|d| d.cpu_seconds).sum::<f64>();
+            cpu += docs.iter().map(|d| d.cpu_seconds).sum::<Seconds>().get();
         }
         Ok::<(), std::convert::Infallible>(())
     });
@@ -566,13 +569,19 @@ pub struct MonthRates {
     /// The component a pattern's fixed monthly cost (a scheduled checker) is billed as, if any.
     pub fixed_component: Option<Component>,
     /// That fixed cost's USD per document of the month.
-    pub fixed_per_doc: f64,
+    pub fixed_per_doc: Usd,
 }
 
 impl MonthRates {
     /// Rates for a month in which the pattern's documents use `gbs` Lambda GB-seconds and
     /// `requests` Lambda requests (both for the whole month, fixed costs excluded).
-    pub fn new(s: &Scenario, book: &PriceBook, p: &dyn Pattern, gbs: f64, requests: f64) -> Self {
+    pub fn new(
+        s: &Scenario,
+        book: &PriceBook,
+        p: &dyn Pattern,
+        gbs: GbSeconds,
+        requests: f64,
+    ) -> Self {
         let lp = &book.lambda;
         let tiers = lp.tiers(s.lambda.architecture);
         let tier1 = tiers[0].usd_per_gb_second;
@@ -588,9 +597,9 @@ impl MonthRates {
         } else {
             (0.0, 0.0)
         };
-        let nominal = gbs * tier1;
-        let k_gb = if nominal > 0.0 {
-            tiered_cost(after_free_tier(gbs, free_gbs), tiers) / nominal
+        let nominal = gbs.priced_at(tier1);
+        let k_gb = if nominal > Usd::ZERO {
+            tiered_cost(gb_seconds_after_free_tier(gbs, free_gbs), tiers) / nominal
         } else {
             1.0
         };
@@ -599,16 +608,20 @@ impl MonthRates {
         } else {
             1.0
         };
-        let fixed_usd = fixed.map_or(0.0, |f| {
+        let fixed_usd = fixed.map_or(Usd::ZERO, |f| {
             f.other_usd
-                + f.lambda_gb_seconds * tier1 * k_gb
+                + f.lambda_gb_seconds.priced_at(tier1) * k_gb
                 + per_million(f.lambda_requests, lp.request_usd_per_million) * k_req
         });
         Self {
             k_gb,
             k_req,
             fixed_component: fixed.map(|f| f.component),
-            fixed_per_doc: if month > 0.0 { fixed_usd / month } else { 0.0 },
+            fixed_per_doc: if month > 0.0 {
+                fixed_usd / month
+            } else {
+                Usd::ZERO
+            },
         }
     }
 
@@ -624,7 +637,7 @@ impl MonthRates {
     }
 
     /// The USD of one document's list-price outcome at these rates.
-    pub fn document_cost(&self, o: &Outcome) -> f64 {
+    pub fn document_cost(&self, o: &Outcome) -> Usd {
         let mut x = *o;
         self.apply(&mut x);
         x.total()
@@ -709,7 +722,7 @@ fn price_month(
     }
     let mut monthly_components = [0.0; pattern::N_COMPONENTS];
     for (m, c) in monthly_components.iter_mut().zip(tally.sum.costs.iter()) {
-        *m = c * scale;
+        *m = (*c * scale).get();
     }
     let monthly_usd = monthly_components.iter().sum();
     let costs = std::mem::take(&mut tally.costs);
@@ -786,7 +799,7 @@ mod tests {
                 // Every Lambda document of the seed example costs the same: the month is the
                 // expected volume times that cost, whatever the replication drew.
                 let l = &r.patterns.get(PatternKind::Lambda);
-                let per_doc = l.tally.sum.total() / l.tally.documents;
+                let per_doc = (l.tally.sum.total() / l.tally.documents).get();
                 let rel = (l.monthly_usd / (want * per_doc) - 1.0).abs();
                 assert!(
                     rel < 1e-12,
@@ -821,7 +834,7 @@ mod tests {
             for r in &sim.replications {
                 proptest::prop_assert!(r.documents > 0);
                 let l = r.patterns.get(PatternKind::Lambda);
-                let per_doc = l.tally.sum.total() / l.tally.documents;
+                let per_doc = (l.tally.sum.total() / l.tally.documents).get();
                 let rel = (l.monthly_usd / (f64::from(month) * per_doc) - 1.0).abs();
                 proptest::prop_assert!(rel < 1e-12, "{} vs {month} × {per_doc}", l.monthly_usd);
             }
@@ -902,17 +915,17 @@ mod tests {
             &r.patterns.get(PatternKind::Agentcore).tally,
         );
         // Sums of 9.5 and 1.5 are exact in binary floating point.
-        assert_eq!(l.sum.billed_cpu_seconds / l.documents, 9.5);
-        assert_eq!(l.sum.billed_memory_seconds / l.documents, 9.5);
-        assert_eq!(a.sum.billed_cpu_seconds / a.documents, 1.5);
-        assert_eq!(a.sum.billed_memory_seconds / a.documents, 9.5);
+        assert_eq!(l.sum.billed_cpu_seconds / l.documents, Seconds(9.5));
+        assert_eq!(l.sum.billed_memory_seconds / l.documents, Seconds(9.5));
+        assert_eq!(a.sum.billed_cpu_seconds / a.documents, Seconds(1.5));
+        assert_eq!(a.sum.billed_memory_seconds / a.documents, Seconds(9.5));
         // Hand computation, arm64 at 1,769 MB, first tier: 9.5 s × 1769/1024 GB × $0.0000133334.
         let want = 9.5 * 1769.0 / 1024.0 * 0.0000133334;
-        let got = l.sum.costs[Component::LambdaCompute as usize] / l.documents;
+        let got = (l.sum.costs[Component::LambdaCompute as usize] / l.documents).get();
         assert!((got - want).abs() < 1e-15, "{got} vs {want}");
         // AgentCore v2: 1.5 vCPU-s × $0.1276/h + 9.5 s × 0.5 GB × $0.0169/h.
-        let cpu = a.sum.costs[Component::AgentcoreCpu as usize] / a.documents;
-        let mem = a.sum.costs[Component::AgentcoreMemory as usize] / a.documents;
+        let cpu = (a.sum.costs[Component::AgentcoreCpu as usize] / a.documents).get();
+        let mem = (a.sum.costs[Component::AgentcoreMemory as usize] / a.documents).get();
         assert!((cpu - 1.5 * 0.1276 / 3600.0).abs() < 1e-15);
         assert!((mem - 9.5 * 0.5 * 0.0169 / 3600.0).abs() < 1e-15);
     }
@@ -922,7 +935,7 @@ mod tests {
         let input = Input::from_arg("kyc-independent", None).unwrap();
         let r = replicate(&input.scenario, &input.book, &opts(1, 3000, 1), 0).unwrap();
         for p in r.patterns.values() {
-            let mean = p.tally.sum.total() / p.tally.documents;
+            let mean = (p.tally.sum.total() / p.tally.documents).get();
             let want = mean * input.scenario.arrivals.documents_per_month;
             assert!(
                 (p.monthly_usd - want).abs() <= 1e-9 * want,
@@ -1048,7 +1061,7 @@ mod tests {
         let (n, cpu) = draw_month(&input.scenario, &o, 0);
         assert_eq!(n, r.documents);
         assert_eq!(n as usize, docs.len());
-        let want: f64 = docs.iter().map(|d| d.cpu_seconds).sum();
+        let want = docs.iter().map(|d| d.cpu_seconds).sum::<Seconds>().get();
         assert!((cpu - want).abs() <= 1e-9 * want, "{cpu} vs {want}");
         assert_ne!(draw_month(&input.scenario, &o, 1).1, cpu);
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 /// Every top-level module of `src/`, lowest first. The binary (`main.rs`, `cli.rs`) sits above
 /// them all; `lib.rs` only declares them.
 const LAYERS: &[&str] = &[
+    "units",
     "error",
     "partition",
     "format",

@@ -208,6 +208,7 @@ fn an_idle_timeout_is_exactly_a_longer_service_time_for_capacity() {
             .tally
             .sum
             .billed_cpu_seconds
+            .get()
             / r.patterns.get(PatternKind::Agentcore).tally.documents
     };
     assert!((cpu(&ra) - cpu(&rb) - 60.0).abs() < 1e-6);

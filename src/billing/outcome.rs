@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::units::{GbSeconds, Seconds, Usd};
+
 /// Cost components; each pattern uses a subset. Order is the order of CSV columns and JSON keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,23 +101,24 @@ pub enum Infeasibility {
     Payload,
 }
 
-/// One document's outcome under one pattern.
+/// One document's (or one unit's) outcome under one pattern: what it cost and used. Costs are
+/// USD for this document or unit, not rates: a month's bill multiplies them by the volume.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Outcome {
     /// USD by component (Lambda duration at first-tier list price until rescaled).
-    pub costs: [f64; N_COMPONENTS],
+    pub costs: [Usd; N_COMPONENTS],
     /// Lambda GB-seconds attributed to this document (all of the pattern's functions).
-    pub lambda_gb_seconds: f64,
+    pub lambda_gb_seconds: GbSeconds,
     /// Lambda invocations attributed to this document.
     pub lambda_requests: f64,
     /// Billed vCPU-seconds (Lambda: billed duration × vCPU share; AgentCore: consumed vCPU-seconds).
-    pub billed_cpu_seconds: f64,
-    /// Seconds of billed memory (Lambda billed duration; AgentCore billed session life).
-    pub billed_memory_seconds: f64,
+    pub billed_cpu_seconds: Seconds,
+    /// Time memory is billed for (Lambda billed duration; AgentCore billed session life).
+    pub billed_memory_seconds: Seconds,
     /// Billed memory GB-seconds.
-    pub billed_memory_gb_seconds: f64,
-    /// Wall-clock seconds from first attempt start to result, retries' run time included.
-    pub duration_seconds: f64,
+    pub billed_memory_gb_seconds: GbSeconds,
+    /// Wall-clock time from first attempt start to result, retries' run time included.
+    pub duration_seconds: Seconds,
     /// Attempts made (1 when the first succeeds).
     pub attempts: f64,
     /// Attempts that started a new execution environment (Lambda INIT); 0 for AgentCore.
@@ -128,19 +131,19 @@ pub struct Outcome {
 
 impl Outcome {
     /// Total USD.
-    pub fn total(&self) -> f64 {
+    pub fn total(&self) -> Usd {
         self.costs.iter().sum()
     }
 
     /// Adds `x` to a component.
-    pub fn add(&mut self, c: Component, x: f64) {
+    pub fn add(&mut self, c: Component, x: Usd) {
         self.costs[c as usize] += x;
     }
 
     /// Adds another outcome's additive quantities (costs, usage, attempts) into this one.
     pub fn accumulate(&mut self, o: &Outcome) {
         for (a, b) in self.costs.iter_mut().zip(o.costs.iter()) {
-            *a += b;
+            *a += *b;
         }
         self.lambda_gb_seconds += o.lambda_gb_seconds;
         self.lambda_requests += o.lambda_requests;

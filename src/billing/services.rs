@@ -1,6 +1,8 @@
 //! Supporting services: SQS (64 KB chunks), DynamoDB on-demand request units, CloudWatch Logs
 //! ingestion, EventBridge Scheduler, S3 and SNS requests, and LLM tokens.
 
+use crate::units::Usd;
+
 /// SQS requests for one API call carrying `message_kb`: every started 64 KB chunk is one request.
 pub fn sqs_requests(message_kb: f64, chunk_kb: f64) -> f64 {
     (message_kb / chunk_kb).ceil().max(1.0)
@@ -22,8 +24,8 @@ pub fn token_cost(
     output_tokens: f64,
     input_usd_per_m: f64,
     output_usd_per_m: f64,
-) -> f64 {
-    (input_tokens * input_usd_per_m + output_tokens * output_usd_per_m) / 1e6
+) -> Usd {
+    Usd((input_tokens * input_usd_per_m + output_tokens * output_usd_per_m) / 1e6)
 }
 
 #[cfg(test)]
@@ -37,11 +39,11 @@ mod tests {
         // 1M standard messages of 128 KB → 2M requests → $0.80; FIFO 1M × 63 KB → 1M → $0.50.
         assert_eq!(sqs_requests(128.0, 64.0), 2.0);
         assert_eq!(
-            round_to(per_million(1e6 * sqs_requests(128.0, 64.0), 0.40), 2),
+            round_to(per_million(1e6 * sqs_requests(128.0, 64.0), 0.40).get(), 2),
             0.80
         );
         assert_eq!(
-            round_to(per_million(1e6 * sqs_requests(63.0, 64.0), 0.50), 2),
+            round_to(per_million(1e6 * sqs_requests(63.0, 64.0), 0.50).get(), 2),
             0.50
         );
         assert_eq!(sqs_requests(64.0, 64.0), 1.0);
@@ -53,14 +55,14 @@ mod tests {
 
     #[test]
     fn g9_dynamodb_cloudwatch_eventbridge_s3_goldens() {
-        assert_eq!(round_to(per_million(3e6, 0.625), 2), 1.88);
-        assert_eq!(round_to(per_million(8e6, 0.125), 2), 1.00);
+        assert_eq!(round_to(per_million(3e6, 0.625).get(), 2), 1.88);
+        assert_eq!(round_to(per_million(8e6, 0.125).get(), 2), 1.00);
         assert_eq!(round_to(1000.0 * 0.50, 2), 500.00);
         assert_eq!(
             round_to(kb_to_gb(1000.0 * 1024.0 * 1024.0) * 0.50, 2),
             500.00
         );
-        assert_eq!(round_to(per_million(1e6, 1.00), 2), 1.00);
+        assert_eq!(round_to(per_million(1e6, 1.00).get(), 2), 1.00);
         assert_eq!(round_to(10_000.0 * 0.005 / 1000.0, 2), 0.05);
         assert_eq!(dynamodb_wru(0.3, 1.0), 1.0);
         assert_eq!(dynamodb_wru(2.5, 1.0), 3.0);
@@ -69,6 +71,6 @@ mod tests {
     #[test]
     fn tokens_are_priced_per_million() {
         // 6,000 in + 800 out at $3 / $15 per million = $0.018 + $0.012.
-        assert!((token_cost(6000.0, 800.0, 3.0, 15.0) - 0.030).abs() < 1e-15);
+        assert!((token_cost(6000.0, 800.0, 3.0, 15.0).get() - 0.030).abs() < 1e-15);
     }
 }

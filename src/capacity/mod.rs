@@ -3,6 +3,12 @@
 //! whether a Lambda attempt starts cold, how long a session holds its slot (idle tail included),
 //! and when failures are retried; each attempt is billed as it starts, so cost and capacity
 //! describe the same documents.
+//!
+//! Every time in this module (`now`, arrivals, starts, waits, latencies, the statistics' clock)
+//! is a bare `f64` of seconds on the simulation clock, from the start of the month: the event
+//! loop has this one unit and its own time type ([`queue::Time`]). Durations and money that
+//! come from billing arrive as [`crate::units`] types and are unwrapped where they schedule an
+//! event.
 
 pub mod engine;
 
@@ -38,7 +44,8 @@ pub struct Job<P> {
 /// Receives finished units: the bill of the whole unit and its timing.
 pub trait Sink {
     /// A unit of `documents` documents, the first numbered `first_document`, finished
-    /// (successfully or dead-lettered), its bill complete in `outcome`.
+    /// (successfully or dead-lettered), its bill complete in `outcome`; `wait` (queued before its
+    /// first attempt) and `latency` (arrival to finish) are in seconds of simulated time.
     fn complete(
         &mut self,
         first_document: u64,
@@ -132,7 +139,9 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    /// Stores `item`, returning its id.
+    /// Stores `item`, returning its id. Inlined so a job is built in its slot rather than
+    /// copied there (a job carries its plan and outcome: a few hundred bytes per unit).
+    #[inline]
     pub fn insert(&mut self, item: T) -> usize {
         if let Some(i) = self.free.pop() {
             self.items[i] = Some(item);

@@ -155,8 +155,8 @@ mod tests {
         let input = crate::load::Input::embedded_default(None).unwrap();
         let (s, book) = (&input.scenario, &input.book);
         let doc = crate::sampling::Document {
-            cpu_seconds: 1.0,
-            io_wait_seconds: 1.0,
+            cpu_seconds: crate::units::Seconds(1.0),
+            io_wait_seconds: crate::units::Seconds(1.0),
             payload_kb: (book.agentcore.max_payload_mb + 1.0) * 1024.0,
             ..Default::default()
         };

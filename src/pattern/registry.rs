@@ -11,6 +11,7 @@ use crate::capacity::engine::CapacitySim;
 use crate::config::Scenario;
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
+use crate::units::{GbSeconds, Seconds, Usd};
 
 /// One way to run the pipeline on AWS: how it bills, how its capacity behaves, what limits it.
 pub trait Pattern: Sync {
@@ -36,7 +37,8 @@ pub trait Pattern: Sync {
     fn unit_is_batch(&self, s: &Scenario) -> bool;
 
     /// Bills one unit with no capacity effects (warm, every attempt as drawn): the pilot that
-    /// estimates a month's rates, and the break-even map.
+    /// estimates a month's rates, and the break-even map. The outcome's costs are the unit's USD
+    /// at first-tier Lambda list prices.
     fn bill_unit(
         &self,
         s: &Scenario,
@@ -45,12 +47,12 @@ pub trait Pattern: Sync {
         stateless: bool,
     ) -> Outcome;
 
-    /// A capacity simulation of this pattern for one replication.
+    /// A capacity simulation of this pattern for one replication, its timeline sampled every `step`.
     fn simulator<'a>(
         &self,
         s: &'a Scenario,
         book: &'a PriceBook,
-        step_seconds: f64,
+        step: Seconds,
         trace_waits: bool,
     ) -> Box<dyn CapacitySim + 'a>;
 
@@ -65,8 +67,8 @@ pub trait Pattern: Sync {
     /// Sets the limit a quota search varies (concurrency or session quota) to `quota`.
     fn set_quota(&self, s: &mut Scenario, quota: f64);
 
-    /// The longest a document may take, in seconds (the break-even map marks it).
-    fn time_limit_seconds(&self, s: &Scenario, book: &PriceBook) -> f64;
+    /// The longest a document may take (the break-even map marks it).
+    fn time_limit_seconds(&self, s: &Scenario, book: &PriceBook) -> Seconds;
 
     /// The limits a document can exceed, for a reason: "Lambda's 900 s timeout or its memory".
     fn limits_text(&self, s: &Scenario, book: &PriceBook) -> String;
@@ -93,7 +95,8 @@ pub trait Pattern: Sync {
     }
 
     /// Governance and operations facts about it, given its mean USD per document and monthly
-    /// USD by component: stated with every recommendation, each with its own code.
+    /// USD by component: stated with every recommendation, each with its own code. (The two maps
+    /// are the report's, bare `f64` USD: which is which is in the parameter's name.)
     fn notes(&self, _s: &Scenario, _per_document: &Costs, _monthly: &Costs) -> Vec<Reason> {
         Vec::new()
     }
@@ -114,7 +117,8 @@ pub struct TimelineColumns {
 /// USD by cost component (a pattern's mean per document, or its month).
 pub type Costs = std::collections::BTreeMap<&'static str, f64>;
 
-/// A monthly cost independent of volume, spread over the month's documents as `component`.
+/// A monthly cost independent of volume, spread over the month's documents as `component`:
+/// every amount here is for the whole month.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FixedMonthly {
     /// The component it is billed as.
@@ -122,9 +126,9 @@ pub struct FixedMonthly {
     /// Lambda invocations in the month (priced with the pattern's other requests, free tier).
     pub lambda_requests: f64,
     /// Lambda GB-seconds in the month (priced with the pattern's other duration, for tiers).
-    pub lambda_gb_seconds: f64,
-    /// USD of everything else.
-    pub other_usd: f64,
+    pub lambda_gb_seconds: GbSeconds,
+    /// USD of everything else in the month.
+    pub other_usd: Usd,
 }
 
 static REGISTRY: [&dyn Pattern; 2] = [&super::lambda::Lambda, &super::agentcore::AgentCore];

@@ -71,8 +71,8 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                 i.to_string(),
                 d.batch.to_string(),
                 d.position.to_string(),
-                d.cpu_seconds.to_string(),
-                d.io_wait_seconds.to_string(),
+                d.cpu_seconds.get().to_string(),
+                d.io_wait_seconds.get().to_string(),
                 d.llm_calls.to_string(),
                 d.input_tokens.to_string(),
                 d.output_tokens.to_string(),
@@ -82,11 +82,11 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
             for (pattern, records) in patterns().iter().zip(&records) {
                 let (kind, o) = (pattern.kind(), &records[i].1);
                 row.extend([
-                    o.total().to_string(),
-                    o.billed_cpu_seconds.to_string(),
-                    o.billed_memory_seconds.to_string(),
-                    o.billed_memory_gb_seconds.to_string(),
-                    o.duration_seconds.to_string(),
+                    o.total().get().to_string(),
+                    o.billed_cpu_seconds.get().to_string(),
+                    o.billed_memory_seconds.get().to_string(),
+                    o.billed_memory_gb_seconds.get().to_string(),
+                    o.duration_seconds.get().to_string(),
                     o.attempts.to_string(),
                     o.infeasible.map_or(String::new(), |x| {
                         serde_json::to_value(x)
@@ -97,7 +97,7 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                     o.failed.to_string(),
                 ]);
                 for c in kind.components() {
-                    row.push(o.costs[*c as usize].to_string());
+                    row.push(o.costs[*c as usize].get().to_string());
                 }
             }
             w.write_record(&row)?;

@@ -242,7 +242,7 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
     let mut monthly_breakdown = BTreeMap::new();
     for c in kind.components() {
         let i = *c as usize;
-        breakdown.insert(c.name(), sum.costs[i] / docs);
+        breakdown.insert(c.name(), (sum.costs[i] / docs).get());
         let per_rep: Vec<f64> = months.iter().map(|m| m.monthly_components[i]).collect();
         monthly_breakdown.insert(c.name(), mean(&per_rep));
     }
@@ -253,7 +253,7 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
     }
     PatternReport {
         cost_per_document: Distribution {
-            mean: sum.total() / docs,
+            mean: (sum.total() / docs).get(),
             p50: costs.quantile(0.50),
             p95: costs.quantile(0.95),
             p99: costs.quantile(0.99),
@@ -262,10 +262,10 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
         breakdown,
         monthly_breakdown,
         billed: Billed {
-            cpu_seconds_mean: sum.billed_cpu_seconds / docs,
-            memory_seconds_mean: sum.billed_memory_seconds / docs,
-            memory_gb_seconds_mean: sum.billed_memory_gb_seconds / docs,
-            duration_seconds_mean: sum.duration_seconds / docs,
+            cpu_seconds_mean: (sum.billed_cpu_seconds / docs).get(),
+            memory_seconds_mean: (sum.billed_memory_seconds / docs).get(),
+            memory_gb_seconds_mean: (sum.billed_memory_gb_seconds / docs).get(),
+            duration_seconds_mean: (sum.duration_seconds / docs).get(),
         },
         feasible_share: share(&|m| m.tally.feasible),
         infeasible,
@@ -321,8 +321,8 @@ pub fn break_even(
         peak_memory_mb: s.document.peak_memory_mb.mean(),
         payload_kb: s.document.payload_kb.mean(),
         result_kb: s.document.result_kb.mean(),
-        lambda_init_seconds: 0.0,
-        startup_seconds: s.agentcore.startup_seconds.mean(),
+        lambda_init_seconds: crate::units::Seconds::ZERO,
+        startup_seconds: crate::units::Seconds(s.agentcore.startup_seconds.mean()),
         ..Default::default()
     };
     let cheaper = durations
@@ -332,12 +332,12 @@ pub fn break_even(
                 .iter()
                 .map(|w| {
                     let doc = crate::sampling::Document {
-                        cpu_seconds: d * (1.0 - w),
-                        io_wait_seconds: d * w,
+                        cpu_seconds: crate::units::Seconds(d * (1.0 - w)),
+                        io_wait_seconds: crate::units::Seconds(d * w),
                         ..base
                     };
                     // The cheapest pattern within its limits; on a tie, the first registered.
-                    let mut best: Option<(PatternKind, f64)> = None;
+                    let mut best: Option<(PatternKind, crate::units::Usd)> = None;
                     for p in patterns() {
                         let o = p.bill_unit(s, book, &[doc], true);
                         if o.infeasible.is_none() && best.is_none_or(|(_, c)| o.total() < c) {
@@ -354,7 +354,7 @@ pub fn break_even(
         io_shares,
         cheaper,
         workload,
-        limits: PerPattern::from_fn(|p| p.time_limit_seconds(s, book)),
+        limits: PerPattern::from_fn(|p| p.time_limit_seconds(s, book).get()),
     }
 }
 

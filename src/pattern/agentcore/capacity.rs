@@ -109,8 +109,10 @@ impl Model for AgentCoreModel<'_> {
                 job.outcome.failed = false;
             }
             self.active += 1;
-            core.events
-                .push(now + t.busy, Event::BusyEnd(id, t.tail, t.success));
+            core.events.push(
+                now + t.busy.get(),
+                Event::BusyEnd(id, t.tail.get(), t.success),
+            );
         }
     }
 

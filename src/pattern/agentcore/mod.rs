@@ -15,6 +15,7 @@ use crate::billing::services::{dynamodb_wru, kb_to_gb, sqs_requests, token_cost}
 use crate::config::{Invocation, MONTH_SECONDS, Scenario, SessionEnd};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
+use crate::units::{GbSeconds, Seconds, Usd};
 
 /// Bytes of the S3 event notification carried by the input queue.
 const EVENT_MESSAGE_KB: f64 = 2.0;
@@ -26,12 +27,12 @@ type Activities = smallvec::SmallVec<[Activity; 1]>;
 #[derive(Debug, Clone)]
 pub struct Plan {
     activities: Activities,
-    /// Seconds of processing after start-up.
-    pub processing: f64,
-    /// microVM start-up seconds.
-    pub startup: f64,
-    limit: f64,
-    vcpu_seconds: f64,
+    /// Processing time after start-up.
+    pub processing: Seconds,
+    /// microVM start-up time.
+    pub startup: Seconds,
+    limit: Seconds,
+    vcpu_seconds: Seconds,
     tokens_in: f64,
     tokens_out: f64,
     payload_kb: f64,
@@ -53,10 +54,10 @@ impl Plan {
 /// The timing of one session attempt, for the capacity simulation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AttemptTiming {
-    /// Seconds from session start to the end of processing (start-up included).
-    pub busy: f64,
-    /// Seconds the session then lingers idle, still holding its slot.
-    pub tail: f64,
+    /// Time from session start to the end of processing (start-up included).
+    pub busy: Seconds,
+    /// Time the session then lingers idle, still holding its slot.
+    pub tail: Seconds,
     /// Whether the attempt produced a result.
     pub success: bool,
 }
@@ -69,14 +70,14 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     let threads = s.document.threads.min(acp.max_vcpus);
     let mut p = Plan {
         activities: Activities::new(),
-        processing: 0.0,
+        processing: Seconds::ZERO,
         startup: unit[0].startup_seconds,
-        limit: match ac.invocation {
+        limit: Seconds(match ac.invocation {
             // The invoker Lambda waits for the answer, so its own timeout binds too.
             Invocation::Sync => acp.sync_timeout_seconds.min(book.lambda.timeout_seconds),
             Invocation::Async => acp.async_max_lifetime_seconds,
-        },
-        vcpu_seconds: 0.0,
+        }),
+        vcpu_seconds: Seconds::ZERO,
         tokens_in: 0.0,
         tokens_out: 0.0,
         payload_kb: 0.0,
@@ -87,7 +88,11 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     };
     let mut peak_mb: f64 = 0.0;
     for d in unit {
-        let rebuild = if stateless { d.rebuild_seconds } else { 0.0 };
+        let rebuild = if stateless {
+            d.rebuild_seconds
+        } else {
+            Seconds::ZERO
+        };
         let a = Activity {
             seconds: d.cpu_seconds / threads + d.io_wait_seconds + rebuild,
             peak_mb: d.peak_memory_mb,
@@ -132,52 +137,52 @@ pub fn bill_attempt(
     let end = p.end(i);
     // Only a cut-short attempt needs its own copy of the activities.
     let cut;
-    let (done, progress, tail): (&[Activity], f64, f64) = match end {
+    let (done, progress, tail): (&[Activity], f64, Seconds) = match end {
         AttemptEnd::Success => {
             let tail = match ac.session_end {
-                SessionEnd::ExplicitStop => 0.0,
-                SessionEnd::IdleTimeout => ac.idle_timeout_seconds,
+                SessionEnd::ExplicitStop => Seconds::ZERO,
+                SessionEnd::IdleTimeout => Seconds(ac.idle_timeout_seconds),
             };
             (&p.activities, 1.0, tail)
         }
         // Nobody stops a crashed session: it lingers until the idle timeout.
         AttemptEnd::Crash(f) => {
             cut = truncate(&p.activities, p.processing * f);
-            (&cut, f, ac.idle_timeout_seconds)
+            (&cut, f, Seconds(ac.idle_timeout_seconds))
         }
         // The run is cut at the limit and the microVM terminated.
         AttemptEnd::Timeout => {
-            let secs = (p.limit - p.startup).max(0.0).min(p.processing);
+            let secs = (p.limit - p.startup).max(Seconds::ZERO).min(p.processing);
             cut = truncate(&p.activities, secs);
             (
                 &cut,
-                if p.processing > 0.0 {
+                if p.processing > Seconds::ZERO {
                     secs / p.processing
                 } else {
                     1.0
                 },
-                0.0,
+                Seconds::ZERO,
             )
         }
     };
-    let ran: f64 = done.iter().map(|a| a.seconds).sum();
+    let ran: Seconds = done.iter().map(|a| a.seconds).sum();
     let segs = memory_segments(
         ac.platform,
         p.startup,
         s.document.idle_memory_mb,
         done,
         tail,
-        acp.v2_memory_reclaim_after_seconds,
+        Seconds(acp.v2_memory_reclaim_after_seconds),
     );
     let (billed_s, gbs) = billed_memory(
         &segs,
         acp.min_memory_mb,
-        acp.min_billed_seconds,
+        Seconds(acp.min_billed_seconds),
         acp.partial_seconds,
     );
     let (cpu_rate, mem_rate) = acp.rates(ac.platform);
     let cpu_used = p.vcpu_seconds
-        * if p.processing > 0.0 {
+        * if p.processing > Seconds::ZERO {
             ran / p.processing
         } else {
             1.0
@@ -200,7 +205,7 @@ pub fn bill_attempt(
 }
 
 /// Bills what one attempt costs around its session: the invoker Lambda (which a sync invoker
-/// keeps waiting for `session_seconds`), the tracking row, the input message, the S3 read, the
+/// keeps waiting for `session`), the tracking row, the input message, the S3 read, the
 /// payload logs, and the tokens of the `progress` share of the work done; a failed attempt's row
 /// is marked failed by the checker.
 fn bill_around_session(
@@ -208,7 +213,7 @@ fn bill_around_session(
     book: &PriceBook,
     p: &Plan,
     success: bool,
-    session_seconds: f64,
+    session: Seconds,
     progress: f64,
     o: &mut Outcome,
 ) {
@@ -216,14 +221,14 @@ fn bill_around_session(
     let sp = &book.services;
     // Invoker Lambda: validates, writes the tracking row, invokes; a sync invoker waits for the session.
     let wait = match ac.invocation {
-        Invocation::Sync => session_seconds,
-        Invocation::Async => 0.0,
+        Invocation::Sync => session,
+        Invocation::Async => Seconds::ZERO,
     };
     helper_lambda(
         s,
         book,
         Component::InvokerLambda,
-        ac.invoker_seconds + wait,
+        Seconds(ac.invoker_seconds) + wait,
         ac.invoker_memory_mb,
         o,
     );
@@ -241,13 +246,13 @@ fn bill_around_session(
     );
     o.add(
         Component::S3,
-        p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0,
+        Usd(p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
     );
     if ac.log_payloads {
         let logged = p.payload_kb + if success { p.result_kb } else { 0.0 };
         o.add(
             Component::CloudwatchLogs,
-            kb_to_gb(logged) * sp.cloudwatch_logs_ingest_usd_per_gb,
+            Usd(kb_to_gb(logged) * sp.cloudwatch_logs_ingest_usd_per_gb),
         );
     }
     let (pin, pout) = model_prices(s, book);
@@ -284,13 +289,13 @@ pub fn finish(s: &Scenario, book: &PriceBook, p: &Plan, o: &mut Outcome) {
             s,
             book,
             Component::ResultsLambda,
-            ac.results_lambda_seconds,
+            Seconds(ac.results_lambda_seconds),
             ac.results_lambda_memory_mb,
             o,
         );
         o.add(
             Component::S3,
-            p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0,
+            Usd(p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0),
         );
         let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
         o.add(
@@ -325,9 +330,9 @@ pub struct CheckerMonth {
     /// Runs in the month.
     pub runs: f64,
     /// Checker Lambda GB-seconds (priced with the pattern's other Lambda duration, for tiers).
-    pub lambda_gb_seconds: f64,
+    pub lambda_gb_seconds: GbSeconds,
     /// USD of everything but the Lambda duration and requests: scheduler and DynamoDB reads.
-    pub other_usd: f64,
+    pub other_usd: Usd,
 }
 
 /// The checker's month for this scenario.
@@ -337,7 +342,7 @@ pub fn checker_monthly(s: &Scenario, book: &PriceBook) -> CheckerMonth {
     let runs = MONTH_SECONDS / (ac.checker_interval_minutes * 60.0);
     let lambda_gb_seconds = runs
         * gb_seconds(
-            billed_ms(ac.checker_seconds, lp.billing_granularity_ms),
+            billed_ms(Seconds(ac.checker_seconds), lp.billing_granularity_ms),
             ac.checker_memory_mb,
         );
     let other_usd = per_million(runs, book.services.scheduler_usd_per_million)
@@ -350,11 +355,11 @@ pub fn checker_monthly(s: &Scenario, book: &PriceBook) -> CheckerMonth {
 }
 
 /// The activities that fit in `seconds` of processing, the last one cut short.
-fn truncate(activities: &[Activity], seconds: f64) -> Activities {
+fn truncate(activities: &[Activity], seconds: Seconds) -> Activities {
     let mut left = seconds;
     let mut out = Activities::new();
     for a in activities {
-        if left <= 0.0 {
+        if left <= Seconds::ZERO {
             break;
         }
         out.push(Activity {
@@ -366,14 +371,14 @@ fn truncate(activities: &[Activity], seconds: f64) -> Activities {
     out
 }
 
-/// Bills one run of a helper Lambda (the invoker or the results function) of `seconds` at
+/// Bills one run of a helper Lambda (the invoker or the results function) lasting `seconds` at
 /// `memory_mb` as `component`, with its request; duration at the first-tier list price, which the
 /// month's totals rescale.
 fn helper_lambda(
     s: &Scenario,
     book: &PriceBook,
     component: Component,
-    seconds: f64,
+    seconds: Seconds,
     memory_mb: f64,
     o: &mut Outcome,
 ) {
@@ -383,7 +388,7 @@ fn helper_lambda(
     o.lambda_requests += 1.0;
     o.add(
         component,
-        gbs * lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
+        gbs.priced_at(lp.tiers(s.lambda.architecture)[0].usd_per_gb_second),
     );
     o.add(
         Component::LambdaRequests,
@@ -440,10 +445,10 @@ impl super::Pattern for AgentCore {
         &self,
         s: &'a Scenario,
         book: &'a PriceBook,
-        step_seconds: f64,
+        step: Seconds,
         trace_waits: bool,
     ) -> Box<dyn crate::capacity::engine::CapacitySim + 'a> {
-        Box::new(capacity::new(s, book, step_seconds, trace_waits))
+        Box::new(capacity::new(s, book, step.get(), trace_waits))
     }
 
     fn fixed_monthly(&self, s: &Scenario, book: &PriceBook) -> Option<super::FixedMonthly> {
@@ -467,14 +472,14 @@ impl super::Pattern for AgentCore {
         s.quotas.agentcore_active_sessions = quota;
     }
 
-    fn time_limit_seconds(&self, s: &Scenario, book: &PriceBook) -> f64 {
-        match s.agentcore.invocation {
+    fn time_limit_seconds(&self, s: &Scenario, book: &PriceBook) -> Seconds {
+        Seconds(match s.agentcore.invocation {
             crate::config::Invocation::Sync => book
                 .agentcore
                 .sync_timeout_seconds
                 .min(book.lambda.timeout_seconds),
             crate::config::Invocation::Async => book.agentcore.async_max_lifetime_seconds,
-        }
+        })
     }
 
     fn limits_text(&self, s: &Scenario, _book: &PriceBook) -> String {

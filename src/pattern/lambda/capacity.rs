@@ -120,7 +120,7 @@ impl Model for LambdaModel<'_> {
             if cold {
                 core.stats.cold_starts += 1;
             }
-            core.events.push(now + seconds, Event::Finish(id));
+            core.events.push(now + seconds.get(), Event::Finish(id));
         }
     }
 

@@ -14,6 +14,7 @@ use crate::billing::services::{kb_to_gb, sqs_requests, token_cost};
 use crate::config::Scenario;
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
+use crate::units::{GbSeconds, Seconds, Usd};
 
 /// Bytes of the S3 event notification carried by SQS (the document itself stays in S3).
 const EVENT_MESSAGE_KB: f64 = 2.0;
@@ -21,10 +22,10 @@ const EVENT_MESSAGE_KB: f64 = 2.0;
 /// What one invocation will do, before knowing when it runs.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Seconds of processing at the function's vCPU share (no INIT).
-    pub processing: f64,
+    /// Processing time at the function's vCPU share (no INIT).
+    pub processing: Seconds,
     share: f64,
-    init: f64,
+    init: Seconds,
     tokens_in: f64,
     tokens_out: f64,
     documents: usize,
@@ -47,9 +48,13 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
         lp.max_vcpus,
     );
     let (mut processing, mut tokens_in, mut tokens_out, mut memory_needed) =
-        (0.0, 0.0, 0.0, 0.0f64);
+        (Seconds::ZERO, 0.0, 0.0, 0.0f64);
     for d in unit {
-        let rebuild = if stateless { d.rebuild_seconds } else { 0.0 };
+        let rebuild = if stateless {
+            d.rebuild_seconds
+        } else {
+            Seconds::ZERO
+        };
         processing += d.cpu_seconds / share + d.io_wait_seconds + rebuild;
         tokens_in += d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 };
         tokens_out += d.output_tokens;
@@ -58,11 +63,11 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     let init = if lp.init_billed {
         first.lambda_init_seconds
     } else {
-        0.0
+        Seconds::ZERO
     };
     let infeasible = if memory_needed > cfg.memory_mb {
         Some(Infeasibility::Memory)
-    } else if processing > lp.timeout_seconds {
+    } else if processing > Seconds(lp.timeout_seconds) {
         Some(Infeasibility::Timeout)
     } else {
         None
@@ -84,7 +89,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     }
 }
 
-/// Bills attempt `i` (cold: pays INIT) into `o`; returns the attempt's wall-clock seconds.
+/// Bills attempt `i` (cold: pays INIT) into `o`; returns the attempt's wall-clock time.
 ///
 /// INIT counts toward the 900 s limit, so a cold attempt that would finish warm can still time out.
 pub fn bill_attempt(
@@ -94,20 +99,21 @@ pub fn bill_attempt(
     i: usize,
     cold: bool,
     o: &mut Outcome,
-) -> f64 {
+) -> Seconds {
     let lp = &book.lambda;
     let cfg = &s.lambda;
     let sp = &book.services;
-    let init = if cold { p.init } else { 0.0 };
+    let timeout = Seconds(lp.timeout_seconds);
+    let init = if cold { p.init } else { Seconds::ZERO };
     let (ran, progress) = match p.end(i) {
-        AttemptEnd::Success if init + p.processing <= lp.timeout_seconds => (p.processing, 1.0),
+        AttemptEnd::Success if init + p.processing <= timeout => (p.processing, 1.0),
         AttemptEnd::Crash(f) => (p.processing * f, f),
         // Timeouts, and successes pushed over the limit by INIT.
         AttemptEnd::Success | AttemptEnd::Timeout => {
-            let ran = (lp.timeout_seconds - init).max(0.0).min(p.processing);
+            let ran = (timeout - init).max(Seconds::ZERO).min(p.processing);
             (
                 ran,
-                if p.processing > 0.0 {
+                if p.processing > Seconds::ZERO {
                     ran / p.processing
                 } else {
                     1.0
@@ -121,7 +127,7 @@ pub fn bill_attempt(
     o.lambda_requests += 1.0;
     o.add(
         Component::LambdaCompute,
-        gbs * lp.tiers(cfg.architecture)[0].usd_per_gb_second,
+        gbs.priced_at(lp.tiers(cfg.architecture)[0].usd_per_gb_second),
     );
     o.add(
         Component::LambdaRequests,
@@ -136,10 +142,10 @@ pub fn bill_attempt(
             lp.ephemeral_storage_usd_per_gb_second,
         ),
     );
-    let secs = ms as f64 / 1000.0;
+    let secs = ms.seconds();
     o.billed_cpu_seconds += secs * p.share;
     o.billed_memory_seconds += secs;
-    o.billed_memory_gb_seconds += secs * cfg.memory_mb / 1024.0;
+    o.billed_memory_gb_seconds += GbSeconds::of(secs, cfg.memory_mb);
     o.duration_seconds += init + ran;
     o.attempts += 1.0;
     if cold {
@@ -155,11 +161,11 @@ pub fn bill_attempt(
     );
     o.add(
         Component::S3,
-        p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0,
+        Usd(p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
     );
     o.add(
         Component::CloudwatchLogs,
-        kb_to_gb(cfg.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb,
+        Usd(kb_to_gb(cfg.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb),
     );
     let (pin, pout) = model_prices(s, book);
     o.add(
@@ -172,7 +178,8 @@ pub fn bill_attempt(
 /// Whether attempt `i`, billed with `cold`, succeeded.
 pub fn succeeded(book: &PriceBook, p: &Plan, i: usize, cold: bool) -> bool {
     matches!(p.end(i), AttemptEnd::Success)
-        && (if cold { p.init } else { 0.0 }) + p.processing <= book.lambda.timeout_seconds
+        && (if cold { p.init } else { Seconds::ZERO }) + p.processing
+            <= Seconds(book.lambda.timeout_seconds)
 }
 
 impl Plan {
@@ -194,7 +201,7 @@ pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
     if o.infeasible.is_none() && !o.failed {
         o.add(
             Component::S3,
-            p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0,
+            Usd(p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0),
         );
         o.add(
             Component::Sns,
@@ -294,10 +301,10 @@ impl super::Pattern for Lambda {
         &self,
         s: &'a Scenario,
         book: &'a PriceBook,
-        step_seconds: f64,
+        step: Seconds,
         trace_waits: bool,
     ) -> Box<dyn crate::capacity::engine::CapacitySim + 'a> {
-        Box::new(capacity::new(s, book, step_seconds, trace_waits))
+        Box::new(capacity::new(s, book, step.get(), trace_waits))
     }
 
     fn overload_cause(&self, s: &Scenario, _book: &PriceBook, demand: &str) -> String {
@@ -312,8 +319,8 @@ impl super::Pattern for Lambda {
         s.lambda.max_concurrency = quota;
     }
 
-    fn time_limit_seconds(&self, _s: &Scenario, book: &PriceBook) -> f64 {
-        book.lambda.timeout_seconds
+    fn time_limit_seconds(&self, _s: &Scenario, book: &PriceBook) -> Seconds {
+        Seconds(book.lambda.timeout_seconds)
     }
 
     fn limits_text(&self, _s: &Scenario, book: &PriceBook) -> String {
