@@ -757,22 +757,23 @@ pub fn write_csv(
     header.push("recommendation".into());
     header.push("overloaded".into());
     c.write_record(&header)?;
-    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    let num = crate::format::csv_number;
+    let opt = |x: Option<f64>| x.map_or(String::new(), num);
     for r in &out.rows {
         let mut rec = vec![r.point.to_string()];
-        rec.extend(out.vary.iter().map(|v| r.values[&v.key].to_string()));
+        rec.extend(out.vary.iter().map(|v| num(r.values[&v.key])));
         for p in pattern_names() {
             let Some(f) = r.patterns.get(p) else {
                 rec.extend(fields.iter().map(|_| String::new()));
                 continue;
             };
             rec.extend([
-                f.monthly_cost_mean.to_string(),
+                num(f.monthly_cost_mean),
                 opt(f.monthly_cost_ci95_low),
                 opt(f.monthly_cost_ci95_high),
-                f.cost_per_document_mean.to_string(),
-                f.cost_per_document_p95.to_string(),
-                f.feasible_share.to_string(),
+                num(f.cost_per_document_mean),
+                num(f.cost_per_document_p95),
+                num(f.feasible_share),
                 opt(f.queue_wait_p95_s),
                 opt(f.latency_p95_s),
             ]);

@@ -236,6 +236,10 @@ impl Output<'_> {
                     files.push(export("documents.csv", Format::Csv));
                 }
                 files.push(OutFile {
+                    name: "monthly.csv".into(),
+                    content: Content::Monthly,
+                });
+                files.push(OutFile {
                     name: "timeline.csv".into(),
                     content: Content::Timeline,
                 });
@@ -273,7 +277,10 @@ impl Output<'_> {
             (Content::Timeline, Output::Simulation(o)) => {
                 Ok(crate::report::csv::write_timeline(o.simulation, w)?)
             }
-            (Content::Timeline, _) => Ok(()),
+            (Content::Monthly, Output::Simulation(o)) => {
+                Ok(crate::report::csv::write_monthly(&o.report, w)?)
+            }
+            (Content::Timeline | Content::Monthly, _) => Ok(()),
             (Content::Svg(f), _) => Ok(w.write_all(f.to_svg().as_bytes())?),
             (Content::Png(f), _) => Ok(w.write_all(&f.to_png())?),
         }
@@ -313,6 +320,8 @@ pub enum Content<'a> {
     Export(Format),
     /// Replication 0's concurrency timeline as CSV.
     Timeline,
+    /// The month by pattern and cost component as CSV.
+    Monthly,
     /// A figure as SVG.
     Svg(&'a Figure),
     /// A figure as PNG.

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::error::ReportError;
+use crate::format::csv_number;
 use crate::pattern::{Outcome, patterns};
 use crate::simulate::Simulation;
 
@@ -41,7 +42,10 @@ pub fn header() -> Vec<String> {
             h.push(format!("{p}_{col}"));
         }
         for c in kind.components() {
-            h.push(format!("{p}_{}_usd", c.name()));
+            // `lambda_lambda_compute_usd` would say the pattern twice.
+            let name = c.name();
+            let name = name.strip_prefix(&format!("{p}_")).unwrap_or(name);
+            h.push(format!("{p}_{name}_usd"));
         }
     }
     h
@@ -71,23 +75,23 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                 i.to_string(),
                 d.batch.to_string(),
                 d.position.to_string(),
-                d.cpu_seconds.get().to_string(),
-                d.io_wait_seconds.get().to_string(),
-                d.llm_calls.to_string(),
-                d.input_tokens.to_string(),
-                d.output_tokens.to_string(),
-                d.peak_memory_mb.to_string(),
-                d.payload_kb.to_string(),
+                csv_number(d.cpu_seconds.get()),
+                csv_number(d.io_wait_seconds.get()),
+                csv_number(d.llm_calls),
+                csv_number(d.input_tokens),
+                csv_number(d.output_tokens),
+                csv_number(d.peak_memory_mb),
+                csv_number(d.payload_kb),
             ]);
             for (pattern, records) in patterns().iter().zip(&records) {
                 let (kind, o) = (pattern.kind(), &records[i].1);
                 row.extend([
-                    o.total().get().to_string(),
-                    o.billed_cpu_seconds.get().to_string(),
-                    o.billed_memory_seconds.get().to_string(),
-                    o.billed_memory_gb_seconds.get().to_string(),
-                    o.duration_seconds.get().to_string(),
-                    o.attempts.to_string(),
+                    csv_number(o.total().get()),
+                    csv_number(o.billed_cpu_seconds.get()),
+                    csv_number(o.billed_memory_seconds.get()),
+                    csv_number(o.billed_memory_gb_seconds.get()),
+                    csv_number(o.duration_seconds.get()),
+                    csv_number(o.attempts),
                     o.infeasible.map_or(String::new(), |x| {
                         serde_json::to_value(x)
                             .ok()
@@ -97,7 +101,7 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                     o.failed.to_string(),
                 ]);
                 for c in kind.components() {
-                    row.push(o.costs[*c as usize].get().to_string());
+                    row.push(csv_number(o.costs[*c as usize].get()));
                 }
             }
             w.write_record(&row)?;
@@ -117,7 +121,11 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
 /// `ReportError` when writing fails.
 pub fn write_timeline(sim: &Simulation, out: &mut dyn Write) -> Result<(), ReportError> {
     let mut w = csv::Writer::from_writer(out);
-    let mut header = vec!["step_start_s".to_string()];
+    let mut header = vec![
+        "step_start_s".to_string(),
+        "day".to_string(),
+        "hour".to_string(),
+    ];
     for p in patterns() {
         let (name, c) = (p.kind().name(), p.timeline_columns());
         header.push(format!("{name}_{}", c.limit));
@@ -139,10 +147,14 @@ pub fn write_timeline(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repor
         let mut row = Vec::with_capacity(header.len());
         for i in 0..steps {
             row.clear();
-            row.push((i as f64 * step_seconds).to_string());
+            let start = i as f64 * step_seconds;
+            row.push(csv_number(start));
+            // Day of the month from 1, hour of the day from 0: what a reader looks for.
+            row.push(((start / 86_400.0).floor() as u64 + 1).to_string());
+            row.push((((start % 86_400.0) / 3_600.0).floor() as u64).to_string());
             for (p, c) in &stats {
                 let x = c.timeline.get(i).unwrap_or(&empty);
-                row.push(c.limit.to_string());
+                row.push(csv_number(c.limit));
                 row.push(x.concurrency_max.to_string());
                 if p.timeline_columns().idle.is_some() {
                     row.push(x.idle_max.to_string());
@@ -152,6 +164,39 @@ pub fn write_timeline(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repor
             }
             w.write_record(&row)?;
         }
+    }
+    w.flush().map_err(|source| ReportError::Io {
+        what: "CSV".into(),
+        source,
+    })?;
+    Ok(())
+}
+
+/// Writes the month by pattern and cost component, for a finance team: one row per pattern and
+/// component (and a `total` row per pattern), USD per month (mean over replications) and per
+/// document.
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_monthly(r: &super::Report, out: &mut dyn Write) -> Result<(), ReportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["pattern", "component", "usd_per_month", "usd_per_document"])?;
+    for (p, pr) in r.patterns.iter() {
+        let name = p.kind().name();
+        for c in p.kind().components() {
+            w.write_record([
+                name,
+                c.name(),
+                &csv_number(pr.monthly_breakdown[c.name()]),
+                &csv_number(pr.breakdown[c.name()]),
+            ])?;
+        }
+        w.write_record([
+            name,
+            "total",
+            &csv_number(pr.monthly_cost.mean),
+            &csv_number(pr.cost_per_document.mean),
+        ])?;
     }
     w.flush().map_err(|source| ReportError::Io {
         what: "CSV".into(),

@@ -231,7 +231,7 @@ pub fn document_table(sweep: &QuotaSweep) -> (Vec<String>, Vec<Vec<String>>) {
 pub fn write_csv(sweep: &QuotaSweep, w: &mut dyn std::io::Write) -> Result<(), ReportError> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record(COLUMNS)?;
-    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    let opt = |x: Option<f64>| x.map_or(String::new(), crate::format::csv_number);
     for p in &sweep.points {
         let c_ = &p.capacity;
         c.write_record([

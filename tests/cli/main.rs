@@ -1658,3 +1658,50 @@ fn shard_auto_without_a_usable_environment_exits_2_naming_the_variable() {
         &["--shards goes with --shard auto"],
     );
 }
+
+/// The CSVs a finance team opens: monthly.csv's rows add up to summary.json's monthly cost per
+/// pattern, and timeline.csv carries day and hour beside the seconds.
+#[test]
+fn monthly_csv_adds_up_to_the_summary_and_the_timeline_has_days_and_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    simulate_into(&out, &[]).assert().success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let monthly = std::fs::read_to_string(out.join("monthly.csv")).unwrap();
+    let mut lines = monthly.lines();
+    assert_eq!(
+        lines.next(),
+        Some("pattern,component,usd_per_month,usd_per_document")
+    );
+    let mut sums = std::collections::BTreeMap::<String, f64>::new();
+    let mut totals = std::collections::BTreeMap::<String, f64>::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let month: f64 = f[2].parse().unwrap();
+        if f[1] == "total" {
+            totals.insert(f[0].into(), month);
+        } else {
+            *sums.entry(f[0].into()).or_default() += month;
+        }
+    }
+    assert_eq!(totals.len(), 2, "{monthly}");
+    for (pattern, total) in &totals {
+        let want = summary["patterns"][pattern]["monthly_cost"]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (total - want).abs() <= 1e-9 * want,
+            "{pattern}: {total} vs {want}"
+        );
+        assert!(
+            (sums[pattern] - want).abs() <= 1e-9 * want,
+            "{pattern}: components {}",
+            sums[pattern]
+        );
+    }
+    let timeline = std::fs::read_to_string(out.join("timeline.csv")).unwrap();
+    assert!(timeline.starts_with("step_start_s,day,hour,"), "{timeline}");
+    let second = timeline.lines().nth(1).unwrap();
+    assert!(second.starts_with("0,1,0,"), "{second}");
+}
