@@ -66,7 +66,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         esc(r.recommendation.name())
     );
     for reason in &r.recommendation.reasons {
-        let _ = writeln!(h, "<li>{}</li>", esc(&reason.text));
+        let _ = writeln!(h, "<li>{}</li>", inline_code(&esc(&reason.text)));
     }
     h.push_str("</ol>\n<h2>Every pattern</h2>\n<table><tr><th></th>");
     for p in patterns() {
@@ -90,6 +90,24 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         r.envelope.schema_version
     );
     h
+}
+
+/// Markdown's code spans (`` `agentcost capacity` ``) in escaped text as `<code>`, so a reason
+/// reads the same in report.html as in report.md; an unpaired backtick stays as it is.
+fn inline_code(escaped: &str) -> String {
+    let parts: Vec<&str> = escaped.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escaped.to_string();
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// The page's head, up to and including `<body>`.
@@ -146,7 +164,7 @@ pub fn page_html(p: &Page<'_>) -> String {
         esc(&escape::printable(&p.heading))
     );
     for n in &p.notes {
-        let _ = writeln!(h, "<p class=\"rec\">{}</p>", esc(n));
+        let _ = writeln!(h, "<p class=\"rec\">{}</p>", inline_code(&esc(n)));
     }
     h.push_str("<table><tr>");
     for c in &p.header {
@@ -234,6 +252,16 @@ mod tests {
     use super::*;
     use crate::load::Input;
     use crate::simulate::{RunOptions, simulate};
+
+    #[test]
+    fn code_spans_become_code_elements_and_a_lone_backtick_stays() {
+        assert_eq!(
+            inline_code("run `agentcost capacity` then `x`"),
+            "run <code>agentcost capacity</code> then <code>x</code>"
+        );
+        assert_eq!(inline_code("a ` b"), "a ` b");
+        assert_eq!(inline_code("plain"), "plain");
+    }
 
     #[test]
     fn html_is_self_contained_and_leads_with_the_recommendation() {
