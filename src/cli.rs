@@ -894,10 +894,10 @@ fn create_out_dir(dir: &Path) -> Result<()> {
 fn write_figures(dir: &Path, figures: &[agentcost::charts::figures::Figure]) -> Result<()> {
     for f in figures {
         write_file(&dir.join(format!("{}.svg", f.name)), |w| {
-            Ok(w.write_all(f.canvas.to_svg().as_bytes())?)
+            Ok(w.write_all(f.to_svg().as_bytes())?)
         })?;
         write_file(&dir.join(format!("{}.png", f.name)), |w| {
-            Ok(w.write_all(&f.canvas.to_png())?)
+            Ok(w.write_all(&f.to_png())?)
         })?;
     }
     Ok(())

@@ -85,7 +85,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
     }
     h.push_str("</table>\n<h2>Charts</h2>\n");
     for f in figures {
-        let svg = f.canvas.to_svg();
+        let svg = f.to_svg();
         let _ = writeln!(
             h,
             "<figure>{}<figcaption>{}</figcaption></figure>",
