@@ -299,6 +299,21 @@ fn panel_bars<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Ticks of a log(1 + n) axis up to `top` (in axis units): 0, then powers of ten, every
+/// decade while there are at most eight of them, else every few.
+fn log_ticks(top: f64) -> Vec<f64> {
+    let decades = top.max(0.0).floor() as i64;
+    let every = (decades / 8 + 1).max(1);
+    let mut ticks = vec![0.0];
+    ticks.extend(
+        (0..=decades)
+            .filter(|k| k % every == 0)
+            .map(|k| y_of(true, 10f64.powi(k as i32)))
+            .filter(|y| *y <= top),
+    );
+    ticks
+}
+
 /// `v` on the concurrency chart's y axis: log(1 + v) keeps zero on a log axis.
 fn y_of(log: bool, v: f64) -> f64 {
     if log { (1.0 + v.max(0.0)).log10() } else { v }
@@ -324,7 +339,14 @@ fn concurrency<DB: DrawingBackend>(
         Some(t.window),
         "The whole run (each point: the most in its slot)",
     )?;
-    timeline_panel(&lower, s, t, t.window, None, "The busiest day, in detail")
+    timeline_panel(
+        &lower,
+        s,
+        t,
+        t.window,
+        None,
+        "The busiest stretch, in detail",
+    )
 }
 
 /// One panel of the timeline: steps `range`, the window `shade` shaded.
@@ -361,13 +383,7 @@ fn timeline_panel<DB: DrawingBackend>(
         .max(1.0);
     let (y_top, yt) = if t.log {
         let top = y_of(true, top_v * 2.0);
-        let mut ticks = vec![0.0];
-        let mut d = 1.0;
-        while y_of(true, d) <= top {
-            ticks.push(y_of(true, d));
-            d *= 10.0;
-        }
-        (top, ticks)
+        (top, log_ticks(top))
     } else {
         let top = top_v * 1.12;
         (top, nice_ticks(0.0, top, 6))
@@ -375,17 +391,20 @@ fn timeline_panel<DB: DrawingBackend>(
     let xt = if days {
         nice_ticks(x0, x1, 10)
     } else {
-        // On the hour, at most about eight labels (each "day 31 14:00" is wide).
+        // Whole quarter hours, at most about eight labels (each "day 31 14:00" is wide).
         let span = x1 - x0;
-        let step = [1.0, 2.0, 3.0, 4.0, 6.0, 12.0, 24.0, 48.0, 96.0, 168.0]
-            .into_iter()
-            .find(|st| span / st <= 8.0)
-            .unwrap_or(336.0);
+        let step = [
+            0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 12.0, 24.0, 48.0, 96.0, 168.0,
+        ]
+        .into_iter()
+        .find(|st| span / st <= 8.0)
+        .unwrap_or(336.0);
         let first = (x0 / step).ceil() as i64;
         let last = (x1 / step).floor() as i64;
         (first..=last).map(|k| k as f64 * step).collect()
     };
-    let mut ch: Ctx<DB> = builder(&area, s, 20.0)
+    // Room on the right for the last tick's label, which is centred on the axis end.
+    let mut ch: Ctx<DB> = builder(&area, s, 44.0)
         .margin_top(s.px(8.0))
         .build_cartesian_2d(axis(x0, x1, xt), axis(0.0, y_top, yt))
         .map_err(err)?;
@@ -402,8 +421,7 @@ fn timeline_panel<DB: DrawingBackend>(
         if days {
             render::num(*v)
         } else {
-            let h = v.round() as i64;
-            format!("day {} {:02}:00", h.div_euclid(24) + 1, h.rem_euclid(24))
+            render::clock(*v)
         }
     };
     m.x_desc(if days {
@@ -417,8 +435,16 @@ fn timeline_panel<DB: DrawingBackend>(
     .draw()
     .map_err(err)?;
     if let Some((a, b)) = shade {
+        // At least 1% of the axis wide, so a two-hour window in a month still shows.
+        let (mut sa, mut sb) = (x_of(a), x_of(b));
+        let min_w = (x1 - x0) * 0.01;
+        if sb - sa < min_w {
+            let mid = (sa + sb) / 2.0;
+            sa = (mid - min_w / 2.0).max(x0);
+            sb = (sa + min_w).min(x1);
+        }
         ch.draw_series(std::iter::once(Rectangle::new(
-            [(x_of(a), 0.0), (x_of(b), y_top)],
+            [(sa, 0.0), (sb, y_top)],
             RGBColor(238, 238, 238).filled(),
         )))
         .map_err(err)?;
@@ -494,13 +520,7 @@ fn quota<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Scale, q: &QuotaC
     let wy = |v: f64| y_of(wlog, v);
     let (wtop, wticks) = if wlog {
         let top = wy(wmax * 2.0);
-        let mut ticks = vec![0.0];
-        let mut d = 1.0;
-        while wy(d) <= top {
-            ticks.push(wy(d));
-            d *= 10.0;
-        }
-        (top, ticks)
+        (top, log_ticks(top))
     } else {
         let top = q.target.into_iter().fold(wmax, f64::max).max(1.0) * 1.15;
         (top, nice_ticks(0.0, top, 6))

@@ -306,11 +306,13 @@ fn cost_breakdown(r: &Report) -> Figure {
     }
 }
 
-/// The detail window: a day (or the whole run, when it is shorter than two days) around the
-/// step where some pattern is closest to its limit, counting what waits.
-fn busiest_window(series: &[TimelineSeries], step_seconds: f64) -> (usize, usize) {
+/// The detail window, in steps: the busy stretch around the step where some pattern is closest
+/// to its limit (counting what waits), with as much again either side, at least four hours and
+/// at most a day; the whole run when it is shorter than two days.
+pub(crate) fn busiest_window(series: &[TimelineSeries], step_seconds: f64) -> (usize, usize) {
     let n = series.iter().map(|s| s.in_use.len()).max().unwrap_or(0);
-    let day = (86_400.0 / step_seconds).round().max(1.0) as usize;
+    let per_hour = (3600.0 / step_seconds).max(1.0);
+    let day = (24.0 * per_hour).round() as usize;
     if n <= 2 * day {
         return (0, n);
     }
@@ -324,15 +326,26 @@ fn busiest_window(series: &[TimelineSeries], step_seconds: f64) -> (usize, usize
             })
             .fold(0.0, f64::max)
     };
+    let loads: Vec<f64> = (0..n).map(load).collect();
     // The first busiest step (ties: the earliest), so the window is reproducible.
     let mut peak = 0;
-    for i in 0..n {
-        if load(i) > load(peak) {
+    for (i, l) in loads.iter().enumerate() {
+        if *l > loads[peak] {
             peak = i;
         }
     }
-    let start = peak.saturating_sub(day / 2).min(n - day);
-    (start, start + day)
+    // The stretch around it above a tenth of the peak's load.
+    let floor = loads[peak] * 0.1;
+    let (mut a, mut b) = (peak, peak + 1);
+    while a > 0 && loads[a - 1] >= floor && b - a < day {
+        a -= 1;
+    }
+    while b < n && loads[b] >= floor && b - a < day {
+        b += 1;
+    }
+    let len = (3 * (b - a)).clamp((4.0 * per_hour).round() as usize, day);
+    let start = ((a + b) / 2).saturating_sub(len / 2).min(n - len);
+    (start, start + len)
 }
 
 fn concurrency(r: &Report) -> Option<Figure> {
@@ -355,7 +368,7 @@ fn concurrency(r: &Report) -> Option<Figure> {
         legend.push(Entry::new(
             render::Mark::Line(render::tint(c, 0.55), false),
             if any_wait {
-                format!("{} {}s waiting", pattern.label(), pattern.unit_noun())
+                format!("{}s waiting", pattern.unit_noun())
             } else {
                 format!("{} waiting: none", pattern.label())
             },
@@ -402,10 +415,10 @@ fn concurrency(r: &Report) -> Option<Figure> {
         )
     } else {
         format!(
-            "Top: the whole run ({} days), the detail window shaded. Bottom: the busiest day, hours {}–{} since the start.",
+            "Top: the whole run ({} days), the detail window shaded. Bottom: its busiest stretch, {} to {}.",
             render::sig3(hours(steps) / 24.0),
-            render::num(hours(window.0).round()),
-            render::num(hours(window.1).round())
+            render::clock(hours(window.0)),
+            render::clock(hours(window.1))
         )
     });
     Some(Figure {
@@ -472,15 +485,18 @@ fn break_even(r: &Report) -> Figure {
             limits.push((*l, color(pattern.kind())));
         }
     }
-    legend.push(Entry::new(
-        render::Mark::Cross(render::INK),
-        format!(
-            "{}: {} at {:.0}% I/O wait",
-            r.envelope.workload.name,
-            render::duration(b.workload.0),
-            b.workload.1 * 100.0
-        ),
-    ));
+    // The workload is marked only where it has a place on the map.
+    if b.workload.0.is_finite() && b.workload.0 > 0.0 && b.workload.1.is_finite() {
+        legend.push(Entry::new(
+            render::Mark::Cross(render::INK),
+            format!(
+                "{}: {} at {}% I/O wait",
+                r.envelope.workload.name,
+                render::duration(b.workload.0),
+                render::num((b.workload.1 * 100.0).round())
+            ),
+        ));
+    }
     // The map compares infrastructure only; the workload's token bill can differ between the
     // patterns (context rebuilds, retries), so it is stated beside the map.
     let tokens: Vec<(String, f64)> = r

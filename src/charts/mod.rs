@@ -4,3 +4,6 @@
 mod draw;
 pub mod figures;
 mod render;
+
+#[cfg(test)]
+mod tests;

@@ -355,6 +355,13 @@ pub(crate) fn duration(seconds: f64) -> String {
     }
 }
 
+/// Hours since the start of the month as a reader says it: `day 30 09:15`.
+pub(crate) fn clock(hours: f64) -> String {
+    let minutes = (hours * 60.0).round() as i64;
+    let (d, m) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
+    format!("day {} {:02}:{:02}", d + 1, m / 60, m % 60)
+}
+
 /// Renders `draw` as an SVG document of `size` pixels (text as `<text>` elements).
 pub(crate) fn svg(
     size: (u32, u32),
@@ -420,6 +427,8 @@ mod tests {
         assert_eq!(duration(900.0), "900 s");
         assert_eq!(duration(28_800.0), "8 h");
         assert_eq!(duration(1.5), "1.5 s");
+        assert_eq!(clock(0.0), "day 1 00:00");
+        assert_eq!(clock(24.0 * 29.0 + 9.25), "day 30 09:15");
         assert_eq!(decimals(&[0.0, 0.00005, 0.0001]), 5);
         assert_eq!(fixed(0.0001, 5), "0.00010");
         assert_eq!(fixed(1234.5, 1), "1,234.5");
