@@ -58,9 +58,9 @@ pub(crate) struct Chart {
 impl Chart {
     /// Size in SVG pixels (the PNG is twice that).
     fn size(&self) -> (u32, u32) {
+        // The concurrency chart stacks two panels; the others have one plot (or two side by side).
         match self.body {
             Body::Concurrency(_) => (960, 760),
-            Body::Breakdown(_) => (960, 600),
             _ => (960, 600),
         }
     }
