@@ -96,7 +96,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
 /// reads the same in report.html as in report.md; an unpaired backtick stays as it is.
 fn inline_code(escaped: &str) -> String {
     let parts: Vec<&str> = escaped.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return escaped.to_string();
     }
     let mut out = String::with_capacity(escaped.len() + 16);

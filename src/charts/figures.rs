@@ -1,29 +1,197 @@
-//! The report's charts, built from the report model only: cost distribution, cost breakdown,
-//! concurrency against the limits over time, the quota sweep, and the break-even map.
+//! The report's charts, each answering one question named in its title, built from the report
+//! model only: what a document costs, where the money goes, concurrency against the limits, the
+//! quota sweep, and the break-even map. This file picks the data; `draw.rs` draws it.
 
-use super::canvas::{Canvas, Color};
-use super::plot::{PALETTE, Plot, Scale};
-use crate::pattern::{PatternKind, patterns};
+use super::draw;
+use super::render::{self, Entry};
+use crate::pattern::{Component, PatternKind, patterns};
 use crate::report::Report;
 use crate::report::quota::QuotaSweep;
 
-/// A pattern's colour: its place in the registry picks from the palette.
-fn color(kind: PatternKind) -> Color {
-    let i = patterns()
-        .iter()
-        .position(|p| p.kind() == kind)
-        .unwrap_or(0);
-    PALETTE[i % PALETTE.len()]
-}
-
-/// A named chart.
+/// A named chart, rendered on demand to SVG or PNG.
 pub struct Figure {
     /// File stem, e.g. `cost-distribution`.
     pub name: &'static str,
     /// Caption for reports.
     pub caption: String,
-    /// The picture.
-    pub canvas: Canvas,
+    pub(crate) chart: Chart,
+}
+
+impl std::fmt::Debug for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Figure").field("name", &self.name).finish()
+    }
+}
+
+impl Figure {
+    /// The chart as an SVG document: text as `<text>` (searchable, selectable), 1× size.
+    pub fn to_svg(&self) -> String {
+        render::svg(self.chart.size(), |root, s| {
+            draw::chart(&self.chart, &root, s)
+        })
+        .expect("drawing into a String with the bundled font cannot fail (charts tests)")
+    }
+
+    /// The chart as a PNG image at twice the SVG's size, text drawn with the bundled font.
+    pub fn to_png(&self) -> Vec<u8> {
+        render::png(self.chart.size(), |root, s| {
+            draw::chart(&self.chart, &root, s)
+        })
+        .expect("drawing into a sized RGB buffer with the bundled font cannot fail (charts tests)")
+    }
+
+    /// The chart's title: the question it answers.
+    pub fn title(&self) -> &str {
+        &self.chart.title
+    }
+}
+
+/// What one chart draws: its header and the picture's data.
+#[derive(Debug, Clone)]
+pub(crate) struct Chart {
+    pub title: String,
+    pub subtitle: Vec<String>,
+    pub legend: Vec<Entry>,
+    pub body: Body,
+}
+
+impl Chart {
+    /// Size in SVG pixels (the PNG is twice that).
+    fn size(&self) -> (u32, u32) {
+        // The concurrency chart stacks two panels; the others have one plot (or two side by side).
+        match self.body {
+            Body::Concurrency(_) => (960, 760),
+            _ => (960, 600),
+        }
+    }
+}
+
+/// The picture of each kind of chart.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    Distribution(Distribution),
+    Breakdown(Breakdown),
+    Concurrency(Concurrency),
+    QuotaSweep(QuotaChart),
+    BreakEven(BreakEvenMap),
+}
+
+/// One line of a chart, in a pattern's colour.
+#[derive(Debug, Clone)]
+pub(crate) struct Series {
+    pub color: plotters::style::RGBColor,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Cost per document by percentile, with p50, p95 and p99 marked.
+#[derive(Debug, Clone)]
+pub(crate) struct Distribution {
+    pub lines: Vec<Series>,
+    /// (percentile in %, USD, colour) of each marked percentile.
+    pub marks: Vec<(f64, f64, plotters::style::RGBColor)>,
+}
+
+/// Mean USD per document by component, per pattern: the whole bill and infrastructure only.
+#[derive(Debug, Clone)]
+pub(crate) struct Breakdown {
+    /// Pattern labels, in registry order.
+    pub patterns: Vec<String>,
+    /// Per pattern: (index in `Component::ALL`, USD per document), components in output order.
+    pub stacks: Vec<Vec<(usize, f64)>>,
+    /// The index of the LLM-token component, left out of the infrastructure panel.
+    pub tokens: usize,
+}
+
+/// Executions in use and units waiting, per pattern, against each pattern's limit.
+#[derive(Debug, Clone)]
+pub(crate) struct Concurrency {
+    pub step_seconds: f64,
+    /// Per pattern: colour, limit, in-use per step, waiting per step.
+    pub patterns: Vec<TimelineSeries>,
+    /// The detail window, in steps.
+    pub window: (usize, usize),
+    /// Whether the y axis is log(1 + n): when a limit is far above what is used, a linear axis
+    /// would flatten the data or leave the limit off the scale.
+    pub log: bool,
+    pub y_label: String,
+}
+
+/// One pattern's timeline.
+#[derive(Debug, Clone)]
+pub(crate) struct TimelineSeries {
+    pub color: plotters::style::RGBColor,
+    pub limit: f64,
+    pub in_use: Vec<u32>,
+    pub waiting: Vec<u32>,
+}
+
+/// The quota sweep: p95 wait (left axis) and throttles (right axis) at each quota tried.
+#[derive(Debug, Clone)]
+pub(crate) struct QuotaChart {
+    pub quotas: Vec<f64>,
+    pub waits: Vec<(f64, f64)>,
+    pub throttles: Vec<(f64, f64)>,
+    /// Quotas at which the run stopped (backlog past the memory guard): no figures to draw.
+    pub overloaded: Vec<f64>,
+    pub target: Option<f64>,
+    pub x_label: String,
+    pub y2_label: String,
+    pub wait_color: plotters::style::RGBColor,
+    pub throttle_color: plotters::style::RGBColor,
+}
+
+/// Which pattern is cheaper for one document, by duration and I/O-wait share.
+#[derive(Debug, Clone)]
+pub(crate) struct BreakEvenMap {
+    pub durations: Vec<f64>,
+    pub io_shares: Vec<f64>,
+    /// Per cell, the colour of the cheaper pattern (or of "none fits").
+    pub cells: Vec<Vec<plotters::style::RGBColor>>,
+    /// (seconds, colour) of each pattern's time limit.
+    pub limits: Vec<(f64, plotters::style::RGBColor)>,
+    /// This workload's (duration s, I/O share).
+    pub workload: (f64, f64),
+}
+
+/// The colour of a pattern: its place in the registry picks from the palette.
+fn color(kind: PatternKind) -> plotters::style::RGBColor {
+    let i = patterns()
+        .iter()
+        .position(|p| p.kind() == kind)
+        .expect("every kind is registered");
+    render::pattern_color(i)
+}
+
+/// Colour of map cells no pattern can process.
+const NONE_FITS: plotters::style::RGBColor = plotters::style::RGBColor(215, 215, 215);
+
+/// Keeps finite points only: a non-finite value has no place on an axis.
+fn finite(points: impl IntoIterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
+    points
+        .into_iter()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect()
+}
+
+/// A component's name for a reader: `llm_tokens` reads `LLM tokens`.
+pub(crate) fn component_label(c: Component) -> String {
+    let words: Vec<String> = c
+        .name()
+        .split('_')
+        .map(|w| match w {
+            "llm" | "sqs" | "sns" | "cpu" | "s3" => w.to_uppercase(),
+            "dynamodb" => "DynamoDB".into(),
+            "cloudwatch" => "CloudWatch".into(),
+            "agentcore" => "AgentCore".into(),
+            "lambda" => "Lambda".into(),
+            _ => w.to_string(),
+        })
+        .collect();
+    let mut s = words.join(" ");
+    if let Some(first) = s.get(..1) {
+        s = first.to_uppercase() + &s[1..];
+    }
+    s
 }
 
 /// Every chart `simulate` draws.
@@ -36,308 +204,437 @@ pub fn simulate_figures(r: &Report) -> Vec<Figure> {
 }
 
 fn cost_distribution(r: &Report) -> Figure {
-    let q = &r.charts.cost_quantiles;
-    let max = q
-        .values()
-        .flatten()
-        .map(|p| p.1)
-        .fold(0.0, f64::max)
-        .max(1e-9);
-    // The axis fits the data (not zero-based), so the spread between documents is visible.
-    let min = q
-        .values()
-        .flatten()
-        .map(|p| p.1)
-        .fold(f64::INFINITY, f64::min)
-        .min(max);
-    let span = (max - min).max(max * 0.02);
-    let mut p = Plot::new(
-        "Cost per document",
-        "share of documents costing at most this (%)",
-        "USD per document",
-        Scale::Linear(0.0, 100.0),
-        Scale::Linear((min - 0.05 * span).max(0.0), max + 0.3 * span),
-    );
-    for (pattern, quantiles) in q.iter() {
-        let pts: Vec<(f64, f64)> = quantiles.iter().map(|(s, usd)| (s * 100.0, *usd)).collect();
-        p.line(pattern.label(), &pts, color(pattern.kind()));
+    let mut lines = Vec::new();
+    let mut marks = Vec::new();
+    let mut legend = Vec::new();
+    for (pattern, quantiles) in r.charts.cost_quantiles.iter() {
+        let c = color(pattern.kind());
+        lines.push(Series {
+            color: c,
+            points: finite(quantiles.iter().map(|(s, usd)| (s * 100.0, *usd))),
+        });
+        // The table's own percentiles, so the chart and the table agree to the digit.
+        let d = &r.patterns.get(pattern.kind()).cost_per_document;
+        for (p, v) in [(50.0, d.p50), (95.0, d.p95), (99.0, d.p99)] {
+            if v.is_finite() {
+                marks.push((p, v, c));
+            }
+        }
+        legend.push(Entry::new(
+            render::Mark::Line(c, false),
+            format!(
+                "{}: p50 {}, p95 {}, p99 {}",
+                pattern.label(),
+                render::usd(d.p50),
+                render::usd(d.p95),
+                render::usd(d.p99)
+            ),
+        ));
     }
     Figure {
         name: "cost-distribution",
-        caption:
-            "Cost per document: the share of documents (x) that cost at most y, every pattern."
+        caption: "What one document costs: USD per document at each percentile of documents, every pattern, on an axis from $0; dots mark p50, p95 and p99.".into(),
+        chart: Chart {
+            title: "What does one document cost? Each pattern's cost per document, by percentile"
                 .into(),
-        canvas: p.finish(),
+            subtitle: vec![
+                "The y axis starts at $0, so the gap between the lines is shown at its true size."
+                    .into(),
+            ],
+            legend,
+            body: Body::Distribution(Distribution { lines, marks }),
+        },
     }
 }
 
 fn cost_breakdown(r: &Report) -> Figure {
-    // Tokens are the same in both patterns except for context rebuilds and retries, and usually
-    // dwarf the rest, so the bars show infrastructure and the title states the tokens.
-    let pats: Vec<_> = r.patterns.iter().collect();
-    let tokens =
-        |p: &crate::report::PatternReport| p.breakdown.get("llm_tokens").copied().unwrap_or(0.0);
-    let infra = |p: &crate::report::PatternReport| {
-        p.breakdown
+    let tokens = Component::ALL
+        .iter()
+        .position(|c| *c == Component::LlmTokens)
+        .expect("LLM tokens are a component");
+    let mut labels = Vec::new();
+    let mut stacks = Vec::new();
+    let mut shares = Vec::new();
+    for (pattern, pr) in r.patterns.iter() {
+        labels.push(pattern.label().to_string());
+        let stack: Vec<(usize, f64)> = Component::ALL
             .iter()
-            .filter(|(k, _)| **k != "llm_tokens")
-            .map(|(_, v)| v)
-            .sum::<f64>()
-    };
-    let top = pats
+            .enumerate()
+            .filter_map(|(i, c)| {
+                pr.breakdown
+                    .get(c.name())
+                    .filter(|v| v.is_finite() && **v > 0.0)
+                    .map(|v| (i, *v))
+            })
+            .collect();
+        let total: f64 = stack.iter().map(|s| s.1).sum();
+        let tok: f64 = stack.iter().filter(|s| s.0 == tokens).map(|s| s.1).sum();
+        if total > 0.0 {
+            shares.push(format!(
+                "{} {} ({:.1}% LLM tokens)",
+                pattern.label(),
+                render::usd(total),
+                tok / total * 100.0
+            ));
+        }
+        stacks.push(stack);
+    }
+    let legend = Component::ALL
         .iter()
-        .map(|(_, p)| infra(p))
-        .fold(0.0, f64::max)
-        .max(1e-12);
-    let mut p = Plot::new(
-        "Infrastructure cost per document",
-        "pattern",
-        "USD per document",
-        Scale::Categories(pats.len()),
-        // Headroom so the legend (top right) does not cover the bars.
-        Scale::Linear(0.0, top * 1.8),
-    );
-    let apart: Vec<String> = pats
-        .iter()
-        .map(|(pattern, pr)| format!("{} {}", pattern.label(), crate::format::usd(tokens(pr))))
+        .enumerate()
+        .filter(|(i, _)| stacks.iter().any(|s| s.iter().any(|(j, _)| j == i)))
+        .map(|(i, c)| {
+            Entry::new(
+                render::Mark::Swatch(render::component_color(i)),
+                component_label(*c),
+            )
+        })
         .collect();
-    p.subtitle(&format!(
-        "LLM tokens apart: {} per document",
-        apart.join(", ")
-    ));
-    for (i, (pattern, pr)) in pats.iter().enumerate() {
-        let mut base = 0.0;
-        for c in crate::pattern::Component::ALL {
-            if c == crate::pattern::Component::LlmTokens {
-                continue;
-            }
-            if let Some(v) = pr.breakdown.get(c.name())
-                && *v > 0.0
-            {
-                let x0 = i as f64 + 0.3;
-                p.rect(
-                    x0,
-                    base,
-                    x0 + 0.4,
-                    base + v,
-                    PALETTE[c as usize % PALETTE.len()],
-                );
-                base += v;
-            }
-        }
-        p.x_label_at(i as f64 + 0.5, pattern.label());
+    Figure {
+        name: "cost-breakdown",
+        caption: "Where the money goes: mean USD per document by cost component, stacked; left the whole bill (LLM tokens included), right the infrastructure alone.".into(),
+        chart: Chart {
+            title: "Where does the money go? Mean cost per document by component".into(),
+            subtitle: vec![format!("Whole bill: {}.", shares.join("; "))],
+            legend,
+            body: Body::Breakdown(Breakdown {
+                patterns: labels,
+                stacks,
+                tokens,
+            }),
+        },
     }
-    for c in crate::pattern::Component::ALL {
-        let used = pats
+}
+
+/// The detail window, in steps: the busy stretch around the step where some pattern is closest
+/// to its limit (counting what waits), with as much again either side, at least four hours and
+/// at most a day; the whole run when it is shorter than two days.
+pub(crate) fn busiest_window(series: &[TimelineSeries], step_seconds: f64) -> (usize, usize) {
+    let n = series.iter().map(|s| s.in_use.len()).max().unwrap_or(0);
+    let per_hour = (3600.0 / step_seconds).max(1.0);
+    let day = (24.0 * per_hour).round() as usize;
+    if n <= 2 * day {
+        return (0, n);
+    }
+    let load = |i: usize| {
+        series
             .iter()
-            .any(|(_, pr)| pr.breakdown.get(c.name()).is_some_and(|v| *v > 0.0));
-        if c != crate::pattern::Component::LlmTokens && used {
-            p.legend_entry(c.name(), PALETTE[c as usize % PALETTE.len()]);
+            .map(|s| {
+                let used = f64::from(s.in_use.get(i).copied().unwrap_or(0))
+                    + f64::from(s.waiting.get(i).copied().unwrap_or(0));
+                used / s.limit.max(1.0)
+            })
+            .fold(0.0, f64::max)
+    };
+    let loads: Vec<f64> = (0..n).map(load).collect();
+    // The first busiest step (ties: the earliest), so the window is reproducible.
+    let mut peak = 0;
+    for (i, l) in loads.iter().enumerate() {
+        if *l > loads[peak] {
+            peak = i;
         }
     }
-    Figure { name: "cost-breakdown", caption: "Mean infrastructure cost per document by component (stacked); LLM tokens are stated in the title.".into(), canvas: p.finish() }
+    // The stretch around it above a tenth of the peak's load.
+    let floor = loads[peak] * 0.1;
+    let (mut a, mut b) = (peak, peak + 1);
+    while a > 0 && loads[a - 1] >= floor && b - a < day {
+        a -= 1;
+    }
+    while b < n && loads[b] >= floor && b - a < day {
+        b += 1;
+    }
+    let len = (3 * (b - a)).clamp((4.0 * per_hour).round() as usize, day);
+    let start = ((a + b) / 2).saturating_sub(len / 2).min(n - len);
+    (start, start + len)
 }
 
 fn concurrency(r: &Report) -> Option<Figure> {
     let t = r.charts.timeline.as_ref()?;
     let steps = t.steps.values().map(Vec::len).max().unwrap_or(0);
-    if steps == 0 {
+    if steps == 0 || !(t.step_seconds.is_finite() && t.step_seconds > 0.0) {
         return None;
     }
-    let hours = steps as f64 * t.step_seconds / 3600.0;
-    let peak = t
-        .steps
-        .values()
-        .flatten()
-        .map(|s| f64::from(s.concurrency_max))
-        .fold(0.0, f64::max);
-    // Fit the data (with room for the legend); a limit far above the peak is stated, not drawn,
-    // so a quiet workload is not flattened against an axis scaled for its quota.
-    let top = (peak * 1.5).max(1.0);
-    let mut p = Plot::new(
-        "Concurrency against the limits (replication 0)",
-        "time since the start of the month (hours)",
-        "executions / sessions at once",
-        Scale::Linear(0.0, hours),
-        Scale::Linear(0.0, top),
-    );
-    // At most ~1,500 points a series: each keeps the maximum of the steps it covers.
-    let series = |v: &[crate::capacity::TimelineStep],
-                  f: &dyn Fn(&crate::capacity::TimelineStep) -> u32|
-     -> Vec<(f64, f64)> {
-        let per = v.len().div_ceil(1500).max(1);
-        v.chunks(per)
-            .enumerate()
-            .map(|(i, c)| {
-                (
-                    (i * per) as f64 * t.step_seconds / 3600.0,
-                    f64::from(c.iter().map(f).max().unwrap_or(0)),
-                )
-            })
-            .collect()
-    };
-    for (pattern, steps) in t.steps.iter() {
-        p.line(
-            &format!("{} {}", pattern.label(), pattern.in_use_noun()),
-            &series(steps, &|s| s.concurrency_max),
-            color(pattern.kind()),
-        );
+    let mut series = Vec::new();
+    let mut legend = Vec::new();
+    let mut limits_text = Vec::new();
+    for ((pattern, s), (_, limit)) in t.steps.iter().zip(t.limits.iter()) {
+        let c = color(pattern.kind());
+        let waiting: Vec<u32> = s.iter().map(|x| x.queue_max).collect();
+        let any_wait = waiting.iter().any(|w| *w > 0);
+        legend.push(Entry::new(
+            render::Mark::Line(c, false),
+            format!("{} {}", pattern.label(), pattern.in_use_noun()),
+        ));
+        legend.push(Entry::new(
+            render::Mark::Line(render::tint(c, 0.55), false),
+            if any_wait {
+                format!("{}s waiting", pattern.unit_noun())
+            } else {
+                format!("{} waiting: none", pattern.label())
+            },
+        ));
+        legend.push(Entry::new(
+            render::Mark::Line(c, true),
+            format!(
+                "{} {} {}",
+                pattern.label(),
+                pattern.limit_noun(),
+                render::num(*limit)
+            ),
+        ));
+        limits_text.push(render::num(*limit));
+        series.push(TimelineSeries {
+            color: c,
+            limit: if limit.is_finite() { *limit } else { 0.0 },
+            in_use: s.iter().map(|x| x.concurrency_max).collect(),
+            waiting,
+        });
     }
-    let limits: Vec<String> = t
-        .limits
+    let peak = series
         .iter()
-        .map(|(pattern, l)| format!("{} {} {l}", pattern.label(), pattern.limit_noun()))
-        .collect();
-    p.subtitle(&format!(
-        "limits: {}; peak in use {}",
-        limits.join(", "),
-        peak
-    ));
-    for (pattern, l) in t.limits.iter() {
-        if *l <= top {
-            p.hline(
-                *l,
-                &format!("{} {} {l}", pattern.label(), pattern.limit_noun()),
-                color(pattern.kind()),
-            );
-        }
-    }
+        .flat_map(|s| s.in_use.iter().chain(&s.waiting))
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let top_limit = series.iter().map(|s| s.limit).fold(0.0, f64::max);
+    // Linear while every limit is within 4× of the busiest moment; beyond that a linear axis
+    // would squash the data to a sliver under the limit lines.
+    let log = top_limit > 4.0 * f64::from(peak.max(1));
+    let window = busiest_window(&series, t.step_seconds);
+    let whole = window == (0, steps);
+    let hours = |i: usize| i as f64 * t.step_seconds / 3600.0;
+    let mut subtitle = vec![format!(
+        "Replication 0, {} per step; most in use or waiting at once: {}.",
+        render::duration(t.step_seconds),
+        render::num(f64::from(peak))
+    )];
+    subtitle.push(if whole {
+        format!(
+            "The whole simulated run ({} h) is shown.",
+            render::sig3(hours(steps))
+        )
+    } else {
+        format!(
+            "Top: the whole run ({} days), the detail window shaded. Bottom: its busiest stretch, {} to {}.",
+            render::sig3(hours(steps) / 24.0),
+            render::clock(hours(window.0)),
+            render::clock(hours(window.1))
+        )
+    });
     Some(Figure {
         name: "concurrency",
-        caption:
-            "Most executions (or sessions) of each pattern in use per step, against each limit."
-                .into(),
-        canvas: p.finish(),
+        caption: format!(
+            "Concurrency against the limits: executions (or sessions) in use and units waiting per step, against each pattern's limit ({}){}.",
+            limits_text.join(", "),
+            if log {
+                "; log scale, so both limits fit"
+            } else {
+                ""
+            }
+        ),
+        chart: Chart {
+            title: "How close does the workload come to each limit? Concurrency and backlog".into(),
+            subtitle,
+            legend,
+            body: Body::Concurrency(Concurrency {
+                step_seconds: t.step_seconds,
+                patterns: series,
+                window,
+                log,
+                y_label: if log {
+                    "in use or waiting at once (log scale)".into()
+                } else {
+                    "in use or waiting at once".into()
+                },
+            }),
+        },
     })
 }
 
 fn break_even(r: &Report) -> Figure {
     let b = &r.charts.break_even;
-    let (dmin, dmax) = (b.durations[0], *b.durations.last().expect("non-empty grid"));
-    let mut p = Plot::new(
-        "Break-even: which pattern is cheaper per document",
-        "document processing time (s, log scale)",
-        "I/O-wait share (%)",
-        Scale::Log(dmin, dmax),
-        Scale::Linear(0.0, 100.0),
-    );
-    let light = |c: Color| {
-        Color(
-            ((u16::from(c.0) + 2 * 255) / 3) as u8,
-            ((u16::from(c.1) + 2 * 255) / 3) as u8,
-            ((u16::from(c.2) + 2 * 255) / 3) as u8,
-        )
-    };
-    let ratio = (dmax / dmin)
-        .powf(1.0 / (b.durations.len() - 1) as f64)
-        .sqrt();
-    let half_w = 50.0 / (b.io_shares.len() - 1) as f64;
-    for (i, d) in b.durations.iter().enumerate() {
-        for (j, w) in b.io_shares.iter().enumerate() {
-            let fill = b.cheaper[i][j].map_or(Color(200, 200, 200), |k| light(color(k)));
-            p.rect(
-                d / ratio,
-                w * 100.0 - half_w,
-                d * ratio,
-                w * 100.0 + half_w,
-                fill,
-            );
-        }
-    }
-    for pattern in patterns() {
-        p.legend_entry(
-            &format!("{} cheaper", pattern.label()),
-            light(color(pattern.kind())),
-        );
-    }
-    p.legend_entry("none fits", Color(200, 200, 200));
-    for (pattern, l) in b.limits.iter() {
-        if *l <= dmax {
-            p.vline(
-                *l,
-                &format!("{} {l} s limit", pattern.label()),
-                color(pattern.kind()),
-            );
-        }
-    }
-    p.mark(
-        b.workload.0,
-        b.workload.1 * 100.0,
-        &r.envelope.workload.name,
-    );
-    Figure { name: "break-even", caption: "Cheaper pattern for one document of this workload's settings, by processing time and I/O-wait share (tokens excluded: equal for every pattern), with each pattern's time limit and this workload marked.".into(), canvas: p.finish() }
-}
-
-/// The quota-sweep chart: p95 queue wait and throttled units against the quota.
-pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
-    let q: Vec<f64> = sweep.points.iter().map(|p| p.quota as f64).collect();
-    let (qmin, qmax) = (
-        q.iter().copied().fold(f64::INFINITY, f64::min),
-        q.iter().copied().fold(0.0, f64::max),
-    );
-    let waits: Vec<(f64, f64)> = sweep
-        .points
+    let cells = b
+        .cheaper
         .iter()
-        // Overloaded quotas have no wait to draw (the run stopped); the table names them.
-        .filter_map(|p| p.capacity.queue_wait_p95_s.map(|w| (p.quota as f64, w)))
-        .collect();
-    let wmax = waits
-        .iter()
-        .map(|w| w.1)
-        .fold(0.0, f64::max)
-        .max(sweep.target_p95_wait_s.unwrap_or(0.0))
-        .max(1.0);
-    let span = if qmax > qmin {
-        Scale::Linear(qmin, qmax)
-    } else {
-        Scale::Linear(qmin - 1.0, qmax + 1.0)
-    };
-    let mut p = Plot::new(
-        &format!("Quota sweep: {} ({})", workload, sweep.pattern.name()),
-        "quota (concurrent executions / sessions)",
-        "p95 queue wait (s)",
-        span,
-        Scale::Linear(0.0, wmax * 1.1),
-    );
-    p.line("p95 queue wait", &waits, PALETTE[1]);
-    let tmax = sweep
-        .points
-        .iter()
-        .filter_map(|p| p.capacity.throttles)
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let throttles: Vec<(f64, f64)> = sweep
-        .points
-        .iter()
-        .filter_map(|p| {
-            p.capacity
-                .throttles
-                .map(|t| (p.quota as f64, t / tmax * wmax))
+        .map(|row| {
+            row.iter()
+                .map(|k| k.map_or(NONE_FITS, |k| render::tint(color(k), 0.35)))
+                .collect()
         })
         .collect();
-    p.line(
-        &format!("throttled units (scaled, max {tmax:.0})"),
-        &throttles,
-        PALETTE[0],
-    );
-    if let Some(t) = sweep.target_p95_wait_s {
-        p.hline(t, &format!("target {t} s"), Color(192, 57, 43));
+    let mut legend: Vec<Entry> = patterns()
+        .iter()
+        .map(|p| {
+            Entry::new(
+                render::Mark::Swatch(render::tint(color(p.kind()), 0.35)),
+                format!("{} cheaper", p.label()),
+            )
+        })
+        .collect();
+    legend.push(Entry::new(
+        render::Mark::Swatch(NONE_FITS),
+        "none fits its limits",
+    ));
+    let mut limits = Vec::new();
+    for (pattern, l) in b.limits.iter() {
+        if l.is_finite() && *l > 0.0 {
+            legend.push(Entry::new(
+                render::Mark::Line(color(pattern.kind()), true),
+                format!("{} {} limit", pattern.label(), render::duration(*l)),
+            ));
+            limits.push((*l, color(pattern.kind())));
+        }
     }
+    // The workload is marked only where it has a place on the map.
+    if b.workload.0.is_finite() && b.workload.0 > 0.0 && b.workload.1.is_finite() {
+        legend.push(Entry::new(
+            render::Mark::Cross(render::INK),
+            format!(
+                "{}: {} at {}% I/O wait",
+                r.envelope.workload.name,
+                render::duration(b.workload.0),
+                render::num((b.workload.1 * 100.0).round())
+            ),
+        ));
+    }
+    // The map compares infrastructure only; the workload's token bill can differ between the
+    // patterns (context rebuilds, retries), so it is stated beside the map.
+    let tokens: Vec<(String, f64)> = r
+        .patterns
+        .iter()
+        .map(|(p, pr)| {
+            (
+                p.label().to_string(),
+                pr.breakdown
+                    .get(Component::LlmTokens.name())
+                    .copied()
+                    .unwrap_or(0.0),
+            )
+        })
+        .collect();
+    let spread = tokens.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max)
+        - tokens.iter().map(|t| t.1).fold(f64::INFINITY, f64::min);
+    let subtitle = vec![
+        "Infrastructure cost of one document at list prices, no capacity effects; LLM tokens are not in the map."
+            .into(),
+        format!(
+            "This workload's LLM tokens per document: {}; difference {} (add it to the pattern that spends more).",
+            tokens
+                .iter()
+                .map(|(l, v)| format!("{l} {}", render::usd(*v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            render::usd(spread)
+        ),
+        format!(
+            "Whole bill at this workload (tokens included, the table's means): {}.",
+            r.patterns
+                .iter()
+                .map(|(p, pr)| format!("{} {}", p.label(), render::usd(pr.cost_per_document.mean)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ];
     Figure {
-        name: "quota-sweep",
-        caption: "p95 queue wait and throttled units against the quota.".into(),
-        canvas: p.finish(),
+        name: "break-even",
+        caption: "Which pattern is cheaper for one document of this workload's settings, by processing time and I/O-wait share (infrastructure only; the workload's token difference is stated above the map), with each pattern's time limit and this workload marked.".into(),
+        chart: Chart {
+            title: "Which pattern is cheaper for a document like this one? By duration and I/O wait"
+                .into(),
+            subtitle,
+            legend,
+            body: Body::BreakEven(BreakEvenMap {
+                durations: b.durations.clone(),
+                io_shares: b.io_shares.clone(),
+                cells,
+                limits,
+                workload: b.workload,
+            }),
+        },
     }
 }
 
-impl Figure {
-    /// The figure as an SVG document.
-    pub fn to_svg(&self) -> String {
-        self.canvas.to_svg()
+/// The quota-sweep chart: p95 queue wait and throttled units against the quota, on their own axes.
+pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
+    let p = crate::pattern::pattern(sweep.pattern);
+    let wait_color = color(sweep.pattern);
+    // Throttles in grey: the pattern's own colour is the wait, and another pattern's colour
+    // would read as that pattern.
+    let throttle_color = render::MUTED;
+    let quotas: Vec<f64> = sweep.points.iter().map(|q| q.quota as f64).collect();
+    let waits = finite(
+        sweep
+            .points
+            .iter()
+            .filter_map(|q| q.capacity.queue_wait_p95_s.map(|w| (q.quota as f64, w))),
+    );
+    let throttles = finite(
+        sweep
+            .points
+            .iter()
+            .filter_map(|q| q.capacity.throttles.map(|t| (q.quota as f64, t))),
+    );
+    let overloaded: Vec<f64> = sweep
+        .points
+        .iter()
+        .filter(|q| q.overloaded_on_day.is_some())
+        .map(|q| q.quota as f64)
+        .collect();
+    let target = sweep.target_p95_wait_s.filter(|t| t.is_finite());
+    let mut legend = vec![
+        Entry::new(render::Mark::Dot(wait_color), "p95 queue wait (left axis)"),
+        Entry::new(
+            render::Mark::Square(throttle_color),
+            format!("throttled {}s (right axis)", p.unit_noun()),
+        ),
+    ];
+    if let Some(t) = target {
+        legend.push(Entry::new(
+            render::Mark::Line(render::INK, true),
+            format!("target p95 wait {}", render::duration(t)),
+        ));
     }
-
-    /// The figure as a PNG file.
-    pub fn to_png(&self) -> Vec<u8> {
-        self.canvas.to_png()
+    if !overloaded.is_empty() {
+        legend.push(Entry::new(
+            render::Mark::Cross(render::INK),
+            "overloaded: the run stopped, nothing to draw",
+        ));
+    }
+    let answer = match (target, sweep.smallest_meeting_target) {
+        (Some(_), Some(q)) => format!("Smallest quota tried that meets the target: {q}."),
+        (Some(_), None) => "No quota tried meets the target.".into(),
+        (None, _) => "No target given (--target-p95-wait).".into(),
+    };
+    let title = if target.is_some() {
+        format!("Which {} meets the wait target? {workload}", p.limit_noun())
+    } else {
+        format!(
+            "How do waits and throttles fall as the {} grows? {workload}",
+            p.limit_noun()
+        )
+    };
+    Figure {
+        name: "quota-sweep",
+        caption: format!(
+            "Quota sweep of the {} {}: p95 queue wait (left axis) and throttled units (right axis) at each quota tried.",
+            p.label(),
+            p.limit_noun()
+        ),
+        chart: Chart {
+            title,
+            subtitle: vec![format!("Marks at each quota tried. {answer}")],
+            legend,
+            body: Body::QuotaSweep(QuotaChart {
+                quotas,
+                waits,
+                throttles,
+                overloaded,
+                target,
+                x_label: format!("{} {} (quotas tried)", p.label(), p.limit_noun()),
+                y2_label: format!("throttled {}s", p.unit_noun()),
+                wait_color,
+                throttle_color,
+            }),
+        },
     }
 }

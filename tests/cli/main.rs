@@ -850,8 +850,12 @@ fn out_writes_valid_charts_and_a_self_contained_report() {
         "break-even",
     ] {
         let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg "), "{name}.svg");
         assert!(
-            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            svg.lines()
+                .next()
+                .unwrap()
+                .contains("xmlns=\"http://www.w3.org/2000/svg\""),
             "{name}.svg"
         );
         assert!(svg.trim_end().ends_with("</svg>"), "{name}.svg");
@@ -863,7 +867,12 @@ fn out_writes_valid_charts_and_a_self_contained_report() {
             .unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!((info.width, info.height), (900, 540), "{name}.png");
+        // Twice the SVG's size, for high-density screens and print.
+        assert!(info.width >= 1800, "{name}.png is {} px wide", info.width);
+        assert!(
+            svg.contains(&format!("width=\"{}\"", info.width / 2)),
+            "{name}.png is not twice {name}.svg"
+        );
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let outside = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
