@@ -497,37 +497,19 @@ fn break_even(r: &Report) -> Figure {
             ),
         ));
     }
-    // The map compares infrastructure only; the workload's token bill can differ between the
-    // patterns (context rebuilds, retries), so it is stated beside the map.
-    let tokens: Vec<(String, f64)> = r
+    // Each cell adds the workload's token bill per document, which differs between patterns where
+    // one rebuilds shared context: the map answers for the whole bill, not compute alone.
+    let tokens: Vec<String> = r
         .patterns
         .iter()
-        .map(|(p, pr)| {
-            (
-                p.label().to_string(),
-                pr.breakdown
-                    .get(Component::LlmTokens.name())
-                    .copied()
-                    .unwrap_or(0.0),
-            )
-        })
+        .map(|(p, _)| format!("{} {}", p.label(), render::usd(*b.tokens.get(p.kind()))))
         .collect();
-    let spread = tokens.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max)
-        - tokens.iter().map(|t| t.1).fold(f64::INFINITY, f64::min);
     let subtitle = vec![
-        "Infrastructure cost of one document at list prices, no capacity effects; LLM tokens are not in the map."
+        "Cost of one document at list prices: its infrastructure plus this workload's LLM tokens per document, taken as the same at every duration; no capacity effects."
             .into(),
+        format!("LLM tokens per document in every cell: {}.", tokens.join(", ")),
         format!(
-            "This workload's LLM tokens per document: {}; difference {} (add it to the pattern that spends more).",
-            tokens
-                .iter()
-                .map(|(l, v)| format!("{l} {}", render::usd(*v)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            render::usd(spread)
-        ),
-        format!(
-            "Whole bill at this workload (tokens included, the table's means): {}.",
+            "Whole bill at this workload (the table's means): {}.",
             r.patterns
                 .iter()
                 .map(|(p, pr)| format!("{} {}", p.label(), render::usd(pr.cost_per_document.mean)))
@@ -537,7 +519,7 @@ fn break_even(r: &Report) -> Figure {
     ];
     Figure {
         name: "break-even",
-        caption: "Which pattern is cheaper for one document of this workload's settings, by processing time and I/O-wait share (infrastructure only; the workload's token difference is stated above the map), with each pattern's time limit and this workload marked.".into(),
+        caption: "Which pattern is cheaper for one document of this workload's settings, by processing time and I/O-wait share (infrastructure plus the workload's LLM tokens per document on each pattern), with each pattern's time limit and this workload marked.".into(),
         chart: Chart {
             title: "Which pattern is cheaper for a document like this one? By duration and I/O wait"
                 .into(),

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::capacity::CapacityStats;
 use crate::load::Input;
-use crate::pattern::{Outcome, PatternKind, PerPattern, pattern, patterns};
+use crate::pattern::{Component, Outcome, PatternKind, PerPattern, pattern, patterns};
 use crate::simulate::{PatternMonth, Simulation};
 use crate::stats::{MeanCi, Sketch, mean, mean_ci95};
 pub use envelope::{
@@ -66,8 +66,9 @@ pub struct TimelineData {
 }
 
 /// The break-even map: for each document duration and I/O-wait share, the cheaper feasible
-/// pattern for one document of this workload's other settings (tokens left out: they are the same
-/// for both; list prices; no capacity effects).
+/// pattern for one document of this workload's other settings: its infrastructure at list prices
+/// plus this workload's mean LLM-token cost per document on that pattern (which differs where a
+/// pattern rebuilds shared context), taken as independent of the duration; no capacity effects.
 #[derive(Debug, Clone, Default)]
 pub struct BreakEven {
     /// Wall-clock seconds of processing at one vCPU (CPU + I/O wait), log-spaced.
@@ -80,6 +81,8 @@ pub struct BreakEven {
     pub workload: (f64, f64),
     /// Per pattern: the longest a document may take, in seconds.
     pub limits: PerPattern<f64>,
+    /// Per pattern: the workload's mean USD of LLM tokens per document, added to every cell.
+    pub tokens: PerPattern<f64>,
 }
 
 /// Distribution summary of per-document cost (USD).
@@ -213,7 +216,13 @@ impl Report {
         });
         let envelope = Envelope::new(Command::Simulate, input, sim.options.seed);
         let recommendation = decide::recommend(s, &input.book, &reports);
-        let charts = chart_data(input, sim, &envelope.workload);
+        let tokens = reports.map(|_, r| {
+            r.breakdown
+                .get(Component::LlmTokens.name())
+                .copied()
+                .unwrap_or(0.0)
+        });
+        let charts = chart_data(input, sim, &envelope.workload, tokens);
         Report {
             envelope,
             replications: sim.replications.len(),
@@ -276,7 +285,12 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
     }
 }
 
-fn chart_data(input: &Input, sim: &Simulation, w: &WorkloadSummary) -> ChartData {
+fn chart_data(
+    input: &Input,
+    sim: &Simulation,
+    w: &WorkloadSummary,
+    tokens: PerPattern<f64>,
+) -> ChartData {
     let qs: Vec<f64> = (1..200).map(|i| f64::from(i) / 200.0).collect();
     let cost_quantiles = PerPattern::from_fn(|p| {
         let mut sk = Sketch::new();
@@ -302,7 +316,7 @@ fn chart_data(input: &Input, sim: &Simulation, w: &WorkloadSummary) -> ChartData
     ChartData {
         cost_quantiles,
         timeline,
-        break_even: break_even(&input.scenario, &input.book, workload),
+        break_even: break_even(&input.scenario, &input.book, workload, tokens),
     }
 }
 
@@ -311,6 +325,7 @@ pub fn break_even(
     s: &crate::config::Scenario,
     book: &crate::pricing::PriceBook,
     workload: (f64, f64),
+    tokens: PerPattern<f64>,
 ) -> BreakEven {
     let durations: Vec<f64> = (0..=40)
         .map(|i| 10f64.powf(f64::from(i) / 40.0 * 4.5))
@@ -337,11 +352,12 @@ pub fn break_even(
                         ..base
                     };
                     // The cheapest pattern within its limits; on a tie, the first registered.
-                    let mut best: Option<(PatternKind, crate::units::Usd)> = None;
+                    let mut best: Option<(PatternKind, f64)> = None;
                     for p in patterns() {
                         let o = p.bill_unit(s, book, &[doc], true);
-                        if o.infeasible.is_none() && best.is_none_or(|(_, c)| o.total() < c) {
-                            best = Some((p.kind(), o.total()));
+                        let cost = o.total().get() + tokens.get(p.kind());
+                        if o.infeasible.is_none() && best.is_none_or(|(_, c)| cost < c) {
+                            best = Some((p.kind(), cost));
                         }
                     }
                     best.map(|(k, _)| k)
@@ -355,6 +371,7 @@ pub fn break_even(
         cheaper,
         workload,
         limits: PerPattern::from_fn(|p| p.time_limit_seconds(s, book).get()),
+        tokens,
     }
 }
 
@@ -402,5 +419,45 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
             })
         }),
         simulated_seconds: Some(per(&|c| c.clock)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells_won_by(b: &BreakEven, kind: PatternKind) -> usize {
+        b.cheaper
+            .iter()
+            .flatten()
+            .filter(|c| **c == Some(kind))
+            .count()
+    }
+
+    #[test]
+    fn the_break_even_map_adds_each_patterns_token_bill_to_every_cell() {
+        let input = Input::from_arg("case-file-batches", None).unwrap();
+        let (s, book) = (&input.scenario, &input.book);
+        let none = PerPattern::from_fn(|_| 0.0);
+        let infra = break_even(s, book, (19.0, 0.84), none);
+        let lambda = PatternKind::Lambda;
+        let agentcore = PatternKind::Agentcore;
+        assert!(cells_won_by(&infra, lambda) > 0 && cells_won_by(&infra, agentcore) > 0);
+        // A dollar more in tokens per document on Lambda dwarfs any compute difference: every
+        // cell AgentCore can take goes to it, and Lambda keeps none of them.
+        let dear = PerPattern::from_fn(|p| if p.kind() == lambda { 1.0 } else { 0.0 });
+        let whole = break_even(s, book, (19.0, 0.84), dear);
+        let feasible = infra
+            .cheaper
+            .iter()
+            .flatten()
+            .filter(|c| c.is_some())
+            .count();
+        assert_eq!(cells_won_by(&whole, agentcore), feasible);
+        assert_eq!(cells_won_by(&whole, lambda), 0);
+        assert_eq!(*whole.tokens.get(lambda), 1.0);
+        // The same token bill on every pattern changes nothing.
+        let equal = break_even(s, book, (19.0, 0.84), PerPattern::from_fn(|_| 0.25));
+        assert_eq!(cells_won_by(&equal, lambda), cells_won_by(&infra, lambda));
     }
 }
