@@ -48,7 +48,8 @@ pub fn number(x: f64) -> String {
     }
 }
 
-/// A number with thousands separators and `decimals` places.
+/// A number with thousands separators and `decimals` places; a negative number that rounds to
+/// zero prints without its sign.
 pub fn thousands(x: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, x.abs());
     let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
@@ -63,7 +64,11 @@ pub fn thousands(x: f64, decimals: usize) -> String {
         out.push('.');
         out.push_str(frac);
     }
-    if x < 0.0 { format!("-{out}") } else { out }
+    if x < 0.0 && out.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 /// A figure for a CSV cell: twelve significant figures, printed in the shortest form that reads
@@ -121,5 +126,7 @@ mod tests {
         assert_eq!(number(0.0), "0");
         assert_eq!(number(123456789.0), "123456789");
         assert_eq!(number(1e-7), "1.00000e-7");
+        assert_eq!(thousands(-1234.5, 1), "-1,234.5");
+        assert_eq!(thousands(-0.001, 2), "0.00");
     }
 }

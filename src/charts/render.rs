@@ -270,26 +270,11 @@ pub(crate) fn num(v: f64) -> String {
     }
     let mag = v.abs().log10().floor();
     let decimals = (5.0 - mag).clamp(0.0, 12.0) as usize;
-    let mut t = format!("{:.*}", decimals, v.abs());
+    let t = crate::format::thousands(v, decimals);
     if t.contains('.') {
-        t = t.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    let (int, frac) = t.split_once('.').map_or((t.as_str(), ""), |(i, f)| (i, f));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    if v < 0.0 && out != "0" {
-        format!("-{out}")
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        out
+        t
     }
 }
 
@@ -308,24 +293,7 @@ pub(crate) fn fixed(v: f64, dp: usize) -> String {
     if !v.is_finite() {
         return "n/a".into();
     }
-    let t = format!("{:.*}", dp, v.abs());
-    let (int, frac) = t.split_once('.').map_or((t.as_str(), ""), |(i, f)| (i, f));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("-{out}")
-    } else {
-        out
-    }
+    crate::format::thousands(v, dp)
 }
 
 /// `v` to three significant figures (money and measured values: the charts claim no more).
