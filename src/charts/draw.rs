@@ -368,40 +368,11 @@ fn timeline_panel<DB: DrawingBackend>(
     let unit = if days { 86_400.0 } else { 3600.0 };
     let x_of = |i: usize| i as f64 * t.step_seconds / unit;
     let (x0, x1) = (x_of(range.0), x_of(range.1));
-    let peak = t
-        .patterns
-        .iter()
-        .flat_map(|p| p.in_use.iter().chain(&p.waiting))
-        .copied()
-        .max()
-        .unwrap_or(0);
-    let top_v = t
-        .patterns
-        .iter()
-        .map(|p| p.limit)
-        .fold(f64::from(peak), f64::max)
-        .max(1.0);
-    let (y_top, yt) = if t.log {
-        let top = y_of(true, top_v * 2.0);
-        (top, log_ticks(top))
-    } else {
-        let top = top_v * 1.12;
-        (top, nice_ticks(0.0, top, 6))
-    };
+    let (y_top, yt) = timeline_y_axis(t);
     let xt = if days {
         nice_ticks(x0, x1, 10)
     } else {
-        // Whole quarter hours, at most about eight labels (each "day 31 14:00" is wide).
-        let span = x1 - x0;
-        let step = [
-            0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 12.0, 24.0, 48.0, 96.0, 168.0,
-        ]
-        .into_iter()
-        .find(|st| span / st <= 8.0)
-        .unwrap_or(336.0);
-        let first = (x0 / step).ceil() as i64;
-        let last = (x1 / step).floor() as i64;
-        (first..=last).map(|k| k as f64 * step).collect()
+        hour_ticks(x0, x1)
     };
     // Room on the right for the last tick's label, which is centred on the axis end.
     let mut ch: Ctx<DB> = builder(&area, s, 44.0)
@@ -449,27 +420,7 @@ fn timeline_panel<DB: DrawingBackend>(
         )))
         .map_err(err)?;
     }
-    // Buckets of steps, each drawn at its maximum, so no peak is lost between pixels.
-    let max_points = 900;
-    let per = (range.1 - range.0).div_ceil(max_points).max(1);
-    let stepped = |v: &[u32]| -> Vec<(f64, f64)> {
-        let mut pts = Vec::new();
-        let mut i = range.0;
-        while i < range.1 {
-            let j = (i + per).min(range.1);
-            let m = v
-                .get(i..j.min(v.len()))
-                .and_then(|c| c.iter().max())
-                .copied();
-            if let Some(m) = m {
-                let y = y_of(t.log, f64::from(m));
-                pts.push((x_of(i), y));
-                pts.push((x_of(j), y));
-            }
-            i = j;
-        }
-        pts
-    };
+    let stepped = |v: &[u32]| buckets(v, range, &x_of, t.log);
     for p in &t.patterns {
         if p.waiting.iter().any(|w| *w > 0) {
             ch.draw_series(LineSeries::new(
@@ -494,6 +445,74 @@ fn timeline_panel<DB: DrawingBackend>(
         .map_err(err)?;
     }
     Ok(())
+}
+
+/// The y axis of a timeline panel: its top and ticks, above the highest use, backlog and limit
+/// (on a log(1+n) scale when the panel has one).
+fn timeline_y_axis(t: &Concurrency) -> (f64, Vec<f64>) {
+    let peak = t
+        .patterns
+        .iter()
+        .flat_map(|p| p.in_use.iter().chain(&p.waiting))
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let top_v = t
+        .patterns
+        .iter()
+        .map(|p| p.limit)
+        .fold(f64::from(peak), f64::max)
+        .max(1.0);
+    if t.log {
+        let top = y_of(true, top_v * 2.0);
+        (top, log_ticks(top))
+    } else {
+        let top = top_v * 1.12;
+        (top, nice_ticks(0.0, top, 6))
+    }
+}
+
+/// Ticks in hours between `x0` and `x1`: whole quarter hours or more, at most about eight labels
+/// (each "day 31 14:00" is wide).
+fn hour_ticks(x0: f64, x1: f64) -> Vec<f64> {
+    let span = x1 - x0;
+    let step = [
+        0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 12.0, 24.0, 48.0, 96.0, 168.0,
+    ]
+    .into_iter()
+    .find(|st| span / st <= 8.0)
+    .unwrap_or(336.0);
+    let first = (x0 / step).ceil() as i64;
+    let last = (x1 / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// Steps `range` of `v` as a stepped line in buckets of steps, each drawn at its maximum, so no
+/// peak is lost between pixels (at most about 900 buckets).
+fn buckets(
+    v: &[u32],
+    range: (usize, usize),
+    x_of: &dyn Fn(usize) -> f64,
+    log: bool,
+) -> Vec<(f64, f64)> {
+    let max_points = 900;
+    let per = (range.1 - range.0).div_ceil(max_points).max(1);
+    let mut pts = Vec::new();
+    let mut i = range.0;
+    while i < range.1 {
+        let j = (i + per).min(range.1);
+        let m = v
+            .get(i..j.min(v.len()))
+            .and_then(|c| c.iter().max())
+            .copied();
+        if let Some(m) = m {
+            let y = y_of(log, f64::from(m));
+            pts.push((x_of(i), y));
+            pts.push((x_of(j), y));
+        }
+        i = j;
+    }
+    pts
 }
 
 /// A quota on the sweep's x axis: log10 when the quotas span a decade or more.
