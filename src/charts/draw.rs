@@ -572,10 +572,13 @@ fn quota<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Scale, q: &QuotaC
         })
         .draw()
         .map_err(err)?;
+    // Ticks as long as the left axis's: a short one beside its label reads as a decimal point
+    // (".200").
     ch.configure_secondary_axes()
         .label_style(s.text(12.0, INK))
         .axis_desc_style(s.text(13.0, INK))
         .axis_style(s.stroke(MUTED, 1.0))
+        .set_all_tick_mark_size(s.px(4.0))
         .y_desc(q.y2_label.as_str())
         .y_label_formatter(&|v| render::num(*v))
         .draw()
