@@ -429,6 +429,12 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     emit(&Output::simulation(&input, &sim), args.format, out.as_ref())
 }
 
+/// The `--out` directory of a run, checked before the run (so a bad path fails in
+/// milliseconds, not minutes), if one was given.
+fn out_dir(dir: Option<&Path>, force: bool) -> Result<Option<OutDir>> {
+    Ok(dir.map(|d| OutDir::prepare(d, force)).transpose()?)
+}
+
 /// Progress on stderr for runs longer than a second, only when a person is watching. The bar
 /// follows documents, so a long replication moves it too.
 struct ProgressBar {
@@ -480,10 +486,7 @@ impl ProgressBar {
 }
 
 fn run_capacity(args: &CapacityArgs) -> Result<i32> {
-    let out = match &args.out {
-        Some(dir) => Some(OutDir::prepare(dir, args.force)?),
-        None => None,
-    };
+    let out = out_dir(args.out.as_deref(), args.force)?;
     let input = load(Some(&args.workload), args.run.pricing.as_deref())?;
     let opts = RunOptions {
         seed: args.run.seed,
@@ -507,10 +510,7 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
 }
 
 fn run_sweep(args: &SweepArgs) -> Result<i32> {
-    let out = match &args.out {
-        Some(dir) => Some(OutDir::prepare(dir, args.force)?),
-        None => None,
-    };
+    let out = out_dir(args.out.as_deref(), args.force)?;
     let input = sweep::input_from_arg(&args.workload, args.run.pricing.as_deref())?;
     let opts = RunOptions {
         seed: args.run.seed,
@@ -532,10 +532,7 @@ fn run_sweep(args: &SweepArgs) -> Result<i32> {
 }
 
 fn run_merge(args: &MergeArgs) -> Result<i32> {
-    let out = match &args.out {
-        Some(dir) => Some(OutDir::prepare(dir, args.force)?),
-        None => None,
-    };
+    let out = out_dir(args.out.as_deref(), args.force)?;
     let mut files = Vec::new();
     for f in &args.files {
         let name = f.display().to_string();

@@ -16,13 +16,13 @@ pub fn usd(x: f64) -> String {
     dollars(x, decimals.min(12))
 }
 
-/// `$` and `x` with thousands separators and `decimals` places; the sign goes before the `$`.
+/// `$` and `x` as [`thousands`] writes it (which drops the sign of a negative zero); the sign
+/// goes before the `$`.
 fn dollars(x: f64, decimals: usize) -> String {
-    let digits = thousands(x.abs(), decimals);
-    if x < 0.0 && digits.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        format!("-${digits}")
-    } else {
-        format!("${digits}")
+    let digits = thousands(x, decimals);
+    match digits.strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None => format!("${digits}"),
     }
 }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::PatternReport;
 use super::table::{thousands, usd};
 use crate::config::{Scenario, Scope};
-use crate::pattern::{Component, Pattern, PatternKind, PerPattern};
 pub use crate::pattern::{Figure, Reason};
+use crate::pattern::{Pattern, PatternKind, PerPattern};
 use crate::pricing::PriceBook;
 
 /// A pattern is viable when at least this share of documents fits its limits.
@@ -236,14 +236,6 @@ fn compare(
     (reason, false)
 }
 
-/// Mean USD of LLM tokens per document.
-fn tokens(r: &PatternReport) -> f64 {
-    r.breakdown
-        .get(Component::LlmTokens.name())
-        .copied()
-        .unwrap_or(0.0)
-}
-
 /// Every pattern's cost per document (with the tokens' part), and what it is billed for.
 fn per_document_reasons(reports: &PerPattern<PatternReport>) -> [Reason; 2] {
     let costs: Vec<String> = reports
@@ -257,7 +249,7 @@ fn per_document_reasons(reports: &PerPattern<PatternReport>) -> [Reason; 2] {
             )
         })
         .collect();
-    let token_costs = reports.values().map(|r| usd(tokens(r))).collect();
+    let token_costs = reports.values().map(|r| usd(r.token_usd())).collect();
     let mut per_document = Reason::new(
         "cost_per_document",
         None,
@@ -288,7 +280,7 @@ fn per_document_reasons(reports: &PerPattern<PatternReport>) -> [Reason; 2] {
         per_document = per_document
             .with(format!("{name}_usd"), r.cost_per_document.mean)
             .with(format!("{name}_p95_usd"), r.cost_per_document.p95)
-            .with(format!("{name}_token_usd"), tokens(r));
+            .with(format!("{name}_token_usd"), r.token_usd());
         billed = billed
             .with(format!("{name}_cpu_seconds"), r.billed.cpu_seconds_mean)
             .with(
@@ -308,7 +300,7 @@ fn shared_context_reasons(s: &Scenario, reports: &PerPattern<PatternReport>) -> 
     }
     for (keeper, kr) in reports.iter().filter(|(p, _)| p.unit_is_batch(s)) {
         for (rebuilder, rr) in reports.iter().filter(|(p, _)| !p.unit_is_batch(s)) {
-            if tokens(rr) <= tokens(kr) {
+            if rr.token_usd() <= kr.token_usd() {
                 continue;
             }
             reasons.push(Reason::new("shared_context", Some(keeper.kind()), format!(
@@ -316,10 +308,10 @@ fn shared_context_reasons(s: &Scenario, reports: &PerPattern<PatternReport>) -> 
                 s.batching.mean_batch_size,
                 keeper.unit_noun(),
                 rebuilder.unit_noun(),
-                usd(tokens(rr) - tokens(kr))
+                usd(rr.token_usd() - kr.token_usd())
             ))
             .with("mean_documents_per_batch", s.batching.mean_batch_size)
-            .with("extra_token_usd_per_document", tokens(rr) - tokens(kr)));
+            .with("extra_token_usd_per_document", rr.token_usd() - kr.token_usd()));
         }
     }
     reasons

@@ -202,6 +202,16 @@ pub struct PatternReport {
     pub capacity: Capacity,
 }
 
+impl PatternReport {
+    /// Mean USD of LLM tokens per document (zero for a pattern that bills none).
+    pub fn token_usd(&self) -> f64 {
+        self.breakdown
+            .get(Component::LlmTokens.name())
+            .copied()
+            .unwrap_or(0.0)
+    }
+}
+
 impl Report {
     /// Summarises a simulation.
     pub fn build(input: &Input, sim: &Simulation) -> Report {
@@ -216,12 +226,7 @@ impl Report {
         });
         let envelope = Envelope::new(Command::Simulate, input, sim.options.seed);
         let recommendation = decide::recommend(s, &input.book, &reports);
-        let tokens = reports.map(|_, r| {
-            r.breakdown
-                .get(Component::LlmTokens.name())
-                .copied()
-                .unwrap_or(0.0)
-        });
+        let tokens = reports.map(|_, r| r.token_usd());
         let charts = chart_data(input, sim, &envelope.workload, tokens);
         Report {
             envelope,
