@@ -12,6 +12,8 @@
 
 pub mod engine;
 
+pub mod llm;
+
 pub mod queue;
 
 pub mod stats;

@@ -1,0 +1,868 @@
+//! Bedrock as the capacity simulation sees it: a unit's LLM calls as events on the simulated
+//! clock, admitted against the account's RPM and TPM quotas, retried with the AWS SDK's
+//! standard back-off when throttled, matched against prompt-cache entries by the simulated times
+//! of earlier calls, and counted per minute as Bedrock's quota accounting counts them.
+//!
+//! # The planned timeline of a document
+//! A document's processing time (its CPU work at the pattern's vCPU share, its context rebuild
+//! and its calls' latencies) is laid out as `gap, call, gap, call, …, call, gap`: its non-call
+//! time in `calls + 1` equal gaps around `calls` equal calls. Calls of one document are equal
+//! shares of its drawn totals (latency, input, output, cacheable prefix); a stateless
+//! document's rebuilt context goes with its first call. A unit's documents follow one another.
+//!
+//! # Quotas
+//! RPM and TPM are token buckets that start full, hold a minute's quota and refill continuously
+//! (the per-minute budget AWS describes, without a minute boundary at which a whole quota
+//! returns at once). A call is admitted when the RPM bucket holds one request and the TPM bucket
+//! holds its reservation: input (cached prefix included) + `max_tokens`. When the call ends it
+//! settles at input − cache reads + output × the model's burndown rate, and the difference is
+//! returned (or taken: output × burndown may exceed `max_tokens`). A refused call spends
+//! nothing and is retried after `U(0, 1) × min(20 s, 1 s × 2^retry)`: the AWS SDK's standard
+//! mode for throttling errors, three attempts in all; the third refusal fails the document's
+//! attempt, and the pattern's own retry path takes over.
+//!
+//! # Prompt caching
+//! A call's cacheable prefix is written or read under a key: one for the workload, one per
+//! batch, or one per document. An entry written or read at a call's start stays alive for the
+//! TTL from then, so a call hits when the previous call on its key started less than a TTL
+//! earlier (for Poisson calls at rate λ on one key, a share 1 − e^(−λ·TTL) of calls hit). A prefix
+//! below the model's minimum cacheable tokens is never cached.
+
+use std::collections::HashMap;
+
+use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::config::dist::unit_f64;
+use crate::sampling::StreamRng;
+use crate::stats::Sketch;
+
+/// Attempts the AWS SDK makes in standard mode before it raises the throttling error
+/// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>, read 2026-11-25).
+pub const SDK_MAX_ATTEMPTS: u8 = 3;
+/// Base of the SDK's exponential back-off for throttling errors, seconds (same source; the
+/// AWS SDK for Rust's `RetryConfig::standard()` uses the same 1 s).
+pub const SDK_BACKOFF_BASE_SECONDS: f64 = 1.0;
+/// Cap of one back-off, seconds (same source).
+pub const SDK_BACKOFF_CAP_SECONDS: f64 = 20.0;
+
+/// Minutes kept in the per-minute demand counts: a month and its drain; later calls (only an
+/// overloaded month makes them) count in the last minute kept.
+const MAX_MINUTES: usize = 4 * 43_200;
+
+/// One document's calls within a unit, as planned before the unit runs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DocCalls {
+    /// Seconds from the start of the unit's processing to this document's start.
+    pub start: f64,
+    /// Calls made.
+    pub calls: u32,
+    /// Seconds of non-call work before each call and after the last.
+    pub gap: f64,
+    /// Seconds of each call.
+    pub call_seconds: f64,
+    /// Input tokens of each call, its cacheable prefix included.
+    pub input: f64,
+    /// Output tokens of each call.
+    pub output: f64,
+    /// Tokens of each call's cacheable prefix.
+    pub cached: f64,
+    /// Extra input tokens of the first call (a stateless document's rebuilt context).
+    pub first_input: f64,
+    /// Of those, tokens of the cacheable prefix.
+    pub first_cached: f64,
+    /// Cache key the document's prefix lives under.
+    pub key: u64,
+}
+
+impl DocCalls {
+    /// Lays out a document of `processing` seconds with `calls` calls of `call_seconds` each
+    /// in total `io` seconds of calls (the rest is non-call work).
+    pub fn layout(start: f64, processing: f64, calls: u32, io: f64) -> Self {
+        let (gap, call_seconds) = if calls == 0 {
+            (processing, 0.0)
+        } else {
+            let n = f64::from(calls);
+            (((processing - io) / (n + 1.0)).max(0.0), io / n)
+        };
+        Self {
+            start,
+            calls,
+            gap,
+            call_seconds,
+            ..Self::default()
+        }
+    }
+
+    /// Planned offset of call `k` from the start of the unit's processing.
+    fn offset(&self, k: u32) -> f64 {
+        self.start + f64::from(k + 1) * self.gap + f64::from(k) * self.call_seconds
+    }
+
+    /// Input tokens and cacheable prefix of call `k`.
+    fn tokens(&self, k: u32) -> (f64, f64) {
+        if k == 0 {
+            (self.input + self.first_input, self.cached + self.first_cached)
+        } else {
+            (self.input, self.cached)
+        }
+    }
+}
+
+/// The unit's calls, inline for the common one-document unit.
+pub type UnitCalls = smallvec::SmallVec<[DocCalls; 1]>;
+
+/// USD per million tokens of one model at the workload's service tier, and how its tokens count
+/// against TPM.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CallPrices {
+    /// Input.
+    pub input: f64,
+    /// Output.
+    pub output: f64,
+    /// Cache write at the workload's TTL.
+    pub cache_write: f64,
+    /// Cache read.
+    pub cache_read: f64,
+    /// Output burndown rate (tokens of quota per output token); `None` when the price book does
+    /// not state it (the TPM figures are then not computed).
+    pub burndown: Option<f64>,
+}
+
+/// How the workload uses Bedrock, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Prices at the workload's tier.
+    pub prices: CallPrices,
+    /// Requests per minute quota; `None`: not modelled.
+    pub rpm: Option<f64>,
+    /// Tokens per minute quota; `None`: not modelled.
+    pub tpm: Option<f64>,
+    /// Output tokens a call reserves at admission.
+    pub max_tokens: f64,
+    /// Prompt-cache time to live, seconds; `None`: no caching.
+    pub cache_ttl_seconds: Option<f64>,
+    /// Smallest prefix the model caches.
+    pub min_cacheable_tokens: f64,
+    /// Extra latency of each call under Flex: a sampler of seconds.
+    pub extra_seconds: Option<crate::config::dist::Dist>,
+}
+
+impl Settings {
+    /// Whether calls must run as events: a quota, a cache or a per-call latency draw make a
+    /// call's cost or timing depend on what other calls did.
+    pub fn needs_events(&self) -> bool {
+        self.rpm.is_some()
+            || self.tpm.is_some()
+            || self.cache_ttl_seconds.is_some()
+            || self.extra_seconds.is_some()
+    }
+}
+
+/// A token bucket of `cap` that refills at `rate` a second.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    cap: f64,
+    rate: f64,
+    level: f64,
+    t: f64,
+}
+
+impl Bucket {
+    fn per_minute(quota: f64) -> Self {
+        Self {
+            cap: quota,
+            rate: quota / 60.0,
+            level: quota,
+            t: 0.0,
+        }
+    }
+
+    fn refill(&mut self, now: f64) -> f64 {
+        if now > self.t {
+            self.level = (self.level + (now - self.t) * self.rate).min(self.cap);
+            self.t = now;
+        }
+        self.level
+    }
+}
+
+/// Where an attempt's walk through its calls stands.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+enum Phase {
+    /// The next event admits (or retries) the current call.
+    #[default]
+    Call,
+    /// The next event ends the current call, returning this many reserved tokens.
+    Settle(f64),
+    /// The next event ends the attempt.
+    Done(Ending),
+}
+
+/// How an attempt's walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EndKind {
+    /// It ran as planned (to its planned end, crash or time limit).
+    #[default]
+    Planned,
+    /// A call was refused on every SDK attempt: the attempt fails there.
+    ThrottledOut,
+    /// The wait pushed it past the pattern's time limit: cut there.
+    TimedOut,
+}
+
+/// The end of an attempt whose calls ran as events.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Ending {
+    /// When it ends.
+    pub at: f64,
+    /// Seconds of planned work done (of the plan's `cut`).
+    pub planned: f64,
+    /// How it ended.
+    pub kind: EndKind,
+}
+
+/// One attempt's walk through its unit's calls; lives in the job.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    doc: usize,
+    call: u32,
+    tries: u8,
+    phase: Phase,
+    base: f64,
+    cut: f64,
+    whole: bool,
+    deadline: f64,
+    /// Seconds each document waited beyond its plan (throttling back-off, Flex latency).
+    pub added: smallvec::SmallVec<[f64; 1]>,
+    /// USD of the calls admitted so far.
+    pub token_usd: f64,
+}
+
+impl Run {
+    /// Total seconds waited beyond the plan.
+    pub fn added_total(&self) -> f64 {
+        self.added.iter().sum()
+    }
+}
+
+/// What to do after a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Next {
+    /// Step again at this time.
+    At(f64),
+    /// The attempt has ended (now).
+    End(Ending),
+}
+
+/// Cache entries by key, each alive until its expiry.
+#[derive(Debug, Default)]
+struct Cache {
+    expiry: HashMap<u64, f64>,
+    touches: u32,
+}
+
+impl Cache {
+    /// Whether `key` is alive at `now`; then (hit or write) it lives `ttl` from `now`.
+    fn touch(&mut self, key: u64, now: f64, ttl: f64) -> bool {
+        let hit = self.expiry.get(&key).is_some_and(|&e| now < e);
+        self.expiry.insert(key, now + ttl);
+        self.touches += 1;
+        // Expired entries are dropped now and then, so memory follows the keys in use.
+        if self.touches.is_multiple_of(65_536) {
+            self.expiry.retain(|_, e| now < *e);
+        }
+        hit
+    }
+}
+
+/// Per-minute demand as Bedrock's quota accounting counts it.
+#[derive(Debug, Default)]
+struct Minutes {
+    tokens: Vec<f64>,
+    requests: Vec<u32>,
+}
+
+impl Minutes {
+    fn record(&mut self, now: f64, tokens: f64) {
+        let m = ((now.max(0.0) / 60.0) as usize).min(MAX_MINUTES - 1);
+        if m >= self.tokens.len() {
+            self.tokens.resize(m + 1, 0.0);
+            self.requests.resize(m + 1, 0);
+        }
+        self.tokens[m] += tokens;
+        self.requests[m] += 1;
+    }
+}
+
+/// What the LLM side of one pattern's replication measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LlmStats {
+    /// Calls admitted.
+    pub calls: u64,
+    /// Calls refused at least once.
+    pub throttled_calls: u64,
+    /// Refusals (each SDK attempt refused).
+    pub refusals: u64,
+    /// Attempts failed because a call was refused on every SDK attempt.
+    pub throttle_failures: u64,
+    /// Calls with a cacheable prefix that found it cached.
+    pub cache_hits: u64,
+    /// Calls with a cacheable prefix.
+    pub cache_lookups: u64,
+    /// Input tokens (all, cached ones included).
+    pub input_tokens: f64,
+    /// Output tokens.
+    pub output_tokens: f64,
+    /// Tokens read from the cache.
+    pub cache_read_tokens: f64,
+    /// Tokens written to the cache.
+    pub cache_write_tokens: f64,
+    /// Seconds per unit waited beyond its plan, per document, over finished units.
+    pub added_wait: Sketch,
+    /// Σ seconds waited beyond the plan, over finished units.
+    pub added_wait_sum: f64,
+    /// Documents of finished units.
+    pub documents: f64,
+    /// Minutes the figures below span (the window's arrival span).
+    pub minutes: f64,
+    /// Mean TPM over those minutes (quota accounting), when the burndown rate is known.
+    pub steady_tpm: Option<f64>,
+    /// Busiest minute's TPM.
+    pub peak_tpm: Option<f64>,
+    /// 95th percentile of the minutes' TPM.
+    pub p95_minute_tpm: Option<f64>,
+    /// Mean RPM.
+    pub steady_rpm: f64,
+    /// Busiest minute's RPM.
+    pub peak_rpm: f64,
+    /// 95th percentile of the minutes' RPM.
+    pub p95_minute_rpm: f64,
+    /// Start of the busiest minute (seconds into the month).
+    pub peak_minute_start: f64,
+}
+
+/// Bedrock for one pattern's simulation: the quotas' state, the cache and what was measured.
+#[derive(Debug)]
+pub struct Bedrock {
+    settings: Settings,
+    rpm: Option<Bucket>,
+    tpm: Option<Bucket>,
+    cache: Cache,
+    minutes: Minutes,
+    rng: StreamRng,
+    /// Counters so far.
+    pub stats: LlmStats,
+}
+
+impl Bedrock {
+    /// Bedrock as `settings` describe it; `seed` drives back-off jitter and per-call draws.
+    pub fn new(settings: Settings, seed: u64) -> Self {
+        Self {
+            rpm: settings.rpm.map(Bucket::per_minute),
+            tpm: settings.tpm.map(Bucket::per_minute),
+            settings,
+            cache: Cache::default(),
+            minutes: Minutes::default(),
+            rng: StreamRng::seed_from_u64(seed),
+            stats: LlmStats::default(),
+        }
+    }
+
+    /// Whether calls run as events.
+    pub fn events(&self) -> bool {
+        self.settings.needs_events()
+    }
+
+    /// Tokens of quota a call settles at.
+    fn settled(&self, input: f64, read: f64, output: f64) -> f64 {
+        input - read + output * self.settings.prices.burndown.unwrap_or(1.0)
+    }
+
+    /// Counts an attempt's calls without events (no quota, no cache): each call happens at its
+    /// planned time, within `cut` seconds of planned processing that start at `base` (`whole`:
+    /// all of them). Returns the calls' USD.
+    pub fn record_planned(&mut self, calls: &[DocCalls], (base, cut, whole): (f64, f64, bool)) -> f64 {
+        let mut usd = 0.0;
+        for d in calls {
+            for k in 0..d.calls {
+                let off = d.offset(k);
+                if !whole && off >= cut {
+                    return usd;
+                }
+                let (input, _) = d.tokens(k);
+                usd += self.admitted(base + off, input, d.output, 0.0, false);
+            }
+        }
+        usd
+    }
+
+    /// Records an admitted call; returns its USD.
+    fn admitted(&mut self, now: f64, input: f64, output: f64, cached: f64, hit: bool) -> f64 {
+        let p = self.settings.prices;
+        let read = if hit { cached } else { 0.0 };
+        let write = if hit { 0.0 } else { cached };
+        let settled = self.settled(input, read, output);
+        self.minutes.record(now, settled);
+        let s = &mut self.stats;
+        s.calls += 1;
+        s.input_tokens += input;
+        s.output_tokens += output;
+        s.cache_read_tokens += read;
+        s.cache_write_tokens += write;
+        ((input - cached) * p.input
+            + read * p.cache_read
+            + write * p.cache_write
+            + output * p.output)
+            / 1e6
+    }
+
+    /// Starts an attempt whose planned processing begins at `base` and runs `cut` seconds
+    /// (`whole`: to the plan's end, so every call is made, even one at the very end), and which
+    /// the pattern stops at `deadline`.
+    pub fn begin(
+        &mut self,
+        run: &mut Run,
+        calls: &[DocCalls],
+        (base, cut, whole): (f64, f64, bool),
+        deadline: f64,
+    ) -> Next {
+        *run = Run {
+            base,
+            cut,
+            whole,
+            deadline,
+            added: smallvec::smallvec![0.0; calls.len()],
+            ..Run::default()
+        };
+        self.next(run, calls)
+    }
+
+    /// Schedules the next call, or the attempt's end.
+    fn next(&self, run: &mut Run, calls: &[DocCalls]) -> Next {
+        let mut added: f64 = run.added[..run.doc.min(calls.len())].iter().sum();
+        while let Some(d) = calls.get(run.doc) {
+            let here = added + run.added[run.doc];
+            if run.call < d.calls {
+                let off = d.offset(run.call);
+                if run.whole || off < run.cut {
+                    return Self::at(run, run.base + off + here, off);
+                }
+                break;
+            }
+            added = here;
+            run.doc += 1;
+            run.call = 0;
+        }
+        let total = run.added_total();
+        let end = run.base + run.cut + total;
+        if end > run.deadline {
+            return Self::timed_out(run, total);
+        }
+        run.phase = Phase::Done(Ending {
+            at: end,
+            planned: run.cut,
+            kind: EndKind::Planned,
+        });
+        Next::At(end)
+    }
+
+    /// Step at `t` (planned offset `off`), or the time limit if that comes first.
+    fn at(run: &mut Run, t: f64, _off: f64) -> Next {
+        if t > run.deadline {
+            let total = run.added_total();
+            return Self::timed_out(run, total);
+        }
+        Next::At(t)
+    }
+
+    fn timed_out(run: &mut Run, added: f64) -> Next {
+        run.phase = Phase::Done(Ending {
+            at: run.deadline,
+            planned: (run.deadline - run.base - added).clamp(0.0, run.cut),
+            kind: EndKind::TimedOut,
+        });
+        Next::At(run.deadline)
+    }
+
+    /// Handles the attempt's event at `now`.
+    pub fn step(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
+        match run.phase {
+            Phase::Done(e) => Next::End(e),
+            Phase::Settle(refund) => {
+                self.settle(now, refund);
+                run.phase = Phase::Call;
+                run.call += 1;
+                self.next(run, calls)
+            }
+            Phase::Call => self.call(run, calls, now),
+        }
+    }
+
+    /// Ends an attempt early (its pattern stopped it): returns a call's reservation in flight.
+    pub fn abandon(&mut self, run: &mut Run, now: f64) {
+        if let Phase::Settle(refund) = run.phase {
+            self.settle(now, refund);
+        }
+        run.phase = Phase::Call;
+    }
+
+    fn settle(&mut self, now: f64, refund: f64) {
+        if let Some(b) = &mut self.tpm {
+            b.refill(now);
+            b.level = (b.level + refund).min(b.cap);
+        }
+    }
+
+    fn call(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
+        let d = calls[run.doc];
+        let (input, cached) = d.tokens(run.call);
+        let reservation = input + self.settings.max_tokens;
+        let rpm_ok = self.rpm.as_mut().is_none_or(|b| b.refill(now) >= 1.0);
+        let tpm_ok = self
+            .tpm
+            .as_mut()
+            .is_none_or(|b| b.refill(now) >= reservation);
+        if !(rpm_ok && tpm_ok) {
+            return self.refused(run, now);
+        }
+        if let Some(b) = &mut self.rpm {
+            b.level -= 1.0;
+        }
+        if let Some(b) = &mut self.tpm {
+            b.level -= reservation;
+        }
+        if run.tries > 0 {
+            self.stats.throttled_calls += 1;
+        }
+        run.tries = 0;
+        let cached = if cached >= self.settings.min_cacheable_tokens {
+            cached
+        } else {
+            0.0
+        };
+        let hit = match self.settings.cache_ttl_seconds {
+            Some(ttl) if cached > 0.0 => {
+                self.stats.cache_lookups += 1;
+                let hit = self.cache.touch(d.key, now, ttl);
+                self.stats.cache_hits += u64::from(hit);
+                hit
+            }
+            _ => false,
+        };
+        let cached = if self.settings.cache_ttl_seconds.is_some() {
+            cached
+        } else {
+            0.0
+        };
+        run.token_usd += self.admitted(now, input, d.output, cached, hit);
+        let settled = self.settled(input, if hit { cached } else { 0.0 }, d.output);
+        let extra = match &self.settings.extra_seconds {
+            Some(x) => x.sample(&mut self.rng),
+            None => 0.0,
+        };
+        run.added[run.doc] += extra;
+        run.phase = Phase::Settle(reservation - settled);
+        let t = now + d.call_seconds + extra;
+        if t > run.deadline {
+            let total = run.added_total();
+            self.settle(now, reservation - settled);
+            run.phase = Phase::Call;
+            return Self::timed_out(run, total);
+        }
+        Next::At(t)
+    }
+
+    fn refused(&mut self, run: &mut Run, now: f64) -> Next {
+        self.stats.refusals += 1;
+        run.tries += 1;
+        if run.tries >= SDK_MAX_ATTEMPTS {
+            self.stats.throttled_calls += 1;
+            self.stats.throttle_failures += 1;
+            let added = run.added_total();
+            let e = Ending {
+                at: now,
+                planned: (now - run.base - added).clamp(0.0, run.cut),
+                kind: EndKind::ThrottledOut,
+            };
+            run.phase = Phase::Done(e);
+            return Next::End(e);
+        }
+        let cap = (SDK_BACKOFF_BASE_SECONDS * 2f64.powi(i32::from(run.tries) - 1))
+            .min(SDK_BACKOFF_CAP_SECONDS);
+        let delay = unit_f64(&mut self.rng) * cap;
+        run.added[run.doc] += delay;
+        Self::at(run, now + delay, 0.0)
+    }
+
+    /// Records a finished unit of `documents` documents that waited `added` seconds beyond its plan.
+    pub fn finish_unit(&mut self, documents: u32, added: f64) {
+        let n = f64::from(documents.max(1));
+        self.stats.added_wait.add(added / n);
+        self.stats.added_wait_sum += added;
+        self.stats.documents += f64::from(documents);
+    }
+
+    /// Ends the replication: the per-minute figures over the window's first `span` seconds.
+    pub fn into_stats(mut self, span: f64) -> LlmStats {
+        let minutes = (span / 60.0).ceil().max(1.0) as usize;
+        let m = &mut self.minutes;
+        m.tokens.resize(m.tokens.len().max(minutes), 0.0);
+        m.requests.resize(m.requests.len().max(minutes), 0);
+        let s = &mut self.stats;
+        s.minutes = span.max(60.0) / 60.0;
+        let tokens_total: f64 = m.tokens.iter().sum();
+        let requests_total: f64 = m.requests.iter().map(|&r| f64::from(r)).sum();
+        let (peak_i, peak_rpm) = m
+            .requests
+            .iter()
+            .enumerate()
+            .fold((0, 0u32), |(bi, b), (i, &r)| if r > b { (i, r) } else { (bi, b) });
+        s.steady_rpm = requests_total / s.minutes;
+        s.peak_rpm = f64::from(peak_rpm);
+        let mut rpm: Vec<f64> = m.requests[..minutes].iter().map(|&r| f64::from(r)).collect();
+        rpm.sort_by(f64::total_cmp);
+        s.p95_minute_rpm = crate::stats::quantile_sorted(&rpm, 0.95);
+        if self.settings.prices.burndown.is_some() {
+            let peak = m.tokens.iter().copied().fold(0.0, f64::max);
+            let mut tpm = m.tokens[..minutes].to_vec();
+            tpm.sort_by(f64::total_cmp);
+            s.steady_tpm = Some(tokens_total / s.minutes);
+            s.peak_tpm = Some(peak);
+            s.p95_minute_tpm = Some(crate::stats::quantile_sorted(&tpm, 0.95));
+            let peak_t = m
+                .tokens
+                .iter()
+                .enumerate()
+                .fold((0, 0.0), |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) });
+            s.peak_minute_start = peak_t.0 as f64 * 60.0;
+        } else {
+            s.peak_minute_start = peak_i as f64 * 60.0;
+        }
+        s.added_wait.shrink();
+        self.stats
+    }
+}
+
+/// A seed for a pattern's Bedrock stream, from the replication's seed and the pattern's name.
+pub fn seed_for(seed: u64, index: u64, pattern: &str) -> u64 {
+    let mut rng = crate::sampling::stream(seed ^ 0x6c6c_6d5f_6265_6472, index);
+    let mut h: u64 = rng.random();
+    for b in pattern.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(calls: u32, call_seconds: f64, input: f64, output: f64) -> DocCalls {
+        DocCalls {
+            input,
+            output,
+            ..DocCalls::layout(0.0, f64::from(calls) * call_seconds, calls, f64::from(calls) * call_seconds)
+        }
+    }
+
+    /// Runs one attempt to its end, stepping at each time it asks for.
+    fn run_to_end(b: &mut Bedrock, calls: &[DocCalls], base: f64, cut: f64, deadline: f64) -> (Ending, Run) {
+        let mut run = Run::default();
+        let whole = calls.iter().all(|d| d.start + f64::from(d.calls) * d.call_seconds + f64::from(d.calls + 1) * d.gap <= cut);
+        let mut next = b.begin(&mut run, calls, (base, cut, whole), deadline);
+        loop {
+            match next {
+                Next::At(t) => next = b.step(&mut run, calls, t),
+                Next::End(e) => return (e, run),
+            }
+        }
+    }
+
+    #[test]
+    fn layout_puts_equal_gaps_around_equal_calls() {
+        let d = DocCalls::layout(10.0, 16.0, 3, 12.0);
+        assert_eq!(d.gap, 1.0);
+        assert_eq!(d.call_seconds, 4.0);
+        assert_eq!(d.offset(0), 11.0);
+        assert_eq!(d.offset(1), 16.0);
+        assert_eq!(d.offset(2), 21.0);
+        // The last call ends one gap before the document does.
+        assert_eq!(d.offset(2) + d.call_seconds + d.gap, 10.0 + 16.0);
+        let none = DocCalls::layout(0.0, 5.0, 0, 0.0);
+        assert_eq!(none.gap, 5.0);
+    }
+
+    #[test]
+    fn without_quota_or_cache_an_attempt_ends_as_planned_and_bills_every_call() {
+        let settings = Settings {
+            prices: CallPrices {
+                input: 3.0,
+                output: 15.0,
+                burndown: Some(5.0),
+                ..CallPrices::default()
+            },
+            tpm: Some(1e9),
+            max_tokens: 1000.0,
+            ..Settings::default()
+        };
+        let mut b = Bedrock::new(settings, 1);
+        let calls = [doc(3, 2.0, 1000.0, 100.0)];
+        let (e, run) = run_to_end(&mut b, &calls, 5.0, 6.0, 1e9);
+        assert_eq!(e.kind, EndKind::Planned);
+        assert_eq!(e.at, 11.0);
+        assert_eq!(run.added_total(), 0.0);
+        // 3 × (1,000 × $3 + 100 × $15) / 1M.
+        assert!((run.token_usd - 3.0 * 4500.0 / 1e6).abs() < 1e-15);
+        assert_eq!(b.stats.calls, 3);
+        let st = b.into_stats(60.0);
+        // Quota accounting: 3 × (1,000 + 5 × 100).
+        assert_eq!(st.peak_tpm, Some(4500.0));
+    }
+
+    #[test]
+    fn a_crash_stops_the_calls_planned_after_it() {
+        let mut b = Bedrock::new(Settings { tpm: Some(1e9), ..Settings::default() }, 1);
+        let calls = [doc(4, 1.0, 10.0, 1.0)];
+        // Calls start at 0, 1, 2, 3: a cut at 2.5 s leaves three.
+        let (e, _) = run_to_end(&mut b, &calls, 0.0, 2.5, 1e9);
+        assert_eq!((e.at, e.kind), (2.5, EndKind::Planned));
+        assert_eq!(b.stats.calls, 3);
+    }
+
+    #[test]
+    fn an_rpm_quota_delays_calls_by_the_sdk_backoff_and_fails_after_three_refusals() {
+        // One request a minute: the first call empties the bucket; the second is refused three
+        // times within 3 s (back-offs below 1 s and 2 s) and fails the attempt.
+        let mut b = Bedrock::new(Settings { rpm: Some(1.0), ..Settings::default() }, 7);
+        let calls = [doc(2, 1.0, 10.0, 1.0)];
+        let (e, run) = run_to_end(&mut b, &calls, 0.0, 2.0, 1e9);
+        assert_eq!(e.kind, EndKind::ThrottledOut);
+        assert_eq!(b.stats.refusals, 3);
+        assert_eq!(b.stats.throttle_failures, 1);
+        let added = run.added_total();
+        assert!(added > 0.0 && added < 3.0, "{added}");
+        assert!((e.at - (1.0 + added)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_refused_call_that_is_admitted_later_lengthens_the_attempt_by_its_wait() {
+        // 60 RPM = one a second; a burst of 60 then calls every second.
+        let mut b = Bedrock::new(Settings { rpm: Some(60.0), ..Settings::default() }, 3);
+        for _ in 0..60 {
+            let (e, _) = run_to_end(&mut b, &[doc(1, 0.0, 1.0, 1.0)], 0.0, 0.0, 1e9);
+            assert_eq!(e.kind, EndKind::Planned);
+        }
+        let (e, run) = run_to_end(&mut b, &[doc(1, 0.5, 1.0, 1.0)], 0.0, 0.5, 1e9);
+        // Refused at 0, retried until a token has refilled (1 s): with this seed the second
+        // retry lands after it. The wait shifts the end by exactly the time waited.
+        assert_eq!(e.kind, EndKind::Planned);
+        assert!(run.added_total() >= 1.0, "{}", run.added_total());
+        assert!((e.at - (0.5 + run.added_total())).abs() < 1e-12);
+        assert_eq!(b.stats.throttled_calls, 1);
+        assert!(b.stats.refusals >= 1);
+    }
+
+    #[test]
+    fn waiting_past_the_deadline_ends_the_attempt_at_the_deadline() {
+        let mut b = Bedrock::new(
+            Settings {
+                extra_seconds: Some(crate::config::dist::Dist::Constant(100.0)),
+                ..Settings::default()
+            },
+            1,
+        );
+        let calls = [doc(2, 1.0, 1.0, 1.0)];
+        let (e, _) = run_to_end(&mut b, &calls, 0.0, 2.0, 50.0);
+        assert_eq!((e.at, e.kind), (50.0, EndKind::TimedOut));
+    }
+
+    #[test]
+    fn cache_hit_share_for_poisson_calls_on_one_key_is_one_minus_exp_minus_lambda_ttl() {
+        let ttl = 300.0;
+        for lambda in [1.0 / 600.0, 1.0 / 300.0, 1.0 / 60.0] {
+            let mut b = Bedrock::new(
+                Settings {
+                    cache_ttl_seconds: Some(ttl),
+                    min_cacheable_tokens: 1024.0,
+                    ..Settings::default()
+                },
+                1,
+            );
+            let mut rng = crate::sampling::stream(11, 0);
+            let mut t = 0.0;
+            let calls = [DocCalls {
+                cached: 2000.0,
+                input: 3000.0,
+                ..doc(1, 0.0, 3000.0, 10.0)
+            }];
+            for _ in 0..200_000 {
+                t += -unit_f64(&mut rng).ln_1p_neg() / lambda;
+                run_to_end(&mut b, &calls, t, 0.0, f64::INFINITY);
+            }
+            let share = b.stats.cache_hits as f64 / b.stats.cache_lookups as f64;
+            let want = 1.0 - (-lambda * ttl).exp();
+            assert!((share - want).abs() < 0.02 * want, "λ={lambda}: {share} vs {want}");
+        }
+    }
+
+    trait LnNeg {
+        fn ln_1p_neg(self) -> f64;
+    }
+    impl LnNeg for f64 {
+        /// ln(1 − u), for exponential draws from a uniform in [0, 1).
+        fn ln_1p_neg(self) -> f64 {
+            (-self).ln_1p()
+        }
+    }
+
+    #[test]
+    fn a_prefix_below_the_minimum_is_never_cached() {
+        let mut b = Bedrock::new(
+            Settings {
+                cache_ttl_seconds: Some(300.0),
+                min_cacheable_tokens: 1024.0,
+                ..Settings::default()
+            },
+            1,
+        );
+        let calls = [DocCalls {
+            cached: 1000.0,
+            ..doc(2, 1.0, 2000.0, 10.0)
+        }];
+        run_to_end(&mut b, &calls, 0.0, 2.0, 1e9);
+        assert_eq!((b.stats.cache_lookups, b.stats.cache_hits), (0, 0));
+    }
+
+    #[test]
+    fn hits_pay_the_read_price_and_misses_the_write_price() {
+        let prices = CallPrices {
+            input: 3.0,
+            output: 15.0,
+            cache_write: 3.75,
+            cache_read: 0.30,
+            burndown: Some(5.0),
+        };
+        let mut b = Bedrock::new(
+            Settings {
+                prices,
+                cache_ttl_seconds: Some(300.0),
+                min_cacheable_tokens: 1024.0,
+                ..Settings::default()
+            },
+            1,
+        );
+        let calls = [DocCalls {
+            cached: 2000.0,
+            ..doc(2, 1.0, 3000.0, 100.0)
+        }];
+        let (_, run) = run_to_end(&mut b, &calls, 0.0, 2.0, 1e9);
+        // Miss: 1,000 × 3 + 2,000 × 3.75 + 100 × 15; hit: 1,000 × 3 + 2,000 × 0.30 + 100 × 15.
+        let want = (3000.0 + 7500.0 + 1500.0 + 3000.0 + 600.0 + 1500.0) / 1e6;
+        assert!((run.token_usd - want).abs() < 1e-15, "{}", run.token_usd);
+        assert_eq!((b.stats.cache_hits, b.stats.cache_read_tokens), (1, 2000.0));
+        let st = b.into_stats(60.0);
+        // Quota: miss 3,000 + 500; hit 3,000 − 2,000 + 500.
+        assert_eq!(st.peak_tpm, Some(3500.0 + 1500.0));
+    }
+}
