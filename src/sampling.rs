@@ -44,6 +44,9 @@ pub struct Document {
     pub input_tokens: f64,
     /// Output tokens over all calls.
     pub output_tokens: f64,
+    /// Of the input tokens, those in the calls' cacheable prefixes (0 without prompt caching).
+    #[serde(default)]
+    pub cached_tokens: f64,
     /// Peak memory while processing.
     pub peak_memory_mb: f64,
     /// Request payload.
@@ -150,6 +153,7 @@ fn sample_one<R: Rng + ?Sized>(
         llm_calls,
         input_tokens,
         output_tokens,
+        cached_tokens: 0.0,
         peak_memory_mb,
         payload_kb,
         result_kb,

@@ -291,7 +291,10 @@ fn replicate_reporting(
 ) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
-    let mut sims = PerPattern::from_fn(|p| p.simulator(s, book, Seconds(step), opts.trace_waits));
+    let mut sims = PerPattern::from_fn(|p| {
+        let seed = crate::capacity::llm::seed_for(opts.seed, index as u64, p.kind().name());
+        p.simulator(s, book, Seconds(step), opts.trace_waits, seed)
+    });
     let keep = opts.keep_documents && index == 0;
     let estimate = pilot_rates(s, book, opts.seed, index);
     let mut tallies = estimate.map(|_, rates| Tally {

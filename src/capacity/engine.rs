@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use super::llm::{Bedrock, DocCalls};
 use super::queue::EventQueue;
 use super::{CapacityStats, Job, Sink, Slab};
 use crate::billing::outcome::{Infeasibility, Outcome};
@@ -18,6 +19,8 @@ pub struct Core<P, E> {
     pub events: EventQueue<E>,
     /// What was measured.
     pub stats: CapacityStats,
+    /// Bedrock: the quotas' state, the prompt cache and the calls' figures.
+    pub llm: Bedrock,
 }
 
 impl<P, E> Core<P, E> {
@@ -41,6 +44,7 @@ impl<P, E> Core<P, E> {
     ) {
         let mut job = self.jobs.remove(id);
         finish(&job.plan, &mut job.outcome);
+        self.llm.finish_unit(job.documents, job.added_wait);
         let wait = job.first_start.unwrap_or(now) - job.arrival;
         let latency = now - job.arrival;
         self.stats.finish_unit(wait, latency);
@@ -64,6 +68,8 @@ pub trait Model {
     fn plan(&self, documents: &[Document], stateless: bool) -> Self::Plan;
     /// Whether the plan can never succeed.
     fn infeasible(plan: &Self::Plan) -> Option<Infeasibility>;
+    /// The plan's LLM calls.
+    fn calls(plan: &Self::Plan) -> &[DocCalls];
     /// (executions holding capacity, of which idle) right now.
     fn in_use(&self) -> (u32, u32);
     /// Starts queued work while limits allow.
@@ -82,18 +88,24 @@ pub trait Model {
 pub struct Simulator<M: Model> {
     core: Core<M::Plan, M::Event>,
     model: M,
+    last_arrival: f64,
 }
 
 impl<M: Model> Simulator<M> {
-    /// A simulation of `model` measured against `limit`.
-    pub fn new(model: M, limit: f64, step_seconds: f64, trace_waits: bool) -> Self {
+    /// A simulation of `model` measured against `limit`, its calls made to `llm`.
+    pub fn new(model: M, limit: f64, step_seconds: f64, trace_waits: bool, llm: Bedrock) -> Self {
         let core = Core {
             jobs: Slab::default(),
             queue: VecDeque::new(),
             events: EventQueue::default(),
             stats: CapacityStats::new(limit, step_seconds, trace_waits),
+            llm,
         };
-        Self { core, model }
+        Self {
+            core,
+            model,
+            last_arrival: 0.0,
+        }
     }
 
     /// Units waiting in the queue now.
@@ -106,9 +118,11 @@ impl<M: Model> Simulator<M> {
         &self.core.stats
     }
 
-    /// Ends the run, returning the statistics.
+    /// Ends the run, returning the statistics; the LLM figures per minute span the arrivals.
     pub fn into_stats(self) -> CapacityStats {
-        self.core.stats
+        let mut stats = self.core.stats;
+        stats.llm = self.core.llm.into_stats(self.last_arrival);
+        stats
     }
 
     /// A unit's message arrives at `now`. Call [`Simulator::advance_to`] with `now` first.
@@ -119,6 +133,7 @@ impl<M: Model> Simulator<M> {
         documents: &[Document],
         stateless: bool,
     ) {
+        self.last_arrival = now;
         let plan = self.model.plan(documents, stateless);
         let outcome = Outcome {
             infeasible: M::infeasible(&plan),
@@ -134,6 +149,8 @@ impl<M: Model> Simulator<M> {
             started: now,
             first_start: None,
             outcome,
+            run: crate::capacity::llm::Run::default(),
+            added_wait: 0.0,
         });
         self.core.stats.units += 1;
         self.touch(now);

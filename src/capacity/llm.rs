@@ -34,7 +34,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::config::dist::unit_f64;
-use crate::sampling::StreamRng;
+use crate::sampling::{Document, StreamRng};
 use crate::stats::Sketch;
 
 /// Attempts the AWS SDK makes in standard mode before it raises the throttling error
@@ -102,7 +102,10 @@ impl DocCalls {
     /// Input tokens and cacheable prefix of call `k`.
     fn tokens(&self, k: u32) -> (f64, f64) {
         if k == 0 {
-            (self.input + self.first_input, self.cached + self.first_cached)
+            (
+                self.input + self.first_input,
+                self.cached + self.first_cached,
+            )
         } else {
             (self.input, self.cached)
         }
@@ -111,6 +114,36 @@ impl DocCalls {
 
 /// The unit's calls, inline for the common one-document unit.
 pub type UnitCalls = smallvec::SmallVec<[DocCalls; 1]>;
+
+/// Lays out a unit's calls, its documents in order; `processing(d)` is a document's processing
+/// time in the pattern (its CPU at the pattern's share, rebuild and calls included), and
+/// `stateless` documents send their rebuilt context with their first call.
+pub fn plan_calls(
+    unit: &[Document],
+    stateless: bool,
+    processing: impl Fn(&Document) -> f64,
+) -> UnitCalls {
+    let mut start = 0.0;
+    unit.iter()
+        .map(|d| {
+            let total = processing(d);
+            let calls = d.llm_calls as u32;
+            let mut c = DocCalls::layout(start, total, calls, d.io_wait_seconds.get());
+            start += total;
+            if calls > 0 {
+                let n = d.llm_calls;
+                c.input = d.input_tokens / n;
+                c.output = d.output_tokens / n;
+                c.cached = d.cached_tokens / n;
+                if stateless && d.position > 0 {
+                    c.first_input = d.rebuild_tokens;
+                }
+            }
+            c.key = (u64::from(d.batch) << 32 | u64::from(d.position)) + 1;
+            c
+        })
+        .collect()
+}
 
 /// USD per million tokens of one model at the workload's service tier, and how its tokens count
 /// against TPM.
@@ -149,6 +182,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The workload's Bedrock settings under `book`'s prices.
+    pub fn from_scenario(s: &crate::config::Scenario, book: &crate::pricing::PriceBook) -> Self {
+        let model = s.document.model.as_ref().and_then(|m| book.models.get(m));
+        let prices = model.map_or(CallPrices::default(), |m| CallPrices {
+            input: m.input_usd_per_million_tokens,
+            output: m.output_usd_per_million_tokens,
+            ..CallPrices::default()
+        });
+        Self {
+            prices,
+            ..Self::default()
+        }
+    }
+
     /// Whether calls must run as events: a quota, a cache or a per-call latency draw make a
     /// call's cost or timing depend on what other calls did.
     pub fn needs_events(&self) -> bool {
@@ -382,7 +429,11 @@ impl Bedrock {
     /// Counts an attempt's calls without events (no quota, no cache): each call happens at its
     /// planned time, within `cut` seconds of planned processing that start at `base` (`whole`:
     /// all of them). Returns the calls' USD.
-    pub fn record_planned(&mut self, calls: &[DocCalls], (base, cut, whole): (f64, f64, bool)) -> f64 {
+    pub fn record_planned(
+        &mut self,
+        calls: &[DocCalls],
+        (base, cut, whole): (f64, f64, bool),
+    ) -> f64 {
         let mut usd = 0.0;
         for d in calls {
             for k in 0..d.calls {
@@ -613,14 +664,16 @@ impl Bedrock {
         s.minutes = span.max(60.0) / 60.0;
         let tokens_total: f64 = m.tokens.iter().sum();
         let requests_total: f64 = m.requests.iter().map(|&r| f64::from(r)).sum();
-        let (peak_i, peak_rpm) = m
-            .requests
-            .iter()
-            .enumerate()
-            .fold((0, 0u32), |(bi, b), (i, &r)| if r > b { (i, r) } else { (bi, b) });
+        let (peak_i, peak_rpm) = m.requests.iter().enumerate().fold(
+            (0, 0u32),
+            |(bi, b), (i, &r)| if r > b { (i, r) } else { (bi, b) },
+        );
         s.steady_rpm = requests_total / s.minutes;
         s.peak_rpm = f64::from(peak_rpm);
-        let mut rpm: Vec<f64> = m.requests[..minutes].iter().map(|&r| f64::from(r)).collect();
+        let mut rpm: Vec<f64> = m.requests[..minutes]
+            .iter()
+            .map(|&r| f64::from(r))
+            .collect();
         rpm.sort_by(f64::total_cmp);
         s.p95_minute_rpm = crate::stats::quantile_sorted(&rpm, 0.95);
         if self.settings.prices.burndown.is_some() {
@@ -630,11 +683,11 @@ impl Bedrock {
             s.steady_tpm = Some(tokens_total / s.minutes);
             s.peak_tpm = Some(peak);
             s.p95_minute_tpm = Some(crate::stats::quantile_sorted(&tpm, 0.95));
-            let peak_t = m
-                .tokens
-                .iter()
-                .enumerate()
-                .fold((0, 0.0), |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) });
+            let peak_t =
+                m.tokens.iter().enumerate().fold(
+                    (0, 0.0),
+                    |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) },
+                );
             s.peak_minute_start = peak_t.0 as f64 * 60.0;
         } else {
             s.peak_minute_start = peak_i as f64 * 60.0;
@@ -662,14 +715,27 @@ mod tests {
         DocCalls {
             input,
             output,
-            ..DocCalls::layout(0.0, f64::from(calls) * call_seconds, calls, f64::from(calls) * call_seconds)
+            ..DocCalls::layout(
+                0.0,
+                f64::from(calls) * call_seconds,
+                calls,
+                f64::from(calls) * call_seconds,
+            )
         }
     }
 
     /// Runs one attempt to its end, stepping at each time it asks for.
-    fn run_to_end(b: &mut Bedrock, calls: &[DocCalls], base: f64, cut: f64, deadline: f64) -> (Ending, Run) {
+    fn run_to_end(
+        b: &mut Bedrock,
+        calls: &[DocCalls],
+        base: f64,
+        cut: f64,
+        deadline: f64,
+    ) -> (Ending, Run) {
         let mut run = Run::default();
-        let whole = calls.iter().all(|d| d.start + f64::from(d.calls) * d.call_seconds + f64::from(d.calls + 1) * d.gap <= cut);
+        let whole = calls.iter().all(|d| {
+            d.start + f64::from(d.calls) * d.call_seconds + f64::from(d.calls + 1) * d.gap <= cut
+        });
         let mut next = b.begin(&mut run, calls, (base, cut, whole), deadline);
         loop {
             match next {
@@ -722,7 +788,13 @@ mod tests {
 
     #[test]
     fn a_crash_stops_the_calls_planned_after_it() {
-        let mut b = Bedrock::new(Settings { tpm: Some(1e9), ..Settings::default() }, 1);
+        let mut b = Bedrock::new(
+            Settings {
+                tpm: Some(1e9),
+                ..Settings::default()
+            },
+            1,
+        );
         let calls = [doc(4, 1.0, 10.0, 1.0)];
         // Calls start at 0, 1, 2, 3: a cut at 2.5 s leaves three.
         let (e, _) = run_to_end(&mut b, &calls, 0.0, 2.5, 1e9);
@@ -734,7 +806,13 @@ mod tests {
     fn an_rpm_quota_delays_calls_by_the_sdk_backoff_and_fails_after_three_refusals() {
         // One request a minute: the first call empties the bucket; the second is refused three
         // times within 3 s (back-offs below 1 s and 2 s) and fails the attempt.
-        let mut b = Bedrock::new(Settings { rpm: Some(1.0), ..Settings::default() }, 7);
+        let mut b = Bedrock::new(
+            Settings {
+                rpm: Some(1.0),
+                ..Settings::default()
+            },
+            7,
+        );
         let calls = [doc(2, 1.0, 10.0, 1.0)];
         let (e, run) = run_to_end(&mut b, &calls, 0.0, 2.0, 1e9);
         assert_eq!(e.kind, EndKind::ThrottledOut);
@@ -748,7 +826,13 @@ mod tests {
     #[test]
     fn a_refused_call_that_is_admitted_later_lengthens_the_attempt_by_its_wait() {
         // 60 RPM = one a second; a burst of 60 then calls every second.
-        let mut b = Bedrock::new(Settings { rpm: Some(60.0), ..Settings::default() }, 3);
+        let mut b = Bedrock::new(
+            Settings {
+                rpm: Some(60.0),
+                ..Settings::default()
+            },
+            3,
+        );
         for _ in 0..60 {
             let (e, _) = run_to_end(&mut b, &[doc(1, 0.0, 1.0, 1.0)], 0.0, 0.0, 1e9);
             assert_eq!(e.kind, EndKind::Planned);
@@ -802,7 +886,10 @@ mod tests {
             }
             let share = b.stats.cache_hits as f64 / b.stats.cache_lookups as f64;
             let want = 1.0 - (-lambda * ttl).exp();
-            assert!((share - want).abs() < 0.02 * want, "λ={lambda}: {share} vs {want}");
+            assert!(
+                (share - want).abs() < 0.02 * want,
+                "λ={lambda}: {share} vs {want}"
+            );
         }
     }
 

@@ -59,6 +59,9 @@ pub struct CapacityStats {
     pub step_seconds: f64,
     /// The timeline (in a simulation's results, replication 0's only: the others are dropped).
     pub timeline: Vec<TimelineStep>,
+    /// The LLM calls' figures.
+    #[serde(default)]
+    pub llm: super::llm::LlmStats,
 }
 
 impl CapacityStats {

@@ -47,13 +47,15 @@ pub trait Pattern: Sync {
         stateless: bool,
     ) -> Outcome;
 
-    /// A capacity simulation of this pattern for one replication, its timeline sampled every `step`.
+    /// A capacity simulation of this pattern for one replication, its timeline sampled every
+    /// `step`; `seed` drives its own draws (LLM back-off jitter, per-call latency).
     fn simulator<'a>(
         &self,
         s: &'a Scenario,
         book: &'a PriceBook,
         step: Seconds,
         trace_waits: bool,
+        seed: u64,
     ) -> Box<dyn CapacitySim + 'a>;
 
     /// What the pattern costs each month whatever the volume (a scheduled checker), if anything.

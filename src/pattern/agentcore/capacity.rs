@@ -6,8 +6,9 @@
 //! `checker_interval_minutes` and flags sessions older than `checker_threshold_minutes`; the unit
 //! is then retried, up to `max_attempts`.
 
-use super::{Plan, bill_attempt, finish, plan};
+use super::{Plan, bill_attempt, bill_attempt_as, finish, limit, plan, planned_cut};
 use crate::capacity::engine::{Core, Model, Simulator};
+use crate::capacity::llm::{Bedrock, DocCalls, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
@@ -25,6 +26,8 @@ pub enum Event {
     Retry(usize),
     /// A rate-limit token is available.
     Wake,
+    /// An attempt's next LLM step (calls as events).
+    Llm(usize),
 }
 
 /// The AgentCore pattern's state beyond the shared core.
@@ -48,6 +51,7 @@ pub fn new<'a>(
     book: &'a PriceBook,
     step_seconds: f64,
     trace_waits: bool,
+    seed: u64,
 ) -> AgentCoreSim<'a> {
     let quota = s.quotas.agentcore_active_sessions.floor().max(1.0);
     let acp = &book.agentcore;
@@ -62,7 +66,8 @@ pub fn new<'a>(
         data_plane: RateLimit::new(acp.data_plane_tps, acp.data_plane_tps.max(1.0)),
         wake_pending: false,
     };
-    Simulator::new(model, quota, step_seconds, trace_waits)
+    let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
+    Simulator::new(model, quota, step_seconds, trace_waits, llm)
 }
 
 impl Model for AgentCoreModel<'_> {
@@ -75,6 +80,10 @@ impl Model for AgentCoreModel<'_> {
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {
         plan.infeasible
+    }
+
+    fn calls(plan: &Plan) -> &[DocCalls] {
+        &plan.calls
     }
 
     fn in_use(&self) -> (u32, u32) {
@@ -103,12 +112,31 @@ impl Model for AgentCoreModel<'_> {
             self.data_plane.admit(now);
             core.queue.pop_front();
             let (s, book) = (self.s, self.book);
-            let job = core.start(id, now);
+            self.active += 1;
+            let events = core.llm.events();
+            core.start(id, now);
+            let job = core.jobs.get_mut(id);
+            let (cut, whole) = planned_cut(&job.plan, job.attempt);
+            let base = now + job.plan.startup.get();
+            if events {
+                let deadline = now + limit(&job.plan).get();
+                let next = core.llm.begin(
+                    &mut job.run,
+                    &job.plan.calls,
+                    (base, cut.get(), whole),
+                    deadline,
+                );
+                if let Next::At(t) = next {
+                    core.events.push(t, Event::Llm(id));
+                }
+                continue;
+            }
             let t = bill_attempt(s, book, &job.plan, job.attempt, &mut job.outcome);
             if t.success {
                 job.outcome.failed = false;
             }
-            self.active += 1;
+            core.llm
+                .record_planned(&job.plan.calls, (base, cut.get(), whole));
             core.events.push(
                 now + t.busy.get(),
                 Event::BusyEnd(id, t.tail.get(), t.success),
@@ -124,27 +152,30 @@ impl Model for AgentCoreModel<'_> {
         sink: &mut dyn Sink,
     ) {
         match event {
-            Event::BusyEnd(id, tail, success) => {
-                if tail > 0.0 {
-                    self.idle += 1;
-                    core.events.push(now + tail, Event::Release);
-                } else {
-                    self.active -= 1;
-                }
-                let ac = &self.s.agentcore;
+            Event::Llm(id) => {
                 let job = core.jobs.get_mut(id);
-                job.attempt += 1;
-                if !success && job.attempt < job.plan.ends.allowed() {
-                    // The checker runs at whole multiples of its interval and flags rows older than the threshold.
-                    let interval = ac.checker_interval_minutes * 60.0;
-                    let stale_at = job.started + ac.checker_threshold_minutes * 60.0;
-                    let found = ((stale_at / interval).ceil() * interval).max(now);
-                    core.events.push(found, Event::Retry(id));
-                    return;
+                match core.llm.step(&mut job.run, &job.plan.calls, now) {
+                    Next::At(t) => core.events.push(t, Event::Llm(id)),
+                    Next::End(e) => {
+                        let (s, book) = (self.s, self.book);
+                        job.added_wait += job.run.added_total();
+                        let actual = Some((&e, &job.run));
+                        let t = bill_attempt_as(
+                            s,
+                            book,
+                            &job.plan,
+                            job.attempt,
+                            actual,
+                            &mut job.outcome,
+                        );
+                        if t.success {
+                            job.outcome.failed = false;
+                        }
+                        self.busy_end(core, now, id, t.tail.get(), t.success, sink);
+                    }
                 }
-                let (s, book) = (self.s, self.book);
-                core.complete(id, now, sink, |p, o| finish(s, book, p, o));
             }
+            Event::BusyEnd(id, tail, success) => self.busy_end(core, now, id, tail, success, sink),
             Event::Release => {
                 self.active -= 1;
                 self.idle -= 1;
@@ -152,5 +183,39 @@ impl Model for AgentCoreModel<'_> {
             Event::Retry(id) => core.queue.push_back(id),
             Event::Wake => self.wake_pending = false,
         }
+    }
+}
+
+impl AgentCoreModel<'_> {
+    /// Session `id` finishes processing at `now`: it idles for `tail` (holding its slot) or
+    /// terminates; a failed unit is retried once the checker finds it.
+    fn busy_end(
+        &mut self,
+        core: &mut Core<Plan, Event>,
+        now: f64,
+        id: usize,
+        tail: f64,
+        success: bool,
+        sink: &mut dyn Sink,
+    ) {
+        if tail > 0.0 {
+            self.idle += 1;
+            core.events.push(now + tail, Event::Release);
+        } else {
+            self.active -= 1;
+        }
+        let ac = &self.s.agentcore;
+        let job = core.jobs.get_mut(id);
+        job.attempt += 1;
+        if !success && job.attempt < job.plan.ends.allowed() {
+            // The checker runs at whole multiples of its interval and flags rows older than the threshold.
+            let interval = ac.checker_interval_minutes * 60.0;
+            let stale_at = job.started + ac.checker_threshold_minutes * 60.0;
+            let found = ((stale_at / interval).ceil() * interval).max(now);
+            core.events.push(found, Event::Retry(id));
+            return;
+        }
+        let (s, book) = (self.s, self.book);
+        core.complete(id, now, sink, |p, o| finish(s, book, p, o));
     }
 }

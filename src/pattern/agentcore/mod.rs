@@ -7,6 +7,8 @@
 
 pub mod capacity;
 
+use crate::capacity::llm::{EndKind, Ending, Run, UnitCalls, plan_calls};
+
 use super::lambda::model_prices;
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
@@ -42,6 +44,8 @@ pub struct Plan {
     pub infeasible: Option<Infeasibility>,
     /// How each attempt ends.
     pub ends: Ends,
+    /// Its LLM calls, laid out in its processing.
+    pub calls: UnitCalls,
 }
 
 impl Plan {
@@ -85,6 +89,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
         documents: unit.len(),
         infeasible: None,
         ends: Ends::new(0, 0.0, 0, None),
+        calls: UnitCalls::new(),
     };
     let mut peak_mb: f64 = 0.0;
     for d in unit {
@@ -115,6 +120,14 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
+    p.calls = plan_calls(unit, stateless, |d| {
+        let rebuild = if stateless {
+            d.rebuild_seconds
+        } else {
+            Seconds::ZERO
+        };
+        (d.cpu_seconds / threads + d.io_wait_seconds + rebuild).get()
+    });
     p.ends = Ends::new(
         unit[0].crashes,
         unit[0].crash_point,
@@ -122,6 +135,24 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
         p.infeasible,
     );
     p
+}
+
+/// How far attempt `i` runs as planned: (seconds of processing after start-up, whether it runs
+/// to the plan's end).
+pub fn planned_cut(p: &Plan, i: usize) -> (Seconds, bool) {
+    match p.end(i) {
+        AttemptEnd::Success => (p.processing, true),
+        AttemptEnd::Crash(f) => (p.processing * f, false),
+        AttemptEnd::Timeout => (
+            (p.limit - p.startup).max(Seconds::ZERO).min(p.processing),
+            false,
+        ),
+    }
+}
+
+/// Time limit of a session from its start (start-up included).
+pub fn limit(p: &Plan) -> Seconds {
+    p.limit
 }
 
 /// Bills session attempt `i` into `o` and returns its timing.
@@ -132,13 +163,28 @@ pub fn bill_attempt(
     i: usize,
     o: &mut Outcome,
 ) -> AttemptTiming {
+    bill_attempt_as(s, book, p, i, None, o)
+}
+
+/// As [`bill_attempt`]; with `actual`, the attempt's calls ran as events and it ended as the
+/// [`Ending`] says, each document waiting the run's added seconds: that wait is idle I/O, billed
+/// as memory (and by a sync invoker) but not as CPU.
+pub fn bill_attempt_as(
+    s: &Scenario,
+    book: &PriceBook,
+    p: &Plan,
+    i: usize,
+    actual: Option<(&Ending, &Run)>,
+    o: &mut Outcome,
+) -> AttemptTiming {
     let ac = &s.agentcore;
     let acp = &book.agentcore;
     let end = p.end(i);
+    let kind = actual.map_or(EndKind::Planned, |(e, _)| e.kind);
     // Only a cut-short attempt needs its own copy of the activities.
     let cut;
-    let (done, progress, tail): (&[Activity], f64, Seconds) = match end {
-        AttemptEnd::Success => {
+    let (done, progress, tail): (&[Activity], f64, Seconds) = match (end, kind, actual) {
+        (AttemptEnd::Success, EndKind::Planned, _) => {
             let tail = match ac.session_end {
                 SessionEnd::ExplicitStop => Seconds::ZERO,
                 SessionEnd::IdleTimeout => Seconds(ac.idle_timeout_seconds),
@@ -146,12 +192,12 @@ pub fn bill_attempt(
             (&p.activities, 1.0, tail)
         }
         // Nobody stops a crashed session: it lingers until the idle timeout.
-        AttemptEnd::Crash(f) => {
+        (AttemptEnd::Crash(f), EndKind::Planned, _) => {
             cut = truncate(&p.activities, p.processing * f);
             (&cut, f, Seconds(ac.idle_timeout_seconds))
         }
         // The run is cut at the limit and the microVM terminated.
-        AttemptEnd::Timeout => {
+        (AttemptEnd::Timeout, EndKind::Planned, _) => {
             let secs = (p.limit - p.startup).max(Seconds::ZERO).min(p.processing);
             cut = truncate(&p.activities, secs);
             (
@@ -164,13 +210,32 @@ pub fn bill_attempt(
                 Seconds::ZERO,
             )
         }
+        // A call refused on every SDK attempt fails the agent; the session lingers as after a crash.
+        (_, EndKind::ThrottledOut, Some((e, _))) => {
+            cut = truncate(&p.activities, Seconds(e.planned));
+            (&cut, 0.0, Seconds(ac.idle_timeout_seconds))
+        }
+        // The wait pushed the session past its limit: cut there and terminated.
+        (_, _, Some((e, _))) => {
+            cut = truncate(&p.activities, Seconds(e.planned));
+            (&cut, 0.0, Seconds::ZERO)
+        }
+        (_, _, None) => unreachable!("an attempt without events ends as planned"),
     };
     let ran: Seconds = done.iter().map(|a| a.seconds).sum();
+    let stretched;
+    let (lived, added) = match actual {
+        Some((_, run)) => {
+            stretched = stretch(&p.activities, done, &run.added);
+            (&stretched[..], Seconds(run.added_total()))
+        }
+        None => (done, Seconds::ZERO),
+    };
     let segs = memory_segments(
         ac.platform,
         p.startup,
         s.document.idle_memory_mb,
-        done,
+        lived,
         tail,
         Seconds(acp.v2_memory_reclaim_after_seconds),
     );
@@ -192,13 +257,20 @@ pub fn bill_attempt(
     o.billed_cpu_seconds += cpu_used;
     o.billed_memory_seconds += billed_s;
     o.billed_memory_gb_seconds += gbs;
-    o.duration_seconds += p.startup + ran;
+    o.duration_seconds += p.startup + ran + added;
     o.attempts += 1.0;
 
-    let success = matches!(end, AttemptEnd::Success);
-    bill_around_session(s, book, p, success, p.startup + ran, progress, o);
+    let success = matches!((end, kind), (AttemptEnd::Success, EndKind::Planned));
+    let tokens = match actual {
+        Some((_, run)) => Usd(run.token_usd),
+        None => {
+            let (pin, pout) = model_prices(s, book);
+            progress * token_cost(p.tokens_in, p.tokens_out, pin, pout)
+        }
+    };
+    bill_around_session(s, book, p, success, p.startup + ran + added, tokens, o);
     AttemptTiming {
-        busy: p.startup + ran,
+        busy: p.startup + ran + added,
         tail,
         success,
     }
@@ -206,15 +278,14 @@ pub fn bill_attempt(
 
 /// Bills what one attempt costs around its session: the invoker Lambda (which a sync invoker
 /// keeps waiting for `session`), the tracking row, the input message, the S3 read, the
-/// payload logs, and the tokens of the `progress` share of the work done; a failed attempt's row
-/// is marked failed by the checker.
+/// payload logs, and the calls' `tokens`; a failed attempt's row is marked failed by the checker.
 fn bill_around_session(
     s: &Scenario,
     book: &PriceBook,
     p: &Plan,
     success: bool,
     session: Seconds,
-    progress: f64,
+    tokens: Usd,
     o: &mut Outcome,
 ) {
     let ac = &s.agentcore;
@@ -255,11 +326,7 @@ fn bill_around_session(
             Usd(kb_to_gb(logged) * sp.cloudwatch_logs_ingest_usd_per_gb),
         );
     }
-    let (pin, pout) = model_prices(s, book);
-    o.add(
-        Component::LlmTokens,
-        progress * token_cost(p.tokens_in, p.tokens_out, pin, pout),
-    );
+    o.add(Component::LlmTokens, tokens);
     if !success {
         // The checker marks the stale row failed before the retry.
         o.add(
@@ -371,6 +438,23 @@ fn truncate(activities: &[Activity], seconds: Seconds) -> Activities {
     out
 }
 
+/// The activities `done` (a prefix of `all`, its last one maybe cut short), each document's
+/// activity lengthened by the seconds it waited beyond its plan; a document reached only to wait
+/// (refused at its first call) appears with that wait alone.
+fn stretch(all: &[Activity], done: &[Activity], added: &[f64]) -> Activities {
+    all.iter()
+        .zip(added)
+        .enumerate()
+        .filter_map(|(j, (a, &extra))| {
+            let planned = done.get(j).map(|d| d.seconds);
+            (planned.is_some() || extra > 0.0).then(|| Activity {
+                seconds: planned.unwrap_or(Seconds::ZERO) + Seconds(extra),
+                peak_mb: a.peak_mb,
+            })
+        })
+        .collect()
+}
+
 /// Bills one run of a helper Lambda (the invoker or the results function) lasting `seconds` at
 /// `memory_mb` as `component`, with its request; duration at the first-tier list price, which the
 /// month's totals rescale.
@@ -447,8 +531,9 @@ impl super::Pattern for AgentCore {
         book: &'a PriceBook,
         step: Seconds,
         trace_waits: bool,
+        seed: u64,
     ) -> Box<dyn crate::capacity::engine::CapacitySim + 'a> {
-        Box::new(capacity::new(s, book, step.get(), trace_waits))
+        Box::new(capacity::new(s, book, step.get(), trace_waits, seed))
     }
 
     fn fixed_monthly(&self, s: &Scenario, book: &PriceBook) -> Option<super::FixedMonthly> {

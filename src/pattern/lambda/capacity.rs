@@ -5,13 +5,15 @@
 
 use std::collections::VecDeque;
 
-use super::{Plan, bill_attempt, finish, plan, succeeded};
+use super::{Plan, bill_attempt, bill_run, finish, plan, planned_run, succeeded};
 use crate::capacity::engine::{Core, Model, Simulator};
+use crate::capacity::llm::{Bedrock, DocCalls, EndKind, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
+use crate::units::{Seconds, Usd};
 
 /// The Lambda pattern's events.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +24,8 @@ pub enum Event {
     Requeue(usize),
     /// A scaling token is available.
     Wake,
+    /// An attempt's next LLM step (calls as events); whether the attempt started cold.
+    Llm(usize, bool),
 }
 
 /// The Lambda pattern's state beyond the shared core.
@@ -45,6 +49,7 @@ pub fn new<'a>(
     book: &'a PriceBook,
     step_seconds: f64,
     trace_waits: bool,
+    seed: u64,
 ) -> LambdaSim<'a> {
     let limit = s
         .quotas
@@ -63,7 +68,8 @@ pub fn new<'a>(
         scaling: RateLimit::new(per_10s / 10.0, per_10s),
         wake_pending: false,
     };
-    Simulator::new(model, limit, step_seconds, trace_waits)
+    let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
+    Simulator::new(model, limit, step_seconds, trace_waits, llm)
 }
 
 impl Model for LambdaModel<'_> {
@@ -76,6 +82,10 @@ impl Model for LambdaModel<'_> {
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {
         plan.infeasible
+    }
+
+    fn calls(plan: &Plan) -> &[DocCalls] {
+        &plan.calls
     }
 
     fn in_use(&self) -> (u32, u32) {
@@ -110,16 +120,36 @@ impl Model for LambdaModel<'_> {
             };
             core.queue.pop_front();
             let (s, book) = (self.s, self.book);
-            let job = core.start(id, now);
-            let i = job.attempt;
-            let seconds = bill_attempt(s, book, &job.plan, i, cold, &mut job.outcome);
-            if succeeded(book, &job.plan, i, cold) {
-                job.outcome.failed = false;
-            }
             self.running += 1;
             if cold {
                 core.stats.cold_starts += 1;
             }
+            let events = core.llm.events();
+            core.start(id, now);
+            let job = core.jobs.get_mut(id);
+            let i = job.attempt;
+            let (ran, _, whole) = planned_run(book, &job.plan, i, cold);
+            let init = if cold { job.plan.init } else { Seconds::ZERO };
+            let base = now + init.get();
+            if events {
+                let deadline = now + book.lambda.timeout_seconds;
+                let next = core.llm.begin(
+                    &mut job.run,
+                    &job.plan.calls,
+                    (base, ran.get(), whole),
+                    deadline,
+                );
+                if let Next::At(t) = next {
+                    core.events.push(t, Event::Llm(id, cold));
+                }
+                continue;
+            }
+            let seconds = bill_attempt(s, book, &job.plan, i, cold, &mut job.outcome);
+            if succeeded(book, &job.plan, i, cold) {
+                job.outcome.failed = false;
+            }
+            core.llm
+                .record_planned(&job.plan.calls, (base, ran.get(), whole));
             core.events.push(now + seconds.get(), Event::Finish(id));
         }
     }
@@ -132,22 +162,53 @@ impl Model for LambdaModel<'_> {
         sink: &mut dyn Sink,
     ) {
         match event {
-            Event::Finish(id) => {
-                self.running -= 1;
-                self.warm.push_back(now);
+            Event::Llm(id, cold) => {
                 let job = core.jobs.get_mut(id);
-                job.attempt += 1;
-                if job.outcome.failed && job.attempt < job.plan.ends.allowed() {
-                    // The message reappears once its visibility timeout, counted from the receive, runs out.
-                    let at = (job.started + self.s.lambda.visibility_timeout_seconds).max(now);
-                    core.events.push(at, Event::Requeue(id));
-                    return;
+                match core.llm.step(&mut job.run, &job.plan.calls, now) {
+                    Next::At(t) => core.events.push(t, Event::Llm(id, cold)),
+                    Next::End(e) => {
+                        let (s, book) = (self.s, self.book);
+                        let (_, _, whole) = planned_run(book, &job.plan, job.attempt, cold);
+                        let init = if cold { job.plan.init } else { Seconds::ZERO };
+                        let ran = Seconds((e.at - job.started - init.get()).max(0.0));
+                        job.added_wait += job.run.added_total();
+                        let tokens = Usd(job.run.token_usd);
+                        bill_run(s, book, &job.plan, cold, ran, tokens, &mut job.outcome);
+                        if whole && e.kind == EndKind::Planned {
+                            job.outcome.failed = false;
+                        }
+                        self.end_attempt(core, now, id, sink);
+                    }
                 }
-                let book = self.book;
-                core.complete(id, now, sink, |p, o| finish(book, p, o));
             }
+            Event::Finish(id) => self.end_attempt(core, now, id, sink),
             Event::Requeue(id) => core.queue.push_back(id),
             Event::Wake => self.wake_pending = false,
         }
+    }
+}
+
+impl LambdaModel<'_> {
+    /// An attempt of job `id` ends at `now`: its environment turns warm, and the message is
+    /// redelivered after its visibility timeout or the unit completes.
+    fn end_attempt(
+        &mut self,
+        core: &mut Core<Plan, Event>,
+        now: f64,
+        id: usize,
+        sink: &mut dyn Sink,
+    ) {
+        self.running -= 1;
+        self.warm.push_back(now);
+        let job = core.jobs.get_mut(id);
+        job.attempt += 1;
+        if job.outcome.failed && job.attempt < job.plan.ends.allowed() {
+            // The message reappears once its visibility timeout, counted from the receive, runs out.
+            let at = (job.started + self.s.lambda.visibility_timeout_seconds).max(now);
+            core.events.push(at, Event::Requeue(id));
+            return;
+        }
+        let book = self.book;
+        core.complete(id, now, sink, |p, o| finish(book, p, o));
     }
 }

@@ -11,6 +11,7 @@ use crate::billing::lambda::{
     billed_ms, ephemeral_storage_cost, gb_seconds, per_million, vcpu_share,
 };
 use crate::billing::services::{kb_to_gb, sqs_requests, token_cost};
+use crate::capacity::llm::{UnitCalls, plan_calls};
 use crate::config::Scenario;
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
@@ -33,6 +34,8 @@ pub struct Plan {
     pub infeasible: Option<Infeasibility>,
     /// How each attempt ends.
     pub ends: Ends,
+    /// Its LLM calls, laid out in its processing.
+    pub calls: UnitCalls,
 }
 
 /// Plans one invocation processing `unit` in order. `stateless`: documents after a batch's first
@@ -72,6 +75,14 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
+    let calls = plan_calls(unit, stateless, |d| {
+        let rebuild = if stateless {
+            d.rebuild_seconds
+        } else {
+            Seconds::ZERO
+        };
+        (d.cpu_seconds / share + d.io_wait_seconds + rebuild).get()
+    });
     Plan {
         processing,
         share,
@@ -86,6 +97,31 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
             s.failures.max_attempts,
             infeasible,
         ),
+        calls,
+    }
+}
+
+/// How far attempt `i` (cold: after INIT) runs as planned: (seconds of processing, share of
+/// the work done, whether it runs to the plan's end).
+pub fn planned_run(book: &PriceBook, p: &Plan, i: usize, cold: bool) -> (Seconds, f64, bool) {
+    let timeout = Seconds(book.lambda.timeout_seconds);
+    let init = if cold { p.init } else { Seconds::ZERO };
+    match p.end(i) {
+        AttemptEnd::Success if init + p.processing <= timeout => (p.processing, 1.0, true),
+        AttemptEnd::Crash(f) => (p.processing * f, f, false),
+        // Timeouts, and successes pushed over the limit by INIT.
+        AttemptEnd::Success | AttemptEnd::Timeout => {
+            let ran = (timeout - init).max(Seconds::ZERO).min(p.processing);
+            (
+                ran,
+                if p.processing > Seconds::ZERO {
+                    ran / p.processing
+                } else {
+                    1.0
+                },
+                false,
+            )
+        }
     }
 }
 
@@ -100,27 +136,26 @@ pub fn bill_attempt(
     cold: bool,
     o: &mut Outcome,
 ) -> Seconds {
+    let (ran, progress, _) = planned_run(book, p, i, cold);
+    let (pin, pout) = model_prices(s, book);
+    let tokens = progress * token_cost(p.tokens_in, p.tokens_out, pin, pout);
+    bill_run(s, book, p, cold, ran, tokens, o)
+}
+
+/// Bills an attempt that ran `ran` seconds after its INIT (cold) and whose calls cost `tokens`.
+pub fn bill_run(
+    s: &Scenario,
+    book: &PriceBook,
+    p: &Plan,
+    cold: bool,
+    ran: Seconds,
+    tokens: Usd,
+    o: &mut Outcome,
+) -> Seconds {
     let lp = &book.lambda;
     let cfg = &s.lambda;
     let sp = &book.services;
-    let timeout = Seconds(lp.timeout_seconds);
     let init = if cold { p.init } else { Seconds::ZERO };
-    let (ran, progress) = match p.end(i) {
-        AttemptEnd::Success if init + p.processing <= timeout => (p.processing, 1.0),
-        AttemptEnd::Crash(f) => (p.processing * f, f),
-        // Timeouts, and successes pushed over the limit by INIT.
-        AttemptEnd::Success | AttemptEnd::Timeout => {
-            let ran = (timeout - init).max(Seconds::ZERO).min(p.processing);
-            (
-                ran,
-                if p.processing > Seconds::ZERO {
-                    ran / p.processing
-                } else {
-                    1.0
-                },
-            )
-        }
-    };
     let ms = billed_ms(init + ran, lp.billing_granularity_ms);
     let gbs = gb_seconds(ms, cfg.memory_mb);
     o.lambda_gb_seconds += gbs;
@@ -167,11 +202,7 @@ pub fn bill_attempt(
         Component::CloudwatchLogs,
         Usd(kb_to_gb(cfg.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb),
     );
-    let (pin, pout) = model_prices(s, book);
-    o.add(
-        Component::LlmTokens,
-        progress * token_cost(p.tokens_in, p.tokens_out, pin, pout),
-    );
+    o.add(Component::LlmTokens, tokens);
     init + ran
 }
 
@@ -303,8 +334,9 @@ impl super::Pattern for Lambda {
         book: &'a PriceBook,
         step: Seconds,
         trace_waits: bool,
+        seed: u64,
     ) -> Box<dyn crate::capacity::engine::CapacitySim + 'a> {
-        Box::new(capacity::new(s, book, step.get(), trace_waits))
+        Box::new(capacity::new(s, book, step.get(), trace_waits, seed))
     }
 
     fn overload_cause(&self, s: &Scenario, _book: &PriceBook, demand: &str) -> String {
