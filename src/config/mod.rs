@@ -6,6 +6,8 @@ pub mod scenario;
 mod section;
 pub mod trace;
 
+/// The tier lives with the prices it multiplies; a workload names it as `document.service_tier`.
+pub use crate::pricing::ServiceTier;
 pub use dist::{Dist, RawDist};
 pub use scenario::*;
 pub use section::*;

@@ -5,7 +5,8 @@
 use serde::Deserialize;
 
 use super::dist::RawDist;
-use crate::pricing::{Architecture, Platform};
+use super::section::CacheScope;
+use crate::pricing::{Architecture, Platform, ServiceTier};
 
 /// A workload file.
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +78,13 @@ pub struct RawDocument {
     pub payload_kb: Option<RawDist>,
     pub result_kb: Option<RawDist>,
     pub threads: Option<f64>,
+    pub max_tokens: Option<f64>,
+    pub cached_tokens: Option<RawDist>,
+    pub cache_scope: Option<CacheScope>,
+    pub cache_ttl_minutes: Option<f64>,
+    pub service_tier: Option<ServiceTier>,
+    pub flex_extra_seconds: Option<RawDist>,
+    pub deadline_hours: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -156,6 +164,8 @@ pub struct RawAgentCore {
 pub struct RawQuotas {
     pub lambda_concurrency: Option<f64>,
     pub agentcore_active_sessions: Option<f64>,
+    pub bedrock_rpm: Option<f64>,
+    pub bedrock_tpm: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::raw::RawWorkload;
+use super::raw::{RawQuotas, RawWorkload};
 use super::section::{
     AgentCoreConfig, Arrivals, BatchSize, Batching, Ctx, Decision, DocumentModel, Expectation,
     Failures, LambdaConfig, Quotas, Scope,
@@ -104,6 +104,7 @@ impl Scenario {
         }
         let agentcore = AgentCoreConfig::from_raw(&raw.agentcore, &ctx, &mut p);
         let quotas = Quotas::from_raw(&raw.quotas, &ctx, &mut p);
+        bedrock_quotas(&raw.quotas, &document, book, &mut p);
         let failures = Failures::from_raw(&raw.failures, &mut p);
         let expect = raw
             .expect
@@ -125,6 +126,54 @@ impl Scenario {
             expect,
         };
         p.into_result(file, scenario)
+    }
+}
+
+/// Bedrock's quotas are per model, and TPM needs what Bedrock counts: the model's output
+/// burndown at settlement, and at admission the call's `max_tokens` (the model's largest output
+/// when unset), which is reserved whatever the call then produces.
+fn bedrock_quotas(raw: &RawQuotas, document: &DocumentModel, book: &PriceBook, p: &mut Problems) {
+    let rpm = raw.bedrock_rpm.is_some();
+    let tpm = raw.bedrock_tpm.is_some();
+    if !(rpm || tpm) {
+        return;
+    }
+    let key = if tpm {
+        "quotas.bedrock_tpm"
+    } else {
+        "quotas.bedrock_rpm"
+    };
+    let Some(model) = &document.model else {
+        p.push(
+            key,
+            "requires document.model: Bedrock's quotas are per model",
+        );
+        return;
+    };
+    // An unknown model has been reported under document.model.
+    let Some(prices) = book.models.get(model) else {
+        return;
+    };
+    if !tpm {
+        return;
+    }
+    if prices.output_burndown.is_none() {
+        p.push(
+            key,
+            format!(
+                "the price book '{}' ({}) has no output_burndown for model '{model}' (quota tokens per output token): add it with burndown_source and burndown_as_of to [models.{model}], or remove bedrock_tpm",
+                book.origin, book.region
+            ),
+        );
+    }
+    if prices.reserved_output_tokens(document.max_tokens).is_none() {
+        p.push(
+            "document.max_tokens",
+            format!(
+                "required with quotas.bedrock_tpm: Bedrock reserves a call's max_tokens against the TPM quota when it admits the call, and the price book '{}' has no max_output_tokens for model '{model}' to stand in for an unset one; set max_tokens to the value your calls send",
+                book.origin
+            ),
+        );
     }
 }
 

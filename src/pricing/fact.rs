@@ -130,11 +130,13 @@ pub(crate) fn sourced<T>(p: &mut Problems, key: &str, f: &Fact<T>) {
 }
 
 pub(crate) fn check_source(p: &mut Problems, key: &str, source: &str) {
+    check_url(p, &format!("{key}.source"), source);
+}
+
+/// A source URL at the full key path `key` (for sources not named `source`).
+pub(crate) fn check_url(p: &mut Problems, key: &str, source: &str) {
     if !(source.starts_with("https://") || source.starts_with("http://")) {
-        p.push(
-            format!("{key}.source"),
-            format!("must be a URL, got '{source}'"),
-        );
+        p.push(key.to_string(), format!("must be a URL, got '{source}'"));
     }
 }
 

@@ -15,5 +15,5 @@ pub use agentcore::{AgentCorePrices, PartialSeconds, Platform, RawAgentCorePrice
 pub use book::{EMBEDDED, PriceBook, RawPriceBook};
 pub use fact::Fact;
 pub use lambda::{Architecture, LambdaPrices, RawLambdaPrices, Tier};
-pub use models::{ModelPrices, RawModel};
+pub use models::{MAX_CALL_TOKENS, ModelPrices, RawModel, ServiceTier};
 pub use services::{RawServicePrices, ServicePrices};

@@ -22,15 +22,15 @@ pub use arrivals::{
 pub use batching::{Batching, MAX_DOCUMENTS_PER_BATCH, Scope};
 pub use decision::{Decision, Expectation, MAX_SAVING_USD};
 pub use document::{
-    DocumentModel, IoWait, MAX_DOCUMENT_SECONDS, MAX_LLM_CALLS, MAX_PAYLOAD_KB, MAX_THREADS,
-    MAX_TOKENS,
+    CACHE_TTL_MINUTES, CacheScope, DocumentModel, IoWait, MAX_DEADLINE_HOURS, MAX_DOCUMENT_SECONDS,
+    MAX_LLM_CALLS, MAX_PAYLOAD_KB, MAX_THREADS, MAX_TOKENS,
 };
 pub use failures::Failures;
 pub use lambda::{
     LambdaConfig, MAX_EPHEMERAL_STORAGE_MB, MAX_LOG_KB, MAX_VISIBILITY_TIMEOUT_SECONDS,
     MAX_WARM_IDLE_SECONDS,
 };
-pub use quotas::{MAX_CONCURRENCY, Quotas};
+pub use quotas::{MAX_BEDROCK_QUOTA, MAX_CONCURRENCY, Quotas};
 
 pub(crate) use batching::BatchSize;
 pub(crate) use value::Ctx;

@@ -173,3 +173,17 @@ pub(crate) fn scalar(
     }
     v
 }
+
+/// The value at `key` when given and within `range`; `None` when absent, or (with a problem)
+/// when out of range, for keys whose absence means "not modelled" rather than a default.
+pub(crate) fn optional(p: &mut Problems, v: Option<f64>, key: &str, range: Range) -> Option<f64> {
+    let v = v?;
+    if !(v.is_finite() && range.contains(v)) {
+        p.push(
+            key.to_string(),
+            format!("must be a finite number {}, got {v}", range.describe()),
+        );
+        return None;
+    }
+    Some(v)
+}
