@@ -818,7 +818,11 @@ mod tests {
         ),
         (
             "document.cache_ttl_minutes",
-            |v| format!("[document]\n{CACHED}cached_tokens = 100\ncache_scope = \"document\"\ncache_ttl_minutes = {v}"),
+            |v| {
+                format!(
+                    "[document]\n{CACHED}cached_tokens = 100\ncache_scope = \"document\"\ncache_ttl_minutes = {v}"
+                )
+            },
             |v| v == 5.0 || v == 60.0,
             |s| Some(s.document.cache_ttl_minutes),
         ),
