@@ -12,6 +12,7 @@ use predicates::prelude::*;
 use tempfile::TempDir;
 
 mod hostile_files;
+mod llm_keys;
 
 /// The binary under test, run from the crate root so `workloads/…` and `pricing/…` resolve.
 fn agentcost() -> Command {

@@ -755,4 +755,133 @@ mod tests {
             refused(&format!("[document]\n{CACHED}{toml}"), &b, key, &[]);
         }
     }
+
+    /// A number as TOML writes it.
+    fn toml_number(v: f64) -> String {
+        if v.is_nan() {
+            "nan".into()
+        } else if v.is_infinite() {
+            if v > 0.0 { "inf" } else { "-inf" }.into()
+        } else {
+            format!("{v:?}")
+        }
+    }
+
+    /// Numbers of every class: the special ones, any bit pattern, and the neighbourhood of each
+    /// key's range.
+    fn number() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::sample::select(vec![
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                -0.0,
+                0.0,
+                5e-324,
+                0.5,
+                1.0,
+                5.0,
+                60.0,
+                500.0,
+                5000.0,
+                8760.0,
+                8760.5,
+                86_400.0,
+                1e6,
+                1e10,
+                1.5e10,
+                1e300,
+                -1.0,
+            ]),
+            any::<f64>(),
+            -1e11..1e11f64,
+            (0u32..2_000_000).prop_map(f64::from),
+        ]
+    }
+
+    /// The new numeric keys: TOML for a value, whether the value is in range (given the partners
+    /// the TOML supplies), and the value as stored.
+    type Case = (
+        &'static str,
+        fn(&str) -> String,
+        fn(f64) -> bool,
+        fn(&Scenario) -> Option<f64>,
+    );
+
+    const CASES: [Case; 7] = [
+        (
+            "document.max_tokens",
+            |v| format!("[document]\n{CACHED}max_tokens = {v}"),
+            |v| v.fract() == 0.0 && (500.0..=MAX_TOKENS).contains(&v),
+            |s| s.document.max_tokens,
+        ),
+        (
+            "document.cache_ttl_minutes",
+            |v| {
+                format!(
+                    "[document]\n{CACHED}cached_tokens = 100\ncache_scope = \"document\"\ncache_ttl_minutes = {v}"
+                )
+            },
+            |v| v == 5.0 || v == 60.0,
+            |s| Some(s.document.cache_ttl_minutes),
+        ),
+        (
+            "document.deadline_hours",
+            |v| format!("[document]\ndeadline_hours = {v}"),
+            |v| v > 0.0 && v <= MAX_DEADLINE_HOURS,
+            |s| s.document.deadline_hours,
+        ),
+        (
+            "document.cached_tokens",
+            |v| format!("[document]\n{CACHED}cached_tokens = {v}\ncache_scope = \"workload\""),
+            |v| (0.0..=5000.0).contains(&v),
+            |s| s.document.cached_tokens.as_ref().map(Dist::mean),
+        ),
+        (
+            "document.flex_extra_seconds",
+            |v| format!("[document]\n{CACHED}service_tier = \"flex\"\nflex_extra_seconds = {v}"),
+            |v| (0.0..=MAX_DOCUMENT_SECONDS).contains(&v),
+            |s| s.document.flex_extra_seconds.as_ref().map(Dist::mean),
+        ),
+        (
+            "quotas.bedrock_rpm",
+            |v| format!("[document]\n{CACHED}[quotas]\nbedrock_rpm = {v}"),
+            |v| (1.0..=1e10).contains(&v),
+            |s| s.quotas.bedrock_rpm,
+        ),
+        (
+            "quotas.bedrock_tpm",
+            |v| format!("[document]\n{CACHED}max_tokens = 1000\n[quotas]\nbedrock_tpm = {v}"),
+            |v| (1.0..=1e10).contains(&v),
+            |s| s.quotas.bedrock_tpm,
+        ),
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Every new numeric key validates exactly when its value is in range, and is then kept
+        /// as given; otherwise the error names the file and the key (never a silent default).
+        #[test]
+        fn new_numeric_keys_validate_exactly_in_range(case in 0usize..CASES.len(), v in number()) {
+            let (key, toml, in_range, stored) = CASES[case];
+            let book = book_with_tiers();
+            let toml = toml(&toml_number(v));
+            match validate_with(&toml, &book) {
+                Ok(s) => {
+                    proptest::prop_assert!(in_range(v), "{toml}: accepted");
+                    proptest::prop_assert_eq!(stored(&s), Some(v));
+                }
+                Err(e) => {
+                    proptest::prop_assert!(!in_range(v), "{toml}: refused: {e}");
+                    proptest::prop_assert!(e.to_string().contains("w.toml"));
+                    proptest::prop_assert!(
+                        e.problems().iter().any(|p| p.key == key),
+                        "{toml}: {e}"
+                    );
+                }
+            }
+        }
+    }
 }
