@@ -24,6 +24,10 @@ pub const EMBEDDED_WORKLOADS: &[(&str, &str)] = &[
         include_str!("../workloads/case-file-batches.toml"),
     ),
     (
+        "case-file-cached",
+        include_str!("../workloads/case-file-cached.toml"),
+    ),
+    (
         "legal-review-long",
         include_str!("../workloads/legal-review-long.toml"),
     ),

@@ -123,8 +123,10 @@ fn sample_one<R: Rng + ?Sized>(
     let input_tokens = (0..llm_calls as u64)
         .map(|_| d.input_tokens.sample(rng))
         .sum();
+    // A call stops generating at its max_tokens.
+    let most = d.max_tokens.unwrap_or(f64::INFINITY);
     let output_tokens = (0..llm_calls as u64)
-        .map(|_| d.output_tokens.sample(rng))
+        .map(|_| d.output_tokens.sample(rng).min(most))
         .sum();
     let peak_memory_mb = d.peak_memory_mb.sample(rng);
     let payload_kb = d.payload_kb.sample(rng);
@@ -144,6 +146,14 @@ fn sample_one<R: Rng + ?Sized>(
         crashes += 1;
     }
     let crash_point = unit_f64(rng);
+    // Drawn last, so workloads without prompt caching keep every other draw where it was. A
+    // prefix is part of its call's input: a draw above the document's input is cut there.
+    let cached_tokens = d.cached_tokens.as_ref().map_or(0.0, |c| {
+        (0..llm_calls as u64)
+            .map(|_| c.sample(rng))
+            .sum::<f64>()
+            .min(input_tokens)
+    });
     Document {
         batch,
         position,
@@ -153,7 +163,7 @@ fn sample_one<R: Rng + ?Sized>(
         llm_calls,
         input_tokens,
         output_tokens,
-        cached_tokens: 0.0,
+        cached_tokens,
         peak_memory_mb,
         payload_kb,
         result_kb,

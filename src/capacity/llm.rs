@@ -33,6 +33,7 @@ use std::collections::HashMap;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::config::CacheScope;
 use crate::config::dist::unit_f64;
 use crate::sampling::{Document, StreamRng};
 use crate::stats::Sketch;
@@ -45,6 +46,9 @@ pub const SDK_MAX_ATTEMPTS: u8 = 3;
 pub const SDK_BACKOFF_BASE_SECONDS: f64 = 1.0;
 /// Cap of one back-off, seconds (same source).
 pub const SDK_BACKOFF_CAP_SECONDS: f64 = 20.0;
+
+/// Marks a cache key as a batch's rebuilt context rather than a call prefix.
+const REBUILT_CONTEXT_KEY: u64 = 1 << 63;
 
 /// Minutes kept in the per-minute demand counts: a month and its drain; later calls (only an
 /// overloaded month makes them) count in the last minute kept.
@@ -99,15 +103,12 @@ impl DocCalls {
         self.start + f64::from(k + 1) * self.gap + f64::from(k) * self.call_seconds
     }
 
-    /// Input tokens and cacheable prefix of call `k`.
-    fn tokens(&self, k: u32) -> (f64, f64) {
+    /// Input tokens of call `k`, its prefixes included.
+    fn input(&self, k: u32) -> f64 {
         if k == 0 {
-            (
-                self.input + self.first_input,
-                self.cached + self.first_cached,
-            )
+            self.input + self.first_input
         } else {
-            (self.input, self.cached)
+            self.input
         }
     }
 }
@@ -121,6 +122,7 @@ pub type UnitCalls = smallvec::SmallVec<[DocCalls; 1]>;
 pub fn plan_calls(
     unit: &[Document],
     stateless: bool,
+    scope: CacheScope,
     processing: impl Fn(&Document) -> f64,
 ) -> UnitCalls {
     let mut start = 0.0;
@@ -137,9 +139,17 @@ pub fn plan_calls(
                 c.cached = d.cached_tokens / n;
                 if stateless && d.position > 0 {
                     c.first_input = d.rebuild_tokens;
+                    // The rebuilt context is the case file's: what a batch-scoped cache holds.
+                    if scope == CacheScope::Batch {
+                        c.first_cached = d.rebuild_tokens;
+                    }
                 }
             }
-            c.key = (u64::from(d.batch) << 32 | u64::from(d.position)) + 1;
+            c.key = match scope {
+                CacheScope::Workload => 0,
+                CacheScope::Batch => u64::from(d.batch),
+                CacheScope::Document => u64::from(d.batch) << 32 | u64::from(d.position),
+            };
             c
         })
         .collect()
@@ -182,17 +192,43 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The workload's Bedrock settings under `book`'s prices.
+    /// The workload's Bedrock settings under `book`'s prices. Validation guarantees that every
+    /// fact a setting needs is in the book (a cache price when caching, a burndown rate and a
+    /// reservation when a TPM quota is set, a tier's multiplier).
     pub fn from_scenario(s: &crate::config::Scenario, book: &crate::pricing::PriceBook) -> Self {
-        let model = s.document.model.as_ref().and_then(|m| book.models.get(m));
-        let prices = model.map_or(CallPrices::default(), |m| CallPrices {
-            input: m.input_usd_per_million_tokens,
-            output: m.output_usd_per_million_tokens,
-            ..CallPrices::default()
-        });
+        let d = &s.document;
+        let Some(m) = d.model.as_ref().and_then(|m| book.models.get(m)) else {
+            return Self::default();
+        };
+        let tier = m
+            .tier_multiplier(d.service_tier)
+            .expect("validation refuses a tier the book does not price");
+        let ttl = d.cached_tokens.as_ref().map(|_| d.cache_ttl_minutes * 60.0);
+        let cache = |price: Option<f64>| {
+            ttl.map_or(0.0, |_| {
+                tier * price.expect("validation refuses caching the book does not price")
+            })
+        };
         Self {
-            prices,
-            ..Self::default()
+            prices: CallPrices {
+                input: tier * m.input_usd_per_million_tokens,
+                output: tier * m.output_usd_per_million_tokens,
+                cache_write: cache(m.cache_write_usd_per_million_tokens(d.cache_ttl_minutes)),
+                cache_read: cache(m.cache_read_usd_per_million_tokens),
+                burndown: m.output_burndown,
+            },
+            rpm: s.quotas.bedrock_rpm,
+            tpm: s.quotas.bedrock_tpm,
+            // Only a TPM quota reserves tokens, and validation then requires them.
+            max_tokens: m.reserved_output_tokens(d.max_tokens).unwrap_or(0.0),
+            cache_ttl_seconds: ttl,
+            min_cacheable_tokens: match ttl {
+                Some(_) => m
+                    .min_cacheable_tokens
+                    .expect("validation refuses caching without the model's minimum prefix"),
+                None => 0.0,
+            },
+            extra_seconds: d.flex_extra_seconds.clone(),
         }
     }
 
@@ -387,6 +423,9 @@ pub struct LlmStats {
     pub p95_minute_rpm: f64,
     /// Start of the busiest minute (seconds into the month).
     pub peak_minute_start: f64,
+    /// Busiest minute's TPM had every call been admitted at its first try (calls as events
+    /// only; otherwise the peak itself).
+    pub peak_offered_tpm: Option<f64>,
 }
 
 /// Bedrock for one pattern's simulation: the quotas' state, the cache and what was measured.
@@ -397,6 +436,9 @@ pub struct Bedrock {
     tpm: Option<Bucket>,
     cache: Cache,
     minutes: Minutes,
+    /// Tokens of each call counted at its first try, admitted or not (a cache read counted as
+    /// input): what a quota must admit for no call to wait.
+    offered: Minutes,
     rng: StreamRng,
     /// Counters so far.
     pub stats: LlmStats,
@@ -411,6 +453,7 @@ impl Bedrock {
             settings,
             cache: Cache::default(),
             minutes: Minutes::default(),
+            offered: Minutes::default(),
             rng: StreamRng::seed_from_u64(seed),
             stats: LlmStats::default(),
         }
@@ -441,18 +484,16 @@ impl Bedrock {
                 if !whole && off >= cut {
                     return usd;
                 }
-                let (input, _) = d.tokens(k);
-                usd += self.admitted(base + off, input, d.output, 0.0, false);
+                let input = d.input(k);
+                usd += self.admitted(base + off, input, d.output, (0.0, 0.0));
             }
         }
         usd
     }
 
     /// Records an admitted call; returns its USD.
-    fn admitted(&mut self, now: f64, input: f64, output: f64, cached: f64, hit: bool) -> f64 {
+    fn admitted(&mut self, now: f64, input: f64, output: f64, (read, write): (f64, f64)) -> f64 {
         let p = self.settings.prices;
-        let read = if hit { cached } else { 0.0 };
-        let write = if hit { 0.0 } else { cached };
         let settled = self.settled(input, read, output);
         self.minutes.record(now, settled);
         let s = &mut self.stats;
@@ -461,7 +502,7 @@ impl Bedrock {
         s.output_tokens += output;
         s.cache_read_tokens += read;
         s.cache_write_tokens += write;
-        ((input - cached) * p.input
+        ((input - read - write) * p.input
             + read * p.cache_read
             + write * p.cache_write
             + output * p.output)
@@ -567,7 +608,11 @@ impl Bedrock {
 
     fn call(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
         let d = calls[run.doc];
-        let (input, cached) = d.tokens(run.call);
+        let input = d.input(run.call);
+        if run.tries == 0 {
+            let offered = self.settled(input, 0.0, d.output);
+            self.offered.record(now, offered);
+        }
         let reservation = input + self.settings.max_tokens;
         let rpm_ok = self.rpm.as_mut().is_none_or(|b| b.refill(now) >= 1.0);
         let tpm_ok = self
@@ -587,27 +632,9 @@ impl Bedrock {
             self.stats.throttled_calls += 1;
         }
         run.tries = 0;
-        let cached = if cached >= self.settings.min_cacheable_tokens {
-            cached
-        } else {
-            0.0
-        };
-        let hit = match self.settings.cache_ttl_seconds {
-            Some(ttl) if cached > 0.0 => {
-                self.stats.cache_lookups += 1;
-                let hit = self.cache.touch(d.key, now, ttl);
-                self.stats.cache_hits += u64::from(hit);
-                hit
-            }
-            _ => false,
-        };
-        let cached = if self.settings.cache_ttl_seconds.is_some() {
-            cached
-        } else {
-            0.0
-        };
-        run.token_usd += self.admitted(now, input, d.output, cached, hit);
-        let settled = self.settled(input, if hit { cached } else { 0.0 }, d.output);
+        let (read, write) = self.cache(&d, run.call, now);
+        run.token_usd += self.admitted(now, input, d.output, (read, write));
+        let settled = self.settled(input, read, d.output);
         let extra = match &self.settings.extra_seconds {
             Some(x) => x.sample(&mut self.rng),
             None => 0.0,
@@ -622,6 +649,34 @@ impl Bedrock {
             return Self::timed_out(run, total);
         }
         Next::At(t)
+    }
+
+    /// Looks up call `k`'s cacheable prefixes at `now`: (tokens read, tokens written). The
+    /// per-call prefix lives under the document's key; a first call's rebuilt context under a key
+    /// of its own, since it is other content (the case file's, written by the batch's first
+    /// rebuild, read by the rest). A prefix shorter than the model's minimum is not cached.
+    fn cache(&mut self, d: &DocCalls, k: u32, now: f64) -> (f64, f64) {
+        let Some(ttl) = self.settings.cache_ttl_seconds else {
+            return (0.0, 0.0);
+        };
+        let rebuilt = if k == 0 { d.first_cached } else { 0.0 };
+        let min = self.settings.min_cacheable_tokens;
+        let (mut read, mut write) = (0.0, 0.0);
+        for (tokens, key) in [(d.cached, d.key), (rebuilt, d.key | REBUILT_CONTEXT_KEY)] {
+            // The minimum counts the prefix up to the checkpoint: the rebuilt context follows
+            // the per-call prefix.
+            if tokens <= 0.0 || d.cached + if key == d.key { 0.0 } else { tokens } < min {
+                continue;
+            }
+            self.stats.cache_lookups += 1;
+            if self.cache.touch(key, now, ttl) {
+                self.stats.cache_hits += 1;
+                read += tokens;
+            } else {
+                write += tokens;
+            }
+        }
+        (read, write)
     }
 
     fn refused(&mut self, run: &mut Run, now: f64) -> Next {
@@ -689,6 +744,11 @@ impl Bedrock {
                     |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) },
                 );
             s.peak_minute_start = peak_t.0 as f64 * 60.0;
+            s.peak_offered_tpm = Some(if self.settings.needs_events() {
+                self.offered.tokens.iter().copied().fold(0.0, f64::max)
+            } else {
+                peak
+            });
         } else {
             s.peak_minute_start = peak_i as f64 * 60.0;
         }

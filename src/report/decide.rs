@@ -72,6 +72,7 @@ pub fn recommend(
     for (p, r) in reports.iter() {
         reasons.extend(capacity_reason(p, r, book));
     }
+    reasons.extend(super::llm::reasons(s, book, reports));
     for (p, r) in reports.iter() {
         reasons.extend(p.notes(s, &r.breakdown, &r.monthly_breakdown));
     }

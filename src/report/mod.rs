@@ -6,6 +6,7 @@ pub mod decide;
 pub mod envelope;
 
 pub mod escape;
+pub mod llm;
 pub mod quota;
 pub mod table;
 
@@ -200,6 +201,8 @@ pub struct PatternReport {
     pub unit_of_work: UnitOfWork,
     /// Concurrency and queueing.
     pub capacity: Capacity,
+    /// Bedrock calls, throttling, caching and demand; `null` when documents make no LLM call.
+    pub llm: Option<llm::LlmReport>,
 }
 
 impl PatternReport {
@@ -222,7 +225,9 @@ impl Report {
             } else {
                 UnitOfWork::Document
             };
-            pattern_report(sim, p.kind(), unit)
+            let mut r = pattern_report(sim, p.kind(), unit);
+            r.llm = llm::report(s, &months_of(sim, p.kind()));
+            r
         });
         let envelope = Envelope::new(Command::Simulate, input, sim.options.seed);
         let recommendation = decide::recommend(s, &input.book, &reports);
@@ -287,6 +292,7 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
         attempts_mean: sum.attempts / docs,
         unit_of_work: unit,
         capacity: capacity_report(&months, kind),
+        llm: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::llm::LlmReport;
 use super::{PatternReport, Report, escape};
 pub use crate::format::{thousands, usd};
 use crate::pattern::Component;
@@ -81,6 +82,9 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
             opt(p.capacity.cold_start_share, &pct)
         }),
     ];
+    if r.patterns.values().any(|p| p.llm.is_some()) {
+        all.extend(llm_rows(r));
+    }
     all.push((
         "monthly by component".into(),
         r.patterns.values().map(|_| String::new()).collect(),
@@ -106,6 +110,40 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
         }
     }
     all
+}
+
+/// The LLM rows: calls, throttling, caching and Bedrock demand in quota terms.
+fn llm_rows(r: &Report) -> Vec<Row> {
+    let row = |label: &str, f: &dyn Fn(&LlmReport) -> String| -> Row {
+        let cells = r
+            .patterns
+            .values()
+            .map(|p| p.llm.as_ref().map_or("–".to_string(), f))
+            .collect();
+        (label.to_string(), cells)
+    };
+    let count = |x: Option<f64>| x.map_or("–".to_string(), |x| thousands(x, 0));
+    let secs = |x: f64| format!("{x:.2} s");
+    vec![
+        row("LLM (Bedrock)      calls/doc", &|l| {
+            format!("{:.2}", l.calls_per_document)
+        }),
+        row("                   throttled calls", &|l| pct(l.throttled_share)),
+        row("                   added wait mean", &|l| secs(l.added_wait_mean_s)),
+        row("                   added wait p95", &|l| secs(l.added_wait_p95_s)),
+        row("                   cache hits", &|l| {
+            l.cache_hit_share.map_or("–".to_string(), pct)
+        }),
+        row("                   TPM steady", &|l| count(l.steady_tpm)),
+        row("                   TPM p95 minute", &|l| count(l.p95_minute_tpm)),
+        row("                   TPM peak minute", &|l| count(l.peak_tpm)),
+        row("                   RPM steady", &|l| count(Some(l.steady_rpm))),
+        row("                   RPM peak minute", &|l| count(Some(l.peak_rpm))),
+        row("                   quota RPM / TPM", &|l| match (l.quota.rpm, l.quota.tpm) {
+            (None, None) => "not modelled".to_string(),
+            (rpm, tpm) => format!("{} / {}", count(rpm), count(tpm)),
+        }),
+    ]
 }
 
 /// Renders the report as a fixed-width text table.

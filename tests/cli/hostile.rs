@@ -100,7 +100,16 @@ fn assert_finite_json(v: &serde_json::Value, path: &str) {
                 || path.ends_with(".workload.description")
                 // Not numbers: a reason about every pattern, a run of whole months.
                 || (path.contains(".recommendation.reasons[") && path.ends_with("].pattern"))
-                || path.ends_with(".documents_per_replication"),
+                || path.ends_with(".documents_per_replication")
+                // The LLM block: absent without calls; figures the book's facts or the workload's
+                // keys do not support (no burndown rate, no cache, no quota) are not numbers.
+                || path.ends_with(".llm")
+                || [
+                    "model", "cache_hit_share", "steady_tpm", "peak_tpm", "p95_minute_tpm",
+                    "peak_offered_tpm", "quota.rpm", "quota.tpm", "note",
+                ]
+                .iter()
+                .any(|k| path.ends_with(&format!(".llm.{k}"))),
             "null (a non-finite number?) at {path}"
         ),
         serde_json::Value::Number(n) => {

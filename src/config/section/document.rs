@@ -268,6 +268,14 @@ fn check_cached_tokens(
                 with_cache_prices(book)
             ),
         ),
+        // Below the minimum Bedrock caches nothing, so the simulation needs it to decide.
+        (Some(m), Some((_, mp))) if mp.min_cacheable_tokens.is_none() => p.push(
+            key,
+            format!(
+                "the price book '{}' ({}) has no min_cacheable_tokens for model '{m}': Bedrock caches nothing below a model's minimum prefix, so the simulation needs it; add it with min_cacheable_source and min_cacheable_as_of to [models.{m}]",
+                book.origin, book.region
+            ),
+        ),
         // An unknown model has been reported under document.model.
         _ => {}
     }

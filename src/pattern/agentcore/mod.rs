@@ -120,7 +120,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
-    p.calls = plan_calls(unit, stateless, |d| {
+    p.calls = plan_calls(unit, stateless, s.document.cache_scope, |d| {
         let rebuild = if stateless {
             d.rebuild_seconds
         } else {

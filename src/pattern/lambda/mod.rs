@@ -75,7 +75,7 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
-    let calls = plan_calls(unit, stateless, |d| {
+    let calls = plan_calls(unit, stateless, s.document.cache_scope, |d| {
         let rebuild = if stateless {
             d.rebuild_seconds
         } else {
@@ -241,16 +241,20 @@ pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
     }
 }
 
-/// (input, output) USD per million tokens of the workload's model; zero when no model is set.
+/// (input, output) USD per million tokens of the workload's model at its service tier; zero
+/// when no model is set.
 pub(crate) fn model_prices(s: &Scenario, book: &PriceBook) -> (f64, f64) {
     s.document
         .model
         .as_ref()
         .and_then(|m| book.models.get(m))
         .map_or((0.0, 0.0), |m| {
+            let tier = m
+                .tier_multiplier(s.document.service_tier)
+                .expect("validation refuses a tier the book does not price");
             (
-                m.input_usd_per_million_tokens,
-                m.output_usd_per_million_tokens,
+                tier * m.input_usd_per_million_tokens,
+                tier * m.output_usd_per_million_tokens,
             )
         })
 }
