@@ -67,7 +67,11 @@ fn without_quota_pressure_steady_tpm_is_rate_times_calls_times_tokens() {
             for (p, m) in r.patterns.iter() {
                 let l = &m.capacity.llm;
                 let tpm = l.steady_tpm.expect("the book gives Sonnet 4.6's burndown");
-                assert!((tpm / want - 1.0).abs() < 0.01, "{}: {tpm} vs {want} ({extra})", p.kind().name());
+                assert!(
+                    (tpm / want - 1.0).abs() < 0.01,
+                    "{}: {tpm} vs {want} ({extra})",
+                    p.kind().name()
+                );
                 assert!((l.steady_rpm / (2.0 * 60.0 * 3.0) - 1.0).abs() < 0.01);
                 assert_eq!(l.refusals, 0);
                 assert!(l.peak_tpm.unwrap() >= tpm);
@@ -103,9 +107,23 @@ fn a_tpm_quota_below_peak_demand_lengthens_lambda_by_the_added_wait_and_leaves_a
     // The seed's documents at 1.65M TPM: a dozen refusals, every call admitted by its third try
     // (a lower quota fails a few attempts, which would retry work and change CPU too).
     let tight = 1_650_000;
-    let loose = run(&workload_with(2.0, 3, "max_tokens = 64000", "[quotas]\nbedrock_tpm = 1e9\n"), 5_000, 1);
+    let loose = run(
+        &workload_with(
+            2.0,
+            3,
+            "max_tokens = 64000",
+            "[quotas]\nbedrock_tpm = 1e9\n",
+        ),
+        5_000,
+        1,
+    );
     let tight = run(
-        &workload_with(2.0, 3, "max_tokens = 64000", &format!("[quotas]\nbedrock_tpm = {tight}\n")),
+        &workload_with(
+            2.0,
+            3,
+            "max_tokens = 64000",
+            &format!("[quotas]\nbedrock_tpm = {tight}\n"),
+        ),
         5_000,
         1,
     );
@@ -131,9 +149,18 @@ fn a_tpm_quota_below_peak_demand_lengthens_lambda_by_the_added_wait_and_leaves_a
     let l = &b.capacity.llm;
     assert!(l.refusals > 0 && l.throttle_failures == 0, "{l:?}");
     let cpu = |m: &agentcost::simulate::PatternMonth| m.tally.sum.billed_cpu_seconds.get();
-    assert!((cpu(b) / cpu(a) - 1.0).abs() < 1e-12, "{} vs {}", cpu(b), cpu(a));
+    assert!(
+        (cpu(b) / cpu(a) - 1.0).abs() < 1e-12,
+        "{} vs {}",
+        cpu(b),
+        cpu(a)
+    );
     let grew = (b.tally.sum.billed_memory_seconds - a.tally.sum.billed_memory_seconds).get();
-    assert!((grew - l.added_wait_sum).abs() <= 1e-6 * l.added_wait_sum, "{grew} vs {}", l.added_wait_sum);
+    assert!(
+        (grew - l.added_wait_sum).abs() <= 1e-6 * l.added_wait_sum,
+        "{grew} vs {}",
+        l.added_wait_sum
+    );
 }
 
 #[test]
@@ -155,6 +182,9 @@ fn prompt_cache_hits_for_poisson_documents_on_one_key_are_one_minus_exp_minus_la
             (h + l.cache_hits, n + l.cache_lookups)
         });
         let share = hits as f64 / lookups as f64;
-        assert!((share - want).abs() < 0.02 * want, "λ={per_second}: {share} vs {want}");
+        assert!(
+            (share - want).abs() < 0.02 * want,
+            "λ={per_second}: {share} vs {want}"
+        );
     }
 }

@@ -9,8 +9,7 @@ use crate::simulate::PatternMonth;
 use crate::stats::mean;
 
 /// What is said next to demand figures when no Bedrock quota is given.
-pub const QUOTA_NOT_MODELLED: &str =
-    "Bedrock quota not modelled: calls are never throttled (set quotas.bedrock_rpm and quotas.bedrock_tpm)";
+pub const QUOTA_NOT_MODELLED: &str = "Bedrock quota not modelled: calls are never throttled (set quotas.bedrock_rpm and quotas.bedrock_tpm)";
 
 /// Tokens per document by kind.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -225,12 +224,16 @@ fn batch_reason(
     }
     let multiplier = m.batch_multiplier?;
     // The cheapest pattern's token bill is what batch would replace.
-    let (_, r) = reports.iter().min_by(|a, b| {
-        a.1.monthly_cost.mean.total_cmp(&b.1.monthly_cost.mean)
-    })?;
+    let (_, r) = reports
+        .iter()
+        .min_by(|a, b| a.1.monthly_cost.mean.total_cmp(&b.1.monthly_cost.mean))?;
     let l = r.llm.as_ref()?;
     let month = s.arrivals.documents_per_month;
-    let now = r.monthly_breakdown.get("llm_tokens").copied().unwrap_or(0.0);
+    let now = r
+        .monthly_breakdown
+        .get("llm_tokens")
+        .copied()
+        .unwrap_or(0.0);
     let batch = month
         * multiplier
         * (l.tokens_per_document.input * m.input_usd_per_million_tokens

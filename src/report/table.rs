@@ -128,21 +128,36 @@ fn llm_rows(r: &Report) -> Vec<Row> {
         row("LLM (Bedrock)      calls/doc", &|l| {
             format!("{:.2}", l.calls_per_document)
         }),
-        row("                   throttled calls", &|l| pct(l.throttled_share)),
-        row("                   added wait mean", &|l| secs(l.added_wait_mean_s)),
-        row("                   added wait p95", &|l| secs(l.added_wait_p95_s)),
+        row("                   throttled calls", &|l| {
+            pct(l.throttled_share)
+        }),
+        row("                   added wait mean", &|l| {
+            secs(l.added_wait_mean_s)
+        }),
+        row("                   added wait p95", &|l| {
+            secs(l.added_wait_p95_s)
+        }),
         row("                   cache hits", &|l| {
             l.cache_hit_share.map_or("–".to_string(), pct)
         }),
         row("                   TPM steady", &|l| count(l.steady_tpm)),
-        row("                   TPM p95 minute", &|l| count(l.p95_minute_tpm)),
-        row("                   TPM peak minute", &|l| count(l.peak_tpm)),
-        row("                   RPM steady", &|l| count(Some(l.steady_rpm))),
-        row("                   RPM peak minute", &|l| count(Some(l.peak_rpm))),
-        row("                   quota RPM / TPM", &|l| match (l.quota.rpm, l.quota.tpm) {
-            (None, None) => "not modelled".to_string(),
-            (rpm, tpm) => format!("{} / {}", count(rpm), count(tpm)),
+        row("                   TPM p95 minute", &|l| {
+            count(l.p95_minute_tpm)
         }),
+        row("                   TPM peak minute", &|l| count(l.peak_tpm)),
+        row("                   RPM steady", &|l| {
+            count(Some(l.steady_rpm))
+        }),
+        row("                   RPM peak minute", &|l| {
+            count(Some(l.peak_rpm))
+        }),
+        row(
+            "                   quota RPM / TPM",
+            &|l| match (l.quota.rpm, l.quota.tpm) {
+                (None, None) => "not modelled".to_string(),
+                (rpm, tpm) => format!("{} / {}", count(rpm), count(tpm)),
+            },
+        ),
     ]
 }
 
