@@ -69,6 +69,25 @@ fn month(c: &mut Criterion) {
             )
         })
     });
+    // The same month with every LLM call an event: a TPM quota far above demand admits them all,
+    // so the bill is the same and the difference is the cost of calls as events (~3 a document).
+    let events_text = text
+        .replace("[batching]", "max_tokens = 4_000\n\n[batching]")
+        .replace(
+            "[lambda]",
+            "[quotas]\nbedrock_tpm = 1e10\nbedrock_rpm = 1e10\n\n[lambda]",
+        );
+    let events = Input::from_text("kyc-10m-events", &events_text, None, None).expect("valid");
+    g.bench_function("kyc_10m_documents_calls_as_events", |b| {
+        b.iter(|| {
+            replicate(
+                &events.scenario,
+                &events.book,
+                black_box(&RunOptions::default()),
+                0,
+            )
+        })
+    });
     // The floor: the same month's arrivals and documents drawn with nothing done with them.
     g.bench_function("kyc_10m_documents_draws_only", |b| {
         b.iter(|| draw_month(&input.scenario, black_box(&RunOptions::default()), 0))

@@ -74,6 +74,11 @@ pub trait Model {
     fn in_use(&self) -> (u32, u32);
     /// Starts queued work while limits allow.
     fn dispatch(&mut self, core: &mut Core<Self::Plan, Self::Event>, now: f64);
+    /// Whether `event` changes nothing the statistics or dispatch see (an LLM call admitted or
+    /// retried mid-attempt): the loop then skips their bookkeeping.
+    fn quiet(_core: &Core<Self::Plan, Self::Event>, _event: &Self::Event) -> bool {
+        false
+    }
     /// Handles one event.
     fn handle(
         &mut self,
@@ -149,7 +154,6 @@ impl<M: Model> Simulator<M> {
             started: now,
             first_start: None,
             outcome,
-            run: crate::capacity::llm::Run::default(),
             added_wait: 0.0,
         });
         self.core.stats.units += 1;
@@ -166,6 +170,10 @@ impl<M: Model> Simulator<M> {
     pub fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
         while self.core.events.peek_time().is_some_and(|et| et <= t) {
             let (now, ev) = self.core.events.pop().expect("peeked");
+            if M::quiet(&self.core, &ev) {
+                self.model.handle(&mut self.core, now, ev, sink);
+                continue;
+            }
             self.touch(now);
             self.model.handle(&mut self.core, now, ev, sink);
             self.model.dispatch(&mut self.core, now);

@@ -28,7 +28,8 @@
 //! earlier (for Poisson calls at rate λ on one key, a share 1 − e^(−λ·TTL) of calls hit). A prefix
 //! below the model's minimum cacheable tokens is never cached.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -276,8 +277,6 @@ enum Phase {
     /// The next event admits (or retries) the current call.
     #[default]
     Call,
-    /// The next event ends the current call, returning this many reserved tokens.
-    Settle(f64),
     /// The next event ends the attempt.
     Done(Ending),
 }
@@ -368,7 +367,7 @@ struct Minutes {
 
 impl Minutes {
     fn record(&mut self, now: f64, tokens: f64) {
-        let m = ((now.max(0.0) / 60.0) as usize).min(MAX_MINUTES - 1);
+        let m = ((now.max(0.0) * (1.0 / 60.0)) as usize).min(MAX_MINUTES - 1);
         if m >= self.tokens.len() {
             self.tokens.resize(m + 1, 0.0);
             self.requests.resize(m + 1, 0);
@@ -428,6 +427,56 @@ pub struct LlmStats {
     pub peak_offered_tpm: Option<f64>,
 }
 
+/// Reservations to return at the end of calls in flight, earliest first. A few dozen calls are
+/// usually in flight: a vector kept sorted latest-first (insertion by binary search, removal from
+/// the end) costs a fraction of a heap's sifting then; past [`Refunds::SORTED_MAX`] entries a
+/// heap takes the rest, so a burst of thousands of calls stays O(log n).
+#[derive(Debug, Default)]
+struct Refunds {
+    sorted: Vec<(f64, f64)>,
+    heap: BinaryHeap<Reverse<(u64, u64)>>,
+}
+
+impl Refunds {
+    const SORTED_MAX: usize = 256;
+
+    /// Returns `refund` tokens at `at` (a time ≥ 0).
+    fn push(&mut self, at: f64, refund: f64) {
+        if self.sorted.len() < Self::SORTED_MAX {
+            let i = self.sorted.partition_point(|&(t, _)| t > at);
+            self.sorted.insert(i, (at, refund));
+        } else {
+            // Times are ≥ 0, so their bits order as the times do.
+            self.heap
+                .push(Reverse((at.max(0.0).to_bits(), refund.to_bits())));
+        }
+    }
+
+    /// The earliest refund due by `now`, removed; ties come out in either structure's order.
+    fn pop_until(&mut self, now: f64) -> Option<(f64, f64)> {
+        let a = self.sorted.last().copied();
+        let b = self
+            .heap
+            .peek()
+            .map(|Reverse((t, r))| (f64::from_bits(*t), f64::from_bits(*r)));
+        let take_heap = match (a, b) {
+            (Some(a), Some(b)) => b.0 < a.0,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let next = if take_heap { b } else { a }?;
+        if next.0 > now {
+            return None;
+        }
+        if take_heap {
+            self.heap.pop();
+        } else {
+            self.sorted.pop();
+        }
+        Some(next)
+    }
+}
+
 /// Bedrock for one pattern's simulation: the quotas' state, the cache and what was measured.
 #[derive(Debug)]
 pub struct Bedrock {
@@ -436,9 +485,16 @@ pub struct Bedrock {
     tpm: Option<Bucket>,
     cache: Cache,
     minutes: Minutes,
-    /// Tokens of each call counted at its first try, admitted or not (a cache read counted as
-    /// input): what a quota must admit for no call to wait.
-    offered: Minutes,
+    /// Calls refused at their first try: their tokens counted at that try (a cache read counted
+    /// as input), and as admitted later. The minutes with the first taken for the second are the
+    /// demand had every call been admitted at its first try: what a quota must admit for no call
+    /// to wait. Calls admitted at once are counted in `minutes` only.
+    late: Option<Box<(Minutes, Minutes)>>,
+    /// Each job's walk through its calls, by job id (calls as events only): kept here rather
+    /// than in the job so that a job stays small when calls are not events.
+    runs: Vec<Run>,
+    /// Calls in flight under a TPM quota: (end time, tokens returned then), as f64 bits.
+    refunds: Refunds,
     rng: StreamRng,
     /// Counters so far.
     pub stats: LlmStats,
@@ -453,7 +509,9 @@ impl Bedrock {
             settings,
             cache: Cache::default(),
             minutes: Minutes::default(),
-            offered: Minutes::default(),
+            late: None,
+            refunds: Refunds::default(),
+            runs: Vec::new(),
             rng: StreamRng::seed_from_u64(seed),
             stats: LlmStats::default(),
         }
@@ -471,29 +529,21 @@ impl Bedrock {
 
     /// Counts an attempt's calls without events (no quota, no cache): each call happens at its
     /// planned time, within `cut` seconds of planned processing that start at `base` (`whole`:
-    /// all of them). Returns the calls' USD.
-    pub fn record_planned(
-        &mut self,
-        calls: &[DocCalls],
-        (base, cut, whole): (f64, f64, bool),
-    ) -> f64 {
-        let mut usd = 0.0;
+    /// all of them). Their tokens are billed with the attempt.
+    pub fn record_planned(&mut self, calls: &[DocCalls], (base, cut, whole): (f64, f64, bool)) {
         for d in calls {
             for k in 0..d.calls {
                 let off = d.offset(k);
                 if !whole && off >= cut {
-                    return usd;
+                    return;
                 }
-                let input = d.input(k);
-                usd += self.admitted(base + off, input, d.output, (0.0, 0.0));
+                self.record(base + off, d.input(k), d.output, (0.0, 0.0));
             }
         }
-        usd
     }
 
-    /// Records an admitted call; returns its USD.
-    fn admitted(&mut self, now: f64, input: f64, output: f64, (read, write): (f64, f64)) -> f64 {
-        let p = self.settings.prices;
+    /// Records an admitted call's tokens: `read` and `write` of them from and to the cache.
+    fn record(&mut self, now: f64, input: f64, output: f64, (read, write): (f64, f64)) {
         let settled = self.settled(input, read, output);
         self.minutes.record(now, settled);
         let s = &mut self.stats;
@@ -502,6 +552,12 @@ impl Bedrock {
         s.output_tokens += output;
         s.cache_read_tokens += read;
         s.cache_write_tokens += write;
+    }
+
+    /// Records an admitted call; returns its USD.
+    fn admitted(&mut self, now: f64, input: f64, output: f64, (read, write): (f64, f64)) -> f64 {
+        self.record(now, input, output, (read, write));
+        let p = self.settings.prices;
         ((input - read - write) * p.input
             + read * p.cache_read
             + write * p.cache_write
@@ -514,20 +570,37 @@ impl Bedrock {
     /// the pattern stops at `deadline`.
     pub fn begin(
         &mut self,
-        run: &mut Run,
+        id: usize,
         calls: &[DocCalls],
         (base, cut, whole): (f64, f64, bool),
         deadline: f64,
     ) -> Next {
-        *run = Run {
+        if id >= self.runs.len() {
+            self.runs.resize_with(id + 1, Run::default);
+        }
+        // The slot's buffer of waits is reused: ids are, as jobs finish.
+        let mut added = std::mem::take(&mut self.runs[id].added);
+        added.clear();
+        added.resize(calls.len(), 0.0);
+        let mut run = Run {
             base,
             cut,
             whole,
             deadline,
-            added: smallvec::smallvec![0.0; calls.len()],
+            added,
             ..Run::default()
         };
-        self.next(run, calls)
+        let next = self.next(&mut run, calls);
+        self.runs[id] = run;
+        next
+    }
+
+    /// Job `id`'s current attempt.
+    ///
+    /// # Panics
+    /// When no attempt of job `id` ran as events.
+    pub fn run(&self, id: usize) -> &Run {
+        &self.runs[id]
     }
 
     /// Schedules the next call, or the attempt's end.
@@ -577,50 +650,48 @@ impl Bedrock {
         Next::At(run.deadline)
     }
 
-    /// Handles the attempt's event at `now`.
-    pub fn step(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
-        match run.phase {
+    /// Handles job `id`'s attempt's event at `now`.
+    pub fn step(&mut self, id: usize, calls: &[DocCalls], now: f64) -> Next {
+        // The runs are set aside while one of them steps (moving the vector, not the run).
+        let mut runs = std::mem::take(&mut self.runs);
+        let run = &mut runs[id];
+        let next = match run.phase {
             Phase::Done(e) => Next::End(e),
-            Phase::Settle(refund) => {
-                self.settle(now, refund);
-                run.phase = Phase::Call;
-                run.call += 1;
-                self.next(run, calls)
-            }
             Phase::Call => self.call(run, calls, now),
-        }
+        };
+        self.runs = runs;
+        next
     }
 
-    /// Ends an attempt early (its pattern stopped it): returns a call's reservation in flight.
-    pub fn abandon(&mut self, run: &mut Run, now: f64) {
-        if let Phase::Settle(refund) = run.phase {
-            self.settle(now, refund);
-        }
-        run.phase = Phase::Call;
+    /// Whether job `id`'s next event ends its attempt (the others change nothing a pattern or
+    /// the statistics see).
+    pub fn ends_next(&self, id: usize) -> bool {
+        matches!(self.runs[id].phase, Phase::Done(_))
     }
 
-    fn settle(&mut self, now: f64, refund: f64) {
-        if let Some(b) = &mut self.tpm {
-            b.refill(now);
+    /// Returns to the TPM bucket what calls that ended by `now` reserved beyond what they
+    /// settled at, each at its call's end. Settlements wait in a heap of their own rather than
+    /// as events, since nothing else happens when a call ends: the next admission applies them.
+    fn settle_until(&mut self, now: f64) {
+        let Some(b) = &mut self.tpm else { return };
+        while let Some((t, refund)) = self.refunds.pop_until(now) {
+            b.refill(t);
             b.level = (b.level + refund).min(b.cap);
         }
     }
 
     fn call(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
-        let d = calls[run.doc];
+        let d = &calls[run.doc];
         let input = d.input(run.call);
-        if run.tries == 0 {
-            let offered = self.settled(input, 0.0, d.output);
-            self.offered.record(now, offered);
-        }
         let reservation = input + self.settings.max_tokens;
+        self.settle_until(now);
         let rpm_ok = self.rpm.as_mut().is_none_or(|b| b.refill(now) >= 1.0);
         let tpm_ok = self
             .tpm
             .as_mut()
             .is_none_or(|b| b.refill(now) >= reservation);
         if !(rpm_ok && tpm_ok) {
-            return self.refused(run, now);
+            return self.refused(run, calls, now);
         }
         if let Some(b) = &mut self.rpm {
             b.level -= 1.0;
@@ -628,27 +699,31 @@ impl Bedrock {
         if let Some(b) = &mut self.tpm {
             b.level -= reservation;
         }
-        if run.tries > 0 {
+        let late = run.tries > 0;
+        if late {
             self.stats.throttled_calls += 1;
         }
         run.tries = 0;
-        let (read, write) = self.cache(&d, run.call, now);
+        let (read, write) = self.cache(d, run.call, now);
         run.token_usd += self.admitted(now, input, d.output, (read, write));
         let settled = self.settled(input, read, d.output);
+        if late && let Some(l) = &mut self.late {
+            l.1.record(now, settled);
+        }
         let extra = match &self.settings.extra_seconds {
             Some(x) => x.sample(&mut self.rng),
             None => 0.0,
         };
         run.added[run.doc] += extra;
-        run.phase = Phase::Settle(reservation - settled);
-        let t = now + d.call_seconds + extra;
-        if t > run.deadline {
-            let total = run.added_total();
-            self.settle(now, reservation - settled);
-            run.phase = Phase::Call;
-            return Self::timed_out(run, total);
+        let end = now + d.call_seconds + extra;
+        if self.tpm.is_some() {
+            // Times are ≥ 0, so their bits order as the times do.
+            let refund = reservation - settled;
+            self.refunds.push(end, refund);
         }
-        Next::At(t)
+        // The next call (or the attempt's end) comes a gap after this call's end.
+        run.call += 1;
+        self.next(run, calls)
     }
 
     /// Looks up call `k`'s cacheable prefixes at `now`: (tokens read, tokens written). The
@@ -679,8 +754,13 @@ impl Bedrock {
         (read, write)
     }
 
-    fn refused(&mut self, run: &mut Run, now: f64) -> Next {
+    fn refused(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
         self.stats.refusals += 1;
+        if run.tries == 0 {
+            let d = &calls[run.doc];
+            let offered = self.settled(d.input(run.call), 0.0, d.output);
+            self.late.get_or_insert_default().0.record(now, offered);
+        }
         run.tries += 1;
         if run.tries >= SDK_MAX_ATTEMPTS {
             self.stats.throttled_calls += 1;
@@ -744,10 +824,16 @@ impl Bedrock {
                     |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) },
                 );
             s.peak_minute_start = peak_t.0 as f64 * 60.0;
-            s.peak_offered_tpm = Some(if self.settings.needs_events() {
-                self.offered.tokens.iter().copied().fold(0.0, f64::max)
-            } else {
-                peak
+            s.peak_offered_tpm = Some(match &self.late {
+                Some(l) => {
+                    let (first, later) = (&l.0.tokens, &l.1.tokens);
+                    let at = |v: &Vec<f64>, i: usize| v.get(i).copied().unwrap_or(0.0);
+                    let n = m.tokens.len().max(first.len());
+                    (0..n)
+                        .map(|i| at(&m.tokens, i) - at(later, i) + at(first, i))
+                        .fold(0.0, f64::max)
+                }
+                None => peak,
             });
         } else {
             s.peak_minute_start = peak_i as f64 * 60.0;
@@ -792,15 +878,14 @@ mod tests {
         cut: f64,
         deadline: f64,
     ) -> (Ending, Run) {
-        let mut run = Run::default();
         let whole = calls.iter().all(|d| {
             d.start + f64::from(d.calls) * d.call_seconds + f64::from(d.calls + 1) * d.gap <= cut
         });
-        let mut next = b.begin(&mut run, calls, (base, cut, whole), deadline);
+        let mut next = b.begin(0, calls, (base, cut, whole), deadline);
         loop {
             match next {
-                Next::At(t) => next = b.step(&mut run, calls, t),
-                Next::End(e) => return (e, run),
+                Next::At(t) => next = b.step(0, calls, t),
+                Next::End(e) => return (e, b.run(0).clone()),
             }
         }
     }
@@ -1011,5 +1096,30 @@ mod tests {
         let st = b.into_stats(60.0);
         // Quota: miss 3,000 + 500; hit 3,000 − 2,000 + 500.
         assert_eq!(st.peak_tpm, Some(3500.0 + 1500.0));
+    }
+}
+
+#[cfg(test)]
+mod refund_tests {
+    use super::Refunds;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever mix of the sorted vector and the heap holds them, refunds come out in time order.
+        #[test]
+        fn refunds_come_out_earliest_first(times in proptest::collection::vec(0.0f64..1e6, 0..600)) {
+            let mut r = Refunds::default();
+            for (i, t) in times.iter().enumerate() {
+                r.push(*t, i as f64);
+            }
+            let mut out = Vec::new();
+            while let Some((t, _)) = r.pop_until(f64::INFINITY) {
+                out.push(t);
+            }
+            let mut want = times.clone();
+            want.sort_by(f64::total_cmp);
+            prop_assert_eq!(out, want);
+        }
     }
 }

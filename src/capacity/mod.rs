@@ -41,8 +41,6 @@ pub struct Job<P> {
     pub first_start: Option<f64>,
     /// Bill so far.
     pub outcome: Outcome,
-    /// The current attempt's walk through its LLM calls (when calls run as events).
-    pub run: llm::Run,
     /// Seconds waited beyond the plan over the attempts so far (throttling, Flex latency).
     pub added_wait: f64,
 }

@@ -86,6 +86,10 @@ impl Model for AgentCoreModel<'_> {
         &plan.calls
     }
 
+    fn quiet(core: &Core<Plan, Event>, event: &Event) -> bool {
+        matches!(*event, Event::Llm(id) if !core.llm.ends_next(id))
+    }
+
     fn in_use(&self) -> (u32, u32) {
         (self.active, self.idle)
     }
@@ -120,12 +124,9 @@ impl Model for AgentCoreModel<'_> {
             let base = now + job.plan.startup.get();
             if events {
                 let deadline = now + limit(&job.plan).get();
-                let next = core.llm.begin(
-                    &mut job.run,
-                    &job.plan.calls,
-                    (base, cut.get(), whole),
-                    deadline,
-                );
+                let next = core
+                    .llm
+                    .begin(id, &job.plan.calls, (base, cut.get(), whole), deadline);
                 if let Next::At(t) = next {
                     core.events.push(t, Event::Llm(id));
                 }
@@ -154,12 +155,13 @@ impl Model for AgentCoreModel<'_> {
         match event {
             Event::Llm(id) => {
                 let job = core.jobs.get_mut(id);
-                match core.llm.step(&mut job.run, &job.plan.calls, now) {
+                match core.llm.step(id, &job.plan.calls, now) {
                     Next::At(t) => core.events.push(t, Event::Llm(id)),
                     Next::End(e) => {
                         let (s, book) = (self.s, self.book);
-                        job.added_wait += job.run.added_total();
-                        let actual = Some((&e, &job.run));
+                        let run = core.llm.run(id);
+                        job.added_wait += run.added_total();
+                        let actual = Some((&e, run));
                         let t = bill_attempt_as(
                             s,
                             book,

@@ -88,6 +88,10 @@ impl Model for LambdaModel<'_> {
         &plan.calls
     }
 
+    fn quiet(core: &Core<Plan, Event>, event: &Event) -> bool {
+        matches!(*event, Event::Llm(id, _) if !core.llm.ends_next(id))
+    }
+
     fn in_use(&self) -> (u32, u32) {
         (self.running, 0)
     }
@@ -133,12 +137,9 @@ impl Model for LambdaModel<'_> {
             let base = now + init.get();
             if events {
                 let deadline = now + book.lambda.timeout_seconds;
-                let next = core.llm.begin(
-                    &mut job.run,
-                    &job.plan.calls,
-                    (base, ran.get(), whole),
-                    deadline,
-                );
+                let next = core
+                    .llm
+                    .begin(id, &job.plan.calls, (base, ran.get(), whole), deadline);
                 if let Next::At(t) = next {
                     core.events.push(t, Event::Llm(id, cold));
                 }
@@ -164,15 +165,16 @@ impl Model for LambdaModel<'_> {
         match event {
             Event::Llm(id, cold) => {
                 let job = core.jobs.get_mut(id);
-                match core.llm.step(&mut job.run, &job.plan.calls, now) {
+                match core.llm.step(id, &job.plan.calls, now) {
                     Next::At(t) => core.events.push(t, Event::Llm(id, cold)),
                     Next::End(e) => {
                         let (s, book) = (self.s, self.book);
                         let (_, _, whole) = planned_run(book, &job.plan, job.attempt, cold);
                         let init = if cold { job.plan.init } else { Seconds::ZERO };
                         let ran = Seconds((e.at - job.started - init.get()).max(0.0));
-                        job.added_wait += job.run.added_total();
-                        let tokens = Usd(job.run.token_usd);
+                        let run = core.llm.run(id);
+                        job.added_wait += run.added_total();
+                        let tokens = Usd(run.token_usd);
                         bill_run(s, book, &job.plan, cold, ran, tokens, &mut job.outcome);
                         if whole && e.kind == EndKind::Planned {
                             job.outcome.failed = false;
