@@ -101,12 +101,15 @@ fn calls_as_events_bill_what_planned_calls_bill_when_nothing_throttles() {
 
 #[test]
 fn a_tpm_quota_below_peak_demand_lengthens_lambda_by_the_added_wait_and_leaves_agentcore_cpu() {
-    // Each call reserves 2,000 + 64,000 tokens for its 4 s and settles at 2,500: about 24 calls
-    // hold 1.6M tokens in reservations, so the bucket runs dry when calls bunch up and calls
-    // wait for reservations to return.
-    // The seed's documents at 1.65M TPM: a dozen refusals, every call admitted by its third try
-    // (a lower quota fails a few attempts, which would retry work and change CPU too).
-    let tight = 1_650_000;
+    // Each call reserves 2,000 + 64,000 tokens for its 4 s and settles at 2,500: a minute admits
+    // about 360 calls, reserving 24M tokens of which all but the calls still running at the
+    // minute's end come back when they settle.
+    // A minute's budget refused calls wait for the next minute, and the SDK gives up after about
+    // 3 s of back-off: only calls refused in a minute's last seconds get through. At 3.4M TPM the
+    // seed's busiest minutes run out of budget in their last seconds: a dozen refusals, every
+    // call admitted by its third try (a lower quota fails attempts, which would retry work and
+    // change CPU too; a higher one refuses nothing).
+    let tight = 3_400_000;
     let loose = run(
         &workload_with(
             2.0,
@@ -187,4 +190,38 @@ fn prompt_cache_hits_for_poisson_documents_on_one_key_are_one_minus_exp_minus_la
             "λ={per_second}: {share} vs {want}"
         );
     }
+}
+
+#[test]
+fn a_quota_far_below_demand_dead_letters_documents_and_says_bedrock_throttled_them() {
+    // 18,000 TPM against ~900,000 of demand: most calls are refused on every SDK attempt.
+    let input = workload_with(
+        2.0,
+        3,
+        "max_tokens = 4000",
+        // Appended to [failures], the last table.
+        "max_attempts = 2\n[quotas]\nbedrock_tpm = 18000\n",
+    );
+    let sim = run(&input, 2_000, 1);
+    let report = agentcost::report::Report::build(&input, &sim);
+    let lambda = report.patterns.get(PatternKind::Lambda);
+    let l = lambda.llm.as_ref().expect("documents make calls");
+    assert!(l.throttle_failures_per_document > 0.5, "{l:?}");
+    assert!(lambda.failed_share > 0.5);
+    let texts: Vec<&str> = report
+        .recommendation
+        .reasons
+        .iter()
+        .map(|r| r.text.as_str())
+        .collect();
+    assert!(
+        texts.iter().any(
+            |t| t.contains("dead-letter queue") && t.contains("throttled on every SDK attempt")
+        ),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.starts_with("Bedrock quota:")),
+        "{texts:#?}"
+    );
 }

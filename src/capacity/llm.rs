@@ -11,15 +11,19 @@
 //! document's rebuilt context goes with its first call. A unit's documents follow one another.
 //!
 //! # Quotas
-//! RPM and TPM are token buckets that start full, hold a minute's quota and refill continuously
-//! (the per-minute budget AWS describes, without a minute boundary at which a whole quota
-//! returns at once). A call is admitted when the RPM bucket holds one request and the TPM bucket
-//! holds its reservation: input (cached prefix included) + `max_tokens`. When the call ends it
-//! settles at input − cache reads + output × the model's burndown rate, and the difference is
-//! returned (or taken: output × burndown may exceed `max_tokens`). A refused call spends
-//! nothing and is retried after `U(0, 1) × min(20 s, 1 s × 2^retry)`: the AWS SDK's standard
-//! mode for throttling errors, three attempts in all; the third refusal fails the document's
-//! attempt, and the pattern's own retry path takes over.
+//! RPM and TPM are budgets per minute of the simulated clock (minutes counted from the start of
+//! the month), as AWS states them. A call is admitted when its minute's RPM budget has a request
+//! left and its TPM budget holds its reservation: input (cached prefix included) + `max_tokens`.
+//! When the call ends it settles at input − cache reads + output × the model's burndown rate, and
+//! the difference is returned to (or, when output × burndown exceeds `max_tokens`, taken from)
+//! the minute that admitted it, if that minute is still running. Per-minute figures therefore
+//! never exceed the quota by more than a settlement's excess. AWS does not publish whether its
+//! limiter is a fixed window or a token bucket (which would admit up to twice the quota in a
+//! calendar minute after a quiet one); the fixed window is the reading that makes the per-minute
+//! figures comparable with the quota. A refused call spends nothing and is retried after
+//! `U(0, 1) × min(20 s, 1 s × 2^retry)`: the AWS SDK's standard mode for throttling errors, three
+//! attempts in all; the third refusal fails the document's attempt, and the pattern's own retry
+//! path takes over.
 //!
 //! # Prompt caching
 //! A call's cacheable prefix is written or read under a key: one for the workload, one per
@@ -243,32 +247,38 @@ impl Settings {
     }
 }
 
-/// A token bucket of `cap` that refills at `rate` a second.
+/// A per-minute budget: at most `quota` admitted within each minute of the simulated clock
+/// (minutes counted from the start of the month).
 #[derive(Debug, Clone, Copy)]
-struct Bucket {
-    cap: f64,
-    rate: f64,
-    level: f64,
-    t: f64,
+struct Window {
+    quota: f64,
+    minute: u64,
+    used: f64,
 }
 
-impl Bucket {
+impl Window {
     fn per_minute(quota: f64) -> Self {
         Self {
-            cap: quota,
-            rate: quota / 60.0,
-            level: quota,
-            t: 0.0,
+            quota,
+            minute: 0,
+            used: 0.0,
         }
     }
 
-    fn refill(&mut self, now: f64) -> f64 {
-        if now > self.t {
-            self.level = (self.level + (now - self.t) * self.rate).min(self.cap);
-            self.t = now;
+    /// What is left of the budget at `now`, which is never earlier than the last call's time.
+    fn room(&mut self, now: f64) -> f64 {
+        let m = minute_of(now);
+        if m != self.minute {
+            self.minute = m;
+            self.used = 0.0;
         }
-        self.level
+        self.quota - self.used
     }
+}
+
+/// The minute of the simulated clock `t` falls in.
+fn minute_of(t: f64) -> u64 {
+    (t.max(0.0) * (1.0 / 60.0)) as u64
 }
 
 /// Where an attempt's walk through its calls stands.
@@ -481,21 +491,22 @@ impl Refunds {
 #[derive(Debug)]
 pub struct Bedrock {
     settings: Settings,
-    rpm: Option<Bucket>,
-    tpm: Option<Bucket>,
+    rpm: Option<Window>,
+    tpm: Option<Window>,
     cache: Cache,
     minutes: Minutes,
-    /// Calls refused at their first try: their tokens counted at that try (a cache read counted
-    /// as input), and as admitted later. The minutes with the first taken for the second are the
-    /// demand had every call been admitted at its first try: what a quota must admit for no call
-    /// to wait. Calls admitted at once are counted in `minutes` only.
-    late: Option<Box<(Minutes, Minutes)>>,
+    /// Each unit's first attempt's calls at their planned times (a cache read counted as
+    /// input), under a quota: the demand had nothing been throttled, what a quota must admit for
+    /// no call to wait.
+    offered: Minutes,
     /// Each job's walk through its calls, by job id (calls as events only): kept here rather
     /// than in the job so that a job stays small when calls are not events.
     runs: Vec<Run>,
     /// Calls in flight under a TPM quota: (end time, tokens returned then), as f64 bits.
     refunds: Refunds,
     rng: StreamRng,
+    /// Time of the latest call admitted.
+    last_call: f64,
     /// Counters so far.
     pub stats: LlmStats,
 }
@@ -504,12 +515,13 @@ impl Bedrock {
     /// Bedrock as `settings` describe it; `seed` drives back-off jitter and per-call draws.
     pub fn new(settings: Settings, seed: u64) -> Self {
         Self {
-            rpm: settings.rpm.map(Bucket::per_minute),
-            tpm: settings.tpm.map(Bucket::per_minute),
+            rpm: settings.rpm.map(Window::per_minute),
+            tpm: settings.tpm.map(Window::per_minute),
             settings,
             cache: Cache::default(),
             minutes: Minutes::default(),
-            late: None,
+            offered: Minutes::default(),
+            last_call: 0.0,
             refunds: Refunds::default(),
             runs: Vec::new(),
             rng: StreamRng::seed_from_u64(seed),
@@ -546,6 +558,7 @@ impl Bedrock {
     fn record(&mut self, now: f64, input: f64, output: f64, (read, write): (f64, f64)) {
         let settled = self.settled(input, read, output);
         self.minutes.record(now, settled);
+        self.last_call = self.last_call.max(now);
         let s = &mut self.stats;
         s.calls += 1;
         s.input_tokens += input;
@@ -574,7 +587,16 @@ impl Bedrock {
         calls: &[DocCalls],
         (base, cut, whole): (f64, f64, bool),
         deadline: f64,
+        first_attempt: bool,
     ) -> Next {
+        if first_attempt && (self.rpm.is_some() || self.tpm.is_some()) {
+            for d in calls {
+                for k in 0..d.calls {
+                    let settled = self.settled(d.input(k), 0.0, d.output);
+                    self.offered.record(base + d.offset(k), settled);
+                }
+            }
+        }
         if id >= self.runs.len() {
             self.runs.resize_with(id + 1, Run::default);
         }
@@ -669,14 +691,17 @@ impl Bedrock {
         matches!(self.runs[id].phase, Phase::Done(_))
     }
 
-    /// Returns to the TPM bucket what calls that ended by `now` reserved beyond what they
-    /// settled at, each at its call's end. Settlements wait in a heap of their own rather than
-    /// as events, since nothing else happens when a call ends: the next admission applies them.
+    /// Returns to the TPM budget what calls that ended by `now` reserved beyond what they
+    /// settled at (or takes what they settled beyond it), each at its call's end, when that is
+    /// still within the minute that admitted it: a later minute's budget starts afresh.
+    /// Settlements wait in a store of their own rather than as events, since nothing else
+    /// happens when a call ends: the next admission applies them.
     fn settle_until(&mut self, now: f64) {
-        let Some(b) = &mut self.tpm else { return };
+        let Some(w) = &mut self.tpm else { return };
         while let Some((t, refund)) = self.refunds.pop_until(now) {
-            b.refill(t);
-            b.level = (b.level + refund).min(b.cap);
+            if minute_of(t) == w.minute {
+                w.used -= refund;
+            }
         }
     }
 
@@ -685,41 +710,33 @@ impl Bedrock {
         let input = d.input(run.call);
         let reservation = input + self.settings.max_tokens;
         self.settle_until(now);
-        let rpm_ok = self.rpm.as_mut().is_none_or(|b| b.refill(now) >= 1.0);
-        let tpm_ok = self
-            .tpm
-            .as_mut()
-            .is_none_or(|b| b.refill(now) >= reservation);
+        let rpm_ok = self.rpm.as_mut().is_none_or(|w| w.room(now) >= 1.0);
+        let tpm_ok = self.tpm.as_mut().is_none_or(|w| w.room(now) >= reservation);
         if !(rpm_ok && tpm_ok) {
-            return self.refused(run, calls, now);
+            return self.refused(run, now);
         }
-        if let Some(b) = &mut self.rpm {
-            b.level -= 1.0;
+        if let Some(w) = &mut self.rpm {
+            w.used += 1.0;
         }
-        if let Some(b) = &mut self.tpm {
-            b.level -= reservation;
+        if let Some(w) = &mut self.tpm {
+            w.used += reservation;
         }
-        let late = run.tries > 0;
-        if late {
+        if run.tries > 0 {
             self.stats.throttled_calls += 1;
         }
         run.tries = 0;
         let (read, write) = self.cache(d, run.call, now);
         run.token_usd += self.admitted(now, input, d.output, (read, write));
         let settled = self.settled(input, read, d.output);
-        if late && let Some(l) = &mut self.late {
-            l.1.record(now, settled);
-        }
         let extra = match &self.settings.extra_seconds {
             Some(x) => x.sample(&mut self.rng),
             None => 0.0,
         };
         run.added[run.doc] += extra;
         let end = now + d.call_seconds + extra;
-        if self.tpm.is_some() {
-            // Times are ≥ 0, so their bits order as the times do.
-            let refund = reservation - settled;
-            self.refunds.push(end, refund);
+        // A settlement after the admitting minute changes nothing: it is not kept.
+        if self.tpm.is_some() && minute_of(end) == minute_of(now) {
+            self.refunds.push(end, reservation - settled);
         }
         // The next call (or the attempt's end) comes a gap after this call's end.
         run.call += 1;
@@ -754,13 +771,9 @@ impl Bedrock {
         (read, write)
     }
 
-    fn refused(&mut self, run: &mut Run, calls: &[DocCalls], now: f64) -> Next {
+    fn refused(&mut self, run: &mut Run, now: f64) -> Next {
         self.stats.refusals += 1;
-        if run.tries == 0 {
-            let d = &calls[run.doc];
-            let offered = self.settled(d.input(run.call), 0.0, d.output);
-            self.late.get_or_insert_default().0.record(now, offered);
-        }
+
         run.tries += 1;
         if run.tries >= SDK_MAX_ATTEMPTS {
             self.stats.throttled_calls += 1;
@@ -796,7 +809,8 @@ impl Bedrock {
         m.tokens.resize(m.tokens.len().max(minutes), 0.0);
         m.requests.resize(m.requests.len().max(minutes), 0);
         let s = &mut self.stats;
-        s.minutes = span.max(60.0) / 60.0;
+        // The window's arrivals span, or the last call when retries and waits ran past it.
+        s.minutes = span.max(self.last_call).max(60.0) / 60.0;
         let tokens_total: f64 = m.tokens.iter().sum();
         let requests_total: f64 = m.requests.iter().map(|&r| f64::from(r)).sum();
         let (peak_i, peak_rpm) = m.requests.iter().enumerate().fold(
@@ -824,17 +838,13 @@ impl Bedrock {
                     |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) },
                 );
             s.peak_minute_start = peak_t.0 as f64 * 60.0;
-            s.peak_offered_tpm = Some(match &self.late {
-                Some(l) => {
-                    let (first, later) = (&l.0.tokens, &l.1.tokens);
-                    let at = |v: &Vec<f64>, i: usize| v.get(i).copied().unwrap_or(0.0);
-                    let n = m.tokens.len().max(first.len());
-                    (0..n)
-                        .map(|i| at(&m.tokens, i) - at(later, i) + at(first, i))
-                        .fold(0.0, f64::max)
-                }
-                None => peak,
-            });
+            s.peak_offered_tpm = Some(
+                if self.settings.rpm.is_some() || self.settings.tpm.is_some() {
+                    self.offered.tokens.iter().copied().fold(0.0, f64::max)
+                } else {
+                    peak
+                },
+            );
         } else {
             s.peak_minute_start = peak_i as f64 * 60.0;
         }
@@ -881,7 +891,7 @@ mod tests {
         let whole = calls.iter().all(|d| {
             d.start + f64::from(d.calls) * d.call_seconds + f64::from(d.calls + 1) * d.gap <= cut
         });
-        let mut next = b.begin(0, calls, (base, cut, whole), deadline);
+        let mut next = b.begin(0, calls, (base, cut, whole), deadline, true);
         loop {
             match next {
                 Next::At(t) => next = b.step(0, calls, t),
@@ -970,7 +980,7 @@ mod tests {
 
     #[test]
     fn a_refused_call_that_is_admitted_later_lengthens_the_attempt_by_its_wait() {
-        // 60 RPM = one a second; a burst of 60 then calls every second.
+        // 60 RPM: sixty calls at 59 s spend the first minute's budget.
         let mut b = Bedrock::new(
             Settings {
                 rpm: Some(60.0),
@@ -979,15 +989,15 @@ mod tests {
             3,
         );
         for _ in 0..60 {
-            let (e, _) = run_to_end(&mut b, &[doc(1, 0.0, 1.0, 1.0)], 0.0, 0.0, 1e9);
+            let (e, _) = run_to_end(&mut b, &[doc(1, 0.0, 1.0, 1.0)], 59.0, 0.0, 1e9);
             assert_eq!(e.kind, EndKind::Planned);
         }
-        let (e, run) = run_to_end(&mut b, &[doc(1, 0.5, 1.0, 1.0)], 0.0, 0.5, 1e9);
-        // Refused at 0, retried until a token has refilled (1 s): with this seed the second
+        let (e, run) = run_to_end(&mut b, &[doc(1, 0.5, 1.0, 1.0)], 59.5, 0.5, 1e9);
+        // Refused at 59.5 s and retried until the next minute's budget (60 s): with this seed a
         // retry lands after it. The wait shifts the end by exactly the time waited.
         assert_eq!(e.kind, EndKind::Planned);
-        assert!(run.added_total() >= 1.0, "{}", run.added_total());
-        assert!((e.at - (0.5 + run.added_total())).abs() < 1e-12);
+        assert!(run.added_total() >= 0.5, "{}", run.added_total());
+        assert!((e.at - (60.0 + run.added_total())).abs() < 1e-12);
         assert_eq!(b.stats.throttled_calls, 1);
         assert!(b.stats.refusals >= 1);
     }

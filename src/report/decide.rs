@@ -116,8 +116,21 @@ fn dead_letter_reasons(s: &Scenario, reports: &PerPattern<PatternReport>) -> Vec
         if share < NOTABLE_FAILED_SHARE {
             continue;
         }
+        // Bedrock throttling fails attempts too, once a call is refused on every SDK attempt.
+        let throttled = r
+            .llm
+            .as_ref()
+            .map_or(0.0, |l| l.throttle_failures_per_document);
+        let cause = if throttled > 0.0 {
+            format!(
+                "crashed or a Bedrock call was throttled on every SDK attempt ({:.1} throttled-out attempts per thousand documents; ",
+                1000.0 * throttled
+            )
+        } else {
+            "crashed (".to_string()
+        };
         reasons.push(Reason::new("dead_lettered", Some(p.kind()), format!(
-            "{:.1}% of documents end in {}'s dead-letter queue because every attempt crashed ({:.1}% crash probability per attempt, {} attempt{} at most): {}",
+            "{:.1}% of documents end in {}'s dead-letter queue because every attempt {cause}{:.1}% crash probability per attempt, {} attempt{} at most): {}",
             100.0 * share,
             p.label(),
             100.0 * s.failures.crash_probability,

@@ -124,9 +124,13 @@ impl Model for AgentCoreModel<'_> {
             let base = now + job.plan.startup.get();
             if events {
                 let deadline = now + limit(&job.plan).get();
-                let next = core
-                    .llm
-                    .begin(id, &job.plan.calls, (base, cut.get(), whole), deadline);
+                let next = core.llm.begin(
+                    id,
+                    &job.plan.calls,
+                    (base, cut.get(), whole),
+                    deadline,
+                    job.attempt == 0,
+                );
                 if let Next::At(t) = next {
                     core.events.push(t, Event::Llm(id));
                 }

@@ -137,9 +137,13 @@ impl Model for LambdaModel<'_> {
             let base = now + init.get();
             if events {
                 let deadline = now + book.lambda.timeout_seconds;
-                let next = core
-                    .llm
-                    .begin(id, &job.plan.calls, (base, ran.get(), whole), deadline);
+                let next = core.llm.begin(
+                    id,
+                    &job.plan.calls,
+                    (base, ran.get(), whole),
+                    deadline,
+                    i == 0,
+                );
                 if let Next::At(t) = next {
                     core.events.push(t, Event::Llm(id, cold));
                 }
