@@ -164,7 +164,7 @@ pub fn reasons(
                 "bedrock_quota_binds",
                 Some(p.kind()),
                 format!(
-                    "Bedrock quota: {:.1}% of {}'s calls were throttled (quota {} RPM / {} TPM; busiest minute {} TPM) and waited {:.2} s a document on average (p95 {:.2} s), which {} bills; {:.2} attempts per thousand documents failed after {} SDK attempts; request at least {} TPM (the busiest minute's demand had every call been admitted at once), or use `agentcost capacity --bedrock-tpm ...`",
+                    "Bedrock quota: {:.1}% of {}'s calls were throttled (quota {} RPM / {} TPM; busiest minute {} TPM) and waited {:.2} s a document on average (p95 {:.2} s), which {} bills; {:.2} attempts per thousand documents failed after {} SDK attempts; request at least {} TPM, the busiest minute's demand had every call been admitted at its planned time (what max_tokens reserves comes on top while calls run)",
                     100.0 * l.throttled_share,
                     p.label(),
                     tpm(l.quota.rpm),
