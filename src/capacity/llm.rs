@@ -796,10 +796,13 @@ impl Bedrock {
 
     /// Records a finished unit of `documents` documents that waited `added` seconds beyond its plan.
     pub fn finish_unit(&mut self, documents: u32, added: f64) {
-        let n = f64::from(documents.max(1));
-        self.stats.added_wait.add(added / n);
-        self.stats.added_wait_sum += added;
         self.stats.documents += f64::from(documents);
+        // Calls that run as planned never wait beyond the plan: no distribution to keep.
+        if self.events() {
+            let n = f64::from(documents.max(1));
+            self.stats.added_wait.add(added / n);
+            self.stats.added_wait_sum += added;
+        }
     }
 
     /// Ends the replication: the per-minute figures over the window's first `span` seconds.

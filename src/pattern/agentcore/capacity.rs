@@ -6,12 +6,13 @@
 //! `checker_interval_minutes` and flags sessions older than `checker_threshold_minutes`; the unit
 //! is then retried, up to `max_attempts`.
 
-use super::{Plan, bill_attempt, bill_attempt_as, finish, limit, plan, planned_cut};
+use super::{Plan, bill_attempt_as, finish, limit, plan, planned_cut};
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::{Bedrock, DocCalls, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
+use crate::pattern::lambda::model_prices;
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 
@@ -40,6 +41,8 @@ pub struct AgentCoreModel<'a> {
     creation: RateLimit,
     data_plane: RateLimit,
     wake_pending: bool,
+    /// The model's (input, output) USD per million tokens, looked up once.
+    prices: (f64, f64),
 }
 
 /// The AgentCore pattern's simulation.
@@ -65,6 +68,7 @@ pub fn new<'a>(
         creation: RateLimit::new(acp.session_creation_tps, acp.session_creation_tps.max(1.0)),
         data_plane: RateLimit::new(acp.data_plane_tps, acp.data_plane_tps.max(1.0)),
         wake_pending: false,
+        prices: model_prices(s, book),
     };
     let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
     Simulator::new(model, quota, step_seconds, trace_waits, llm)
@@ -136,7 +140,15 @@ impl Model for AgentCoreModel<'_> {
                 }
                 continue;
             }
-            let t = bill_attempt(s, book, &job.plan, job.attempt, &mut job.outcome);
+            let t = bill_attempt_as(
+                s,
+                book,
+                &job.plan,
+                job.attempt,
+                None,
+                self.prices,
+                &mut job.outcome,
+            );
             if t.success {
                 job.outcome.failed = false;
             }
@@ -172,6 +184,7 @@ impl Model for AgentCoreModel<'_> {
                             &job.plan,
                             job.attempt,
                             actual,
+                            self.prices,
                             &mut job.outcome,
                         );
                         if t.success {

@@ -163,18 +163,20 @@ pub fn bill_attempt(
     i: usize,
     o: &mut Outcome,
 ) -> AttemptTiming {
-    bill_attempt_as(s, book, p, i, None, o)
+    bill_attempt_as(s, book, p, i, None, model_prices(s, book), o)
 }
 
 /// As [`bill_attempt`]; with `actual`, the attempt's calls ran as events and it ended as the
 /// [`Ending`] says, each document waiting the run's added seconds: that wait is idle I/O, billed
-/// as memory (and by a sync invoker) but not as CPU.
+/// as memory (and by a sync invoker) but not as CPU. `prices` are the model's (input, output)
+/// USD per million tokens, looked up once by the caller.
 pub fn bill_attempt_as(
     s: &Scenario,
     book: &PriceBook,
     p: &Plan,
     i: usize,
     actual: Option<(&Ending, &Run)>,
+    (pin, pout): (f64, f64),
     o: &mut Outcome,
 ) -> AttemptTiming {
     let ac = &s.agentcore;
@@ -263,10 +265,7 @@ pub fn bill_attempt_as(
     let success = matches!((end, kind), (AttemptEnd::Success, EndKind::Planned));
     let tokens = match actual {
         Some((_, run)) => Usd(run.token_usd),
-        None => {
-            let (pin, pout) = model_prices(s, book);
-            progress * token_cost(p.tokens_in, p.tokens_out, pin, pout)
-        }
+        None => progress * token_cost(p.tokens_in, p.tokens_out, pin, pout),
     };
     bill_around_session(s, book, p, success, p.startup + ran + added, tokens, o);
     AttemptTiming {

@@ -5,7 +5,8 @@
 
 use std::collections::VecDeque;
 
-use super::{Plan, bill_attempt, bill_run, finish, plan, planned_run, succeeded};
+use super::{Plan, bill_run, finish, model_prices, plan, planned_run};
+use crate::billing::services::token_cost;
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::{Bedrock, DocCalls, EndKind, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
@@ -38,6 +39,8 @@ pub struct LambdaModel<'a> {
     warm: VecDeque<f64>,
     scaling: RateLimit,
     wake_pending: bool,
+    /// The model's (input, output) USD per million tokens, looked up once.
+    prices: (f64, f64),
 }
 
 /// The Lambda pattern's simulation.
@@ -67,6 +70,7 @@ pub fn new<'a>(
         warm: VecDeque::new(),
         scaling: RateLimit::new(per_10s / 10.0, per_10s),
         wake_pending: false,
+        prices: model_prices(s, book),
     };
     let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
     Simulator::new(model, limit, step_seconds, trace_waits, llm)
@@ -132,7 +136,7 @@ impl Model for LambdaModel<'_> {
             core.start(id, now);
             let job = core.jobs.get_mut(id);
             let i = job.attempt;
-            let (ran, _, whole) = planned_run(book, &job.plan, i, cold);
+            let (ran, progress, whole) = planned_run(book, &job.plan, i, cold);
             let init = if cold { job.plan.init } else { Seconds::ZERO };
             let base = now + init.get();
             if events {
@@ -149,8 +153,11 @@ impl Model for LambdaModel<'_> {
                 }
                 continue;
             }
-            let seconds = bill_attempt(s, book, &job.plan, i, cold, &mut job.outcome);
-            if succeeded(book, &job.plan, i, cold) {
+            // As `bill_attempt`, with the planned run already at hand.
+            let (pin, pout) = self.prices;
+            let tokens = progress * token_cost(job.plan.tokens_in, job.plan.tokens_out, pin, pout);
+            let seconds = bill_run(s, book, &job.plan, cold, ran, tokens, &mut job.outcome);
+            if whole {
                 job.outcome.failed = false;
             }
             core.llm

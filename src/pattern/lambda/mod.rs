@@ -27,8 +27,10 @@ pub struct Plan {
     pub processing: Seconds,
     share: f64,
     init: Seconds,
-    tokens_in: f64,
-    tokens_out: f64,
+    /// Input tokens of the unit (rebuilt context included).
+    pub tokens_in: f64,
+    /// Output tokens of the unit.
+    pub tokens_out: f64,
     documents: usize,
     /// Set when the unit cannot succeed.
     pub infeasible: Option<Infeasibility>,
