@@ -5,7 +5,9 @@ pub mod raw;
 pub mod scenario;
 mod section;
 pub mod trace;
+pub mod uncertainty;
 
 pub use dist::{Dist, RawDist};
 pub use scenario::*;
 pub use section::*;
+pub use uncertainty::{InputDist, UncertainInput, Uncertainty};

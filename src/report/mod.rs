@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::capacity::CapacityStats;
+pub use crate::forecast::Forecast;
 use crate::load::Input;
 use crate::pattern::{Component, Outcome, PatternKind, PerPattern, pattern, patterns};
 use crate::simulate::{PatternMonth, Simulation};
@@ -38,6 +39,9 @@ pub struct Report {
     pub patterns: PerPattern<PatternReport>,
     /// Which pattern to choose, and why.
     pub recommendation: decide::Recommendation,
+    /// The forecast, when the workload has `[uncertainty]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Forecast>,
     /// Data behind the charts; not serialised (large, and reproducible from the inputs).
     #[serde(skip)]
     pub charts: ChartData,
@@ -200,6 +204,9 @@ pub struct PatternReport {
     pub unit_of_work: UnitOfWork,
     /// Concurrency and queueing.
     pub capacity: Capacity,
+    /// The forecast range of the monthly bill, when the workload has `[uncertainty]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_forecast: Option<crate::forecast::Range>,
 }
 
 impl PatternReport {
@@ -235,8 +242,23 @@ impl Report {
             documents_simulated: sim.replications.iter().map(|r| r.documents).sum(),
             patterns: reports,
             recommendation,
+            forecast: None,
             charts,
         }
+    }
+
+    /// The report of the workload as written (`sim`) with the forecast over its uncertain inputs:
+    /// each pattern's range beside its simulation-error interval, and a recommendation that says
+    /// when the cheaper pattern changes across the range.
+    pub fn with_forecast(mut self, forecast: Forecast) -> Report {
+        for (p, r) in self.patterns.iter_mut() {
+            r.monthly_forecast = Some(forecast.patterns.get(p.kind()).monthly);
+        }
+        let at = decide::forecast_position(&self.recommendation.reasons);
+        let added = decide::forecast_reasons(&forecast);
+        self.recommendation.reasons.splice(at..at, added);
+        self.forecast = Some(forecast);
+        self
     }
 }
 
@@ -287,6 +309,7 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
         attempts_mean: sum.attempts / docs,
         unit_of_work: unit,
         capacity: capacity_report(&months, kind),
+        monthly_forecast: None,
     }
 }
 
