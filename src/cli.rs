@@ -9,8 +9,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
 use agentcost::error::{Classify, ConfigError, Failure, ReportError, RunError};
-use agentcost::forecast;
 use agentcost::export::{self, ExportError, Format, Kind, OutDir, Output};
+use agentcost::forecast;
 use agentcost::input::{InputKind, read_text};
 use agentcost::load::Input;
 use agentcost::pattern::{PatternKind, patterns};
@@ -421,6 +421,13 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         // measured as finely as the forecast's range.
         opts = forecast::forecast_options(&opts, args.replications, args.run.documents);
     }
+    // Every draw is validated before the month as written runs, so a draw the workload does
+    // not accept fails in milliseconds.
+    let plan = if forecasting {
+        Some(forecast::prepare(&input, &opts)?)
+    } else {
+        None
+    };
     let progress = ProgressBar::new(&input, &opts);
     if let Some(shard) = args.shard {
         let part = shard::simulate_shard(&input, &opts, shard, &|done, total| {
@@ -446,12 +453,12 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
     let sim = simulate(&input.scenario, &input.book, &opts, &|done| {
         progress.show(done, total)
     })?;
-    if !forecasting {
+    let Some(plan) = plan else {
         progress.finish();
         return emit(&Output::simulation(&input, &sim), args.format, out.as_ref());
-    }
+    };
     let per = progress.per_replication;
-    let run = forecast::run(&input, &opts, &|done| {
+    let run = plan.run(&input, &|done| {
         progress.show(
             Progress {
                 replications: opts.replications + done,

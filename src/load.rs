@@ -215,9 +215,14 @@ fn uncertainty(
             .inputs
             .iter()
             .map(|i| &i.key)
-            .filter(|k| key == **k || key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{key}.")))
+            .filter(|k| {
+                key == **k || key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{key}."))
+            })
             .max_by_key(|k| k.len());
-        let at = ours.map_or_else(|| "uncertainty".to_string(), |k| format!("uncertainty.\"{k}\""));
+        let at = ours.map_or_else(
+            || "uncertainty".to_string(),
+            |k| format!("uncertainty.\"{k}\""),
+        );
         p.push(
             at,
             format!(
@@ -296,7 +301,6 @@ pub fn set_keys(
     }
     Ok(toml::to_string(&doc).expect("a parsed table serialises"))
 }
-
 
 /// Keys whose string values name files the workload reads, wherever they sit in the tree
 /// (`arrivals.trace`, and `file` of any empirical distribution).

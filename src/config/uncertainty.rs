@@ -160,7 +160,10 @@ impl InputDist {
                 }
             }
             InputDist::Lognormal { median, sigma } => {
-                format!("lognormal median {median} p95 {}", median * (sigma * Z95).exp())
+                format!(
+                    "lognormal median {median} p95 {}",
+                    median * (sigma * Z95).exp()
+                )
             }
             InputDist::Discrete { values, .. } => format!(
                 "one of {}",
@@ -228,7 +231,10 @@ impl Uncertainty {
             if NOT_UNCERTAIN.contains(&parts[0]) {
                 p.push(
                     at,
-                    format!("`{}` cannot be uncertain; name a numeric workload key", parts[0]),
+                    format!(
+                        "`{}` cannot be uncertain; name a numeric workload key",
+                        parts[0]
+                    ),
                 );
                 continue;
             }
@@ -391,7 +397,10 @@ fn discrete(r: &RawUncertain, at: &str, p: &mut Problems) -> Option<InputDist> {
     if values.len() > MAX_DISCRETE_VALUES {
         p.push(
             format!("{at}.values"),
-            format!("has {} values, more than the bound of {MAX_DISCRETE_VALUES}", values.len()),
+            format!(
+                "has {} values, more than the bound of {MAX_DISCRETE_VALUES}",
+                values.len()
+            ),
         );
         return None;
     }
@@ -483,30 +492,85 @@ mod tests {
     fn parse(toml: &str) -> Result<Uncertainty, Vec<String>> {
         let raw: RawUncertainty = toml::from_str(toml).map_err(|e| vec![e.to_string()])?;
         let mut p = Problems::default();
-        Uncertainty::from_raw(&raw, &mut p).ok_or_else(|| p.0.iter().map(|x| x.key.clone()).collect())
+        Uncertainty::from_raw(&raw, &mut p)
+            .ok_or_else(|| p.0.iter().map(|x| x.key.clone()).collect())
     }
 
     #[test]
     fn each_bad_parameter_names_its_key() {
         let cases: &[(&str, &str)] = &[
-            (r#""a.b" = { dist = "zipf", min = 1 }"#, "uncertainty.\"a.b\".dist"),
-            (r#""a.b" = { dist = "uniform", min = 3, max = 1 }"#, "uncertainty.\"a.b\".max"),
-            (r#""a.b" = { dist = "uniform", min = 1 }"#, "uncertainty.\"a.b\".max"),
-            (r#""a.b" = { dist = "uniform", min = nan, max = 1 }"#, "uncertainty.\"a.b\".min"),
-            (r#""a.b" = { dist = "uniform", min = 0, max = inf }"#, "uncertainty.\"a.b\".max"),
-            (r#""a.b" = { dist = "uniform", min = 0, max = 1, sd = 1 }"#, "uncertainty.\"a.b\".sd"),
-            (r#""a.b" = { dist = "triangular", min = 0, mode = 3, max = 1 }"#, "uncertainty.\"a.b\".mode"),
-            (r#""a.b" = { dist = "normal", mean = 1, sd = -1 }"#, "uncertainty.\"a.b\".sd"),
-            (r#""a.b" = { dist = "normal", mean = -100, sd = 1 }"#, "uncertainty.\"a.b\""),
-            (r#""a.b" = { dist = "lognormal", median = 2, p95 = 1 }"#, "uncertainty.\"a.b\".p95"),
-            (r#""a.b" = { dist = "lognormal", median = 0, p95 = 1 }"#, "uncertainty.\"a.b\".median"),
-            (r#""a.b" = { dist = "discrete", values = [] }"#, "uncertainty.\"a.b\".values"),
-            (r#""a.b" = { dist = "discrete", values = [1, 2], weights = [1] }"#, "uncertainty.\"a.b\".weights"),
-            (r#""a.b" = { dist = "discrete", values = [1, 2], weights = [0, 0] }"#, "uncertainty.\"a.b\".weights"),
-            (r#""a.b" = { dist = "discrete", values = [1, 2], weights = [1, -1] }"#, "uncertainty.\"a.b\".weights[1]"),
-            (r#""name" = { dist = "uniform", min = 0, max = 1 }"#, "uncertainty.\"name\""),
-            (r#""uncertainty.x" = { dist = "uniform", min = 0, max = 1 }"#, "uncertainty.\"uncertainty.x\""),
-            (r#""a..b" = { dist = "uniform", min = 0, max = 1 }"#, "uncertainty.\"a..b\""),
+            (
+                r#""a.b" = { dist = "zipf", min = 1 }"#,
+                "uncertainty.\"a.b\".dist",
+            ),
+            (
+                r#""a.b" = { dist = "uniform", min = 3, max = 1 }"#,
+                "uncertainty.\"a.b\".max",
+            ),
+            (
+                r#""a.b" = { dist = "uniform", min = 1 }"#,
+                "uncertainty.\"a.b\".max",
+            ),
+            (
+                r#""a.b" = { dist = "uniform", min = nan, max = 1 }"#,
+                "uncertainty.\"a.b\".min",
+            ),
+            (
+                r#""a.b" = { dist = "uniform", min = 0, max = inf }"#,
+                "uncertainty.\"a.b\".max",
+            ),
+            (
+                r#""a.b" = { dist = "uniform", min = 0, max = 1, sd = 1 }"#,
+                "uncertainty.\"a.b\".sd",
+            ),
+            (
+                r#""a.b" = { dist = "triangular", min = 0, mode = 3, max = 1 }"#,
+                "uncertainty.\"a.b\".mode",
+            ),
+            (
+                r#""a.b" = { dist = "normal", mean = 1, sd = -1 }"#,
+                "uncertainty.\"a.b\".sd",
+            ),
+            (
+                r#""a.b" = { dist = "normal", mean = -100, sd = 1 }"#,
+                "uncertainty.\"a.b\"",
+            ),
+            (
+                r#""a.b" = { dist = "lognormal", median = 2, p95 = 1 }"#,
+                "uncertainty.\"a.b\".p95",
+            ),
+            (
+                r#""a.b" = { dist = "lognormal", median = 0, p95 = 1 }"#,
+                "uncertainty.\"a.b\".median",
+            ),
+            (
+                r#""a.b" = { dist = "discrete", values = [] }"#,
+                "uncertainty.\"a.b\".values",
+            ),
+            (
+                r#""a.b" = { dist = "discrete", values = [1, 2], weights = [1] }"#,
+                "uncertainty.\"a.b\".weights",
+            ),
+            (
+                r#""a.b" = { dist = "discrete", values = [1, 2], weights = [0, 0] }"#,
+                "uncertainty.\"a.b\".weights",
+            ),
+            (
+                r#""a.b" = { dist = "discrete", values = [1, 2], weights = [1, -1] }"#,
+                "uncertainty.\"a.b\".weights[1]",
+            ),
+            (
+                r#""name" = { dist = "uniform", min = 0, max = 1 }"#,
+                "uncertainty.\"name\"",
+            ),
+            (
+                r#""uncertainty.x" = { dist = "uniform", min = 0, max = 1 }"#,
+                "uncertainty.\"uncertainty.x\"",
+            ),
+            (
+                r#""a..b" = { dist = "uniform", min = 0, max = 1 }"#,
+                "uncertainty.\"a..b\"",
+            ),
         ];
         for (toml, key) in cases {
             let keys = parse(toml).expect_err(toml);

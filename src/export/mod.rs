@@ -317,9 +317,7 @@ impl Output<'_> {
                 | Content::Sensitivity
                 | Content::Volume,
                 _,
-            ) => {
-                Ok(())
-            }
+            ) => Ok(()),
             (Content::Svg(f), _) => Ok(w.write_all(f.to_svg().as_bytes())?),
             (Content::Png(f), _) => Ok(w.write_all(&f.to_png())?),
         }

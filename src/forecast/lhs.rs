@@ -91,6 +91,10 @@ mod tests {
         assert_ne!(latin_hypercube(&u, 7, 50), latin_hypercube(&u, 8, 50));
         // Inputs are shuffled independently: the columns are not the same permutation.
         let d = latin_hypercube(&u, 7, 50);
-        assert!(d.values.iter().any(|r| (r[0] * 50.0).floor() != (r[1] * 50.0).floor()));
+        assert!(
+            d.values
+                .iter()
+                .any(|r| (r[0] * 50.0).floor() != (r[1] * 50.0).floor())
+        );
     }
 }

@@ -89,9 +89,9 @@ pub enum ForecastError {
 impl Classify for ForecastError {
     fn failure(&self) -> Failure {
         match self {
-            ForecastError::Draw { .. } | ForecastError::NoUncertainty | ForecastError::Config(_) => {
-                Failure::Input
-            }
+            ForecastError::Draw { .. }
+            | ForecastError::NoUncertainty
+            | ForecastError::Config(_) => Failure::Input,
             ForecastError::Run { source, .. } | ForecastError::Parameter(source) => {
                 source.failure()
             }
@@ -138,18 +138,13 @@ pub fn drawn_input(
     })
 }
 
-/// Runs a forecast: `opts.replications` replications, replication `r` with the `r`-th Latin-
-/// hypercube draw of the inputs and its documents from `stream(opts.seed, r)`. `progress` is
-/// called with the replications finished, from worker threads.
+/// Draws the inputs of `opts.replications` replications and validates every drawn workload,
+/// before anything runs: a draw the workload does not accept fails in milliseconds.
 ///
 /// # Errors
 /// [`ForecastError::Draw`] for the first replication (in index order) whose draw the workload
-/// does not accept; [`ForecastError::Run`] for one that cannot run.
-pub fn run(
-    input: &Input,
-    opts: &RunOptions,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<ForecastRun, ForecastError> {
+/// does not accept.
+pub fn prepare(input: &Input, opts: &RunOptions) -> Result<Plan, ForecastError> {
     let u = input
         .uncertainty
         .as_ref()
@@ -157,44 +152,108 @@ pub fn run(
     crate::simulate::check_options(opts)?;
     let draws = latin_hypercube(u, opts.seed, opts.replications);
     let base = without_uncertainty(&input.sources.workload_origin, &input.sources.workload)?;
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<(f64, Replication), ForecastError>> = draws
+    let checked: Vec<Result<(), ForecastError>> = draws
         .values
         .par_iter()
         .enumerate()
         .map(|(r, values)| {
-            let point = drawn_input(input, &base, &draws.keys, values).map_err(|source| {
-                ForecastError::Draw {
+            drawn_input(input, &base, &draws.keys, values)
+                .map(|_| ())
+                .map_err(|source| ForecastError::Draw {
                     replication: r,
                     values: describe(&draws.keys, values),
                     source,
-                }
-            })?;
-            let rep = replicate(&point.scenario, &point.book, opts, r).map_err(|source| {
-                ForecastError::Run {
-                    replication: r,
-                    values: describe(&draws.keys, values),
-                    source,
-                }
-            })?;
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-            Ok((point.scenario.arrivals.documents_per_month, rep))
+                })
         })
         .collect();
-    let mut month_documents = Vec::with_capacity(results.len());
-    let mut replications = Vec::with_capacity(results.len());
     // The first failure in replication order, so the message does not depend on scheduling.
-    for r in results {
-        let (m, rep) = r?;
-        month_documents.push(m);
-        replications.push(rep);
-    }
-    Ok(ForecastRun {
+    checked.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(Plan {
         options: *opts,
         draws,
-        month_documents,
-        replications,
+        base,
     })
+}
+
+/// A forecast whose draws are made and validated, ready to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    options: RunOptions,
+    draws: Draws,
+    base: String,
+}
+
+impl Plan {
+    /// The drawn inputs.
+    pub fn draws(&self) -> &Draws {
+        &self.draws
+    }
+
+    /// Runs the replications, replication `r` with the `r`-th draw of the inputs and its
+    /// documents from `stream(opts.seed, r)`, in parallel, merged in index order. `progress` is
+    /// called with the replications finished, from worker threads.
+    ///
+    /// # Errors
+    /// [`ForecastError::Run`] for the first replication (in index order) that cannot run.
+    pub fn run(
+        self,
+        input: &Input,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ForecastRun, ForecastError> {
+        let (opts, draws) = (&self.options, &self.draws);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Result<(f64, Replication), ForecastError>> = draws
+            .values
+            .par_iter()
+            .enumerate()
+            .map(|(r, values)| {
+                // Validated again rather than kept from `prepare`: a workload's scenario holds
+                // its trace and empirical data, which a hundred copies would multiply.
+                let point =
+                    drawn_input(input, &self.base, &draws.keys, values).map_err(|source| {
+                        ForecastError::Draw {
+                            replication: r,
+                            values: describe(&draws.keys, values),
+                            source,
+                        }
+                    })?;
+                let rep = replicate(&point.scenario, &point.book, opts, r).map_err(|source| {
+                    ForecastError::Run {
+                        replication: r,
+                        values: describe(&draws.keys, values),
+                        source,
+                    }
+                })?;
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                Ok((point.scenario.arrivals.documents_per_month, rep))
+            })
+            .collect();
+        let mut month_documents = Vec::with_capacity(results.len());
+        let mut replications = Vec::with_capacity(results.len());
+        for r in results {
+            let (m, rep) = r?;
+            month_documents.push(m);
+            replications.push(rep);
+        }
+        Ok(ForecastRun {
+            options: self.options,
+            draws: self.draws,
+            month_documents,
+            replications,
+        })
+    }
+}
+
+/// [`prepare`] then [`Plan::run`].
+///
+/// # Errors
+/// As both.
+pub fn run(
+    input: &Input,
+    opts: &RunOptions,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ForecastRun, ForecastError> {
+    prepare(input, opts)?.run(input, progress)
 }
 
 /// The 5th, 50th and 95th percentiles and the mean of a figure over the replications.
@@ -232,6 +291,9 @@ pub struct PatternForecast {
     pub peak_concurrency: Range,
     /// 95th percentile of queue wait (seconds), per replication.
     pub queue_wait_p95_s: Range,
+    /// Each replication's monthly bill, in replication order (charts; not serialised).
+    #[serde(skip)]
+    pub monthly_draws: Vec<f64>,
 }
 
 /// One uncertain input as drawn.
@@ -311,7 +373,10 @@ pub struct Forecast {
 pub const SENSITIVITY_METHOD: &str = "standardised regression coefficients of a least-squares fit of each monthly bill on the drawn inputs; share = src² / Σ src²; swing = fitted bill at the input's p10 and p90, others at their means";
 
 fn months(run: &ForecastRun, kind: PatternKind) -> Vec<&PatternMonth> {
-    run.replications.iter().map(|r| r.patterns.get(kind)).collect()
+    run.replications
+        .iter()
+        .map(|r| r.patterns.get(kind))
+        .collect()
 }
 
 /// The pattern with the lowest bill in each replication (the first registered on a tie).
@@ -359,7 +424,10 @@ impl Forecast {
                 .components()
                 .iter()
                 .map(|c: &Component| {
-                    let xs: Vec<f64> = ms.iter().map(|m| m.monthly_components[*c as usize]).collect();
+                    let xs: Vec<f64> = ms
+                        .iter()
+                        .map(|m| m.monthly_components[*c as usize])
+                        .collect();
                     (c.name(), Range::of(&xs))
                 })
                 .collect();
@@ -377,6 +445,7 @@ impl Forecast {
                 .collect();
             PatternForecast {
                 monthly: Range::of(&monthly),
+                monthly_draws: monthly.clone(),
                 monthly_breakdown,
                 peak_concurrency: Range::of(&peaks),
                 queue_wait_p95_s: Range::of(&waits),
@@ -389,7 +458,10 @@ impl Forecast {
         let mut r_squared = PerPattern::from_fn(|_| None);
         let mut rows = Vec::new();
         for p in patterns() {
-            let y: Vec<f64> = months(run, p.kind()).iter().map(|m| m.monthly_usd).collect();
+            let y: Vec<f64> = months(run, p.kind())
+                .iter()
+                .map(|m| m.monthly_usd)
+                .collect();
             if let Some(f) = sensitivity::fit(&run.draws.values, &y) {
                 *r_squared.get_mut(p.kind()) = Some(f.r_squared);
                 rows.extend(f.effects.iter().map(|e| SensitivityRow {
@@ -424,7 +496,8 @@ fn switch(
     winners: &[PatternKind],
     probability: &PerPattern<f64>,
 ) -> Option<Switch> {
-    let mut ranked: Vec<(PatternKind, f64)> = probability.iter().map(|(p, x)| (p.kind(), *x)).collect();
+    let mut ranked: Vec<(PatternKind, f64)> =
+        probability.iter().map(|(p, x)| (p.kind(), *x)).collect();
     // Most often cheapest first; registry order on a tie (the sort is stable).
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (usually, _) = ranked[0];

@@ -210,7 +210,12 @@ fn tier_markers(input: &Input, points: &[VolumePoint]) -> Vec<Marker> {
             .tiers(s.lambda.architecture)
             .iter()
             .filter_map(|t| t.up_to_gb_seconds)
-            .map(|g| (g, format!("{}: end of a Lambda price tier", p.kind().name())))
+            .map(|g| {
+                (
+                    g,
+                    format!("{}: end of a Lambda price tier", p.kind().name()),
+                )
+            })
             .collect();
         if s.free_tier {
             ends.push((
@@ -262,8 +267,14 @@ mod tests {
         let t = "name = \"x\"\n[arrivals]\ndocuments_per_month = 1000\nbursts = [{ day = 1, hour = 2, documents = 10 }]\n";
         let s = scaled(t, 2.5).unwrap();
         let doc: toml::Table = s.parse().unwrap();
-        assert_eq!(doc["arrivals"]["documents_per_month"].as_float(), Some(2500.0));
-        assert_eq!(doc["arrivals"]["bursts"][0]["documents"].as_float(), Some(25.0));
+        assert_eq!(
+            doc["arrivals"]["documents_per_month"].as_float(),
+            Some(2500.0)
+        );
+        assert_eq!(
+            doc["arrivals"]["bursts"][0]["documents"].as_float(),
+            Some(25.0)
+        );
         assert!(scaled("name = \"x\"\n[arrivals]\ntrace = \"t.csv\"\n", 2.0).is_none());
         let r = scaled("name = \"x\"\n[arrivals]\nrate_per_second = 2\n", 3.0).unwrap();
         assert!(r.contains("rate_per_second = 6.0"), "{r}");

@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use crate::error::ReportError;
-use crate::format::csv_number;
-use crate::pattern::{Outcome, patterns};
 use crate::forecast::volume::VolumeCurve;
 use crate::forecast::{Forecast, Range};
+use crate::format::csv_number;
+use crate::pattern::{Outcome, patterns};
 use crate::simulate::Simulation;
 
 /// The header row.
@@ -294,12 +294,20 @@ pub fn write_sensitivity(f: &Forecast, out: &mut dyn Write) -> Result<(), Report
 pub fn write_volume(v: &VolumeCurve, out: &mut dyn Write) -> Result<(), ReportError> {
     let mut w = csv::Writer::from_writer(out);
     let mut h = vec!["scale".to_string(), "documents_per_month".to_string()];
-    h.extend(patterns().iter().map(|p| format!("{}_usd_per_month", p.kind().name())));
+    h.extend(
+        patterns()
+            .iter()
+            .map(|p| format!("{}_usd_per_month", p.kind().name())),
+    );
     h.extend(["cheapest".to_string(), "overloaded".to_string()]);
     w.write_record(&h)?;
     for pt in &v.points {
         let mut rec = vec![csv_number(pt.scale), csv_number(pt.documents_per_month)];
-        rec.extend(pt.monthly_usd.values().map(|x| x.map_or(String::new(), csv_number)));
+        rec.extend(
+            pt.monthly_usd
+                .values()
+                .map(|x| x.map_or(String::new(), csv_number)),
+        );
         rec.push(pt.cheapest.unwrap_or("").to_string());
         rec.push(pt.overloaded.clone().unwrap_or_default());
         w.write_record(&rec)?;

@@ -8,9 +8,9 @@
 use serde::Serialize;
 
 use super::PatternReport;
-use crate::forecast::Forecast;
 use super::table::{thousands, usd};
 use crate::config::{Scenario, Scope};
+use crate::forecast::Forecast;
 pub use crate::pattern::{Figure, Reason};
 use crate::pattern::{Pattern, PatternKind, PerPattern};
 use crate::pricing::PriceBook;
@@ -329,7 +329,7 @@ const COST_CODES: &[&str] = &[
 /// What the forecast adds to the recommendation: whether the cheapest pattern stays the same
 /// across the plausible range of the inputs, and if not, in what share of draws and under which
 /// input it changes.
-pub fn forecast_reasons(f: &Forecast) -> Vec<Reason> {
+pub fn forecast_reasons(chosen: Option<PatternKind>, f: &Forecast) -> Vec<Reason> {
     let n = f.replications;
     let range: Vec<String> = f
         .patterns
@@ -370,18 +370,40 @@ pub fn forecast_reasons(f: &Forecast) -> Vec<Reason> {
                 .find(|(_, x)| **x > 0.0)
                 .map(|(p, _)| p);
             if let Some(p) = only {
-                out.push(
-                    Reason::new(
+                let all = format!(
+                    "{} has the lowest bill in all {} forecast draws",
+                    p.label(),
+                    thousands(n as f64, 0)
+                );
+                let mut r = match chosen.filter(|c| *c != p.kind()) {
+                    None => Reason::new(
                         "forecast_cheapest_stable",
                         Some(p.kind()),
-                        format!(
-                            "{} has the lowest bill in every one of the {} forecast draws: the choice does not depend on the uncertain inputs",
-                            p.label(),
-                            thousands(n as f64, 0)
-                        ),
-                    )
-                    .with("cheapest_probability", 1.0),
-                );
+                        format!("{all}: the choice holds across the plausible range of the inputs"),
+                    ),
+                    Some(c) => {
+                        let (cb, pb) = (
+                            &f.patterns.get(c).monthly_draws,
+                            &f.patterns.get(p.kind()).monthly_draws,
+                        );
+                        let saving: Vec<f64> = cb.iter().zip(pb).map(|(a, b)| a - b).collect();
+                        let sr = crate::forecast::Range::of(&saving);
+                        Reason::new(
+                            "forecast_cheapest_stable",
+                            Some(p.kind()),
+                            format!(
+                                "{all}, by {} – {} a month (p5 – p95) over {}; whether that pays for its added operations is weighed above",
+                                usd(sr.p5),
+                                usd(sr.p95),
+                                crate::pattern::pattern(c).label()
+                            ),
+                        )
+                        .with("saving_p5_usd_per_month", sr.p5)
+                        .with("saving_p95_usd_per_month", sr.p95)
+                    }
+                };
+                r = r.with("cheapest_probability", 1.0);
+                out.push(r);
             }
         }
         Some(sw) => {
@@ -391,7 +413,12 @@ pub fn forecast_reasons(f: &Forecast) -> Vec<Reason> {
                     .find(|p| p.kind().name() == name)
                     .map_or(name.to_string(), |p| p.label().to_string())
             };
-            let under = match (&sw.input, sw.when_high, sw.input_median_there, sw.input_median) {
+            let under = match (
+                &sw.input,
+                sw.when_high,
+                sw.input_median_there,
+                sw.input_median,
+            ) {
                 (Some(k), Some(high), Some(there), Some(all)) => format!(
                     ", mostly when `{k}` is {} (its median is {} in those draws, {} in all)",
                     if high { "high" } else { "low" },
@@ -421,7 +448,9 @@ pub fn forecast_reasons(f: &Forecast) -> Vec<Reason> {
             )
             .with("cheapest_probability", sw.share);
             if let (Some(there), Some(all)) = (sw.input_median_there, sw.input_median) {
-                r = r.with("input_median_there", there).with("input_median", all);
+                r = r
+                    .with("input_median_there", there)
+                    .with("input_median", all);
             }
             out.push(r);
         }
@@ -440,7 +469,9 @@ fn short(x: f64) -> String {
     } else {
         0
     };
-    let decimals = 4usize.saturating_sub(whole).max(if x.abs() < 1.0 { 4 } else { 0 });
+    let decimals = 4usize
+        .saturating_sub(whole)
+        .max(if x.abs() < 1.0 { 4 } else { 0 });
     let s = format!("{x:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()

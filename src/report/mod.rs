@@ -255,7 +255,7 @@ impl Report {
             r.monthly_forecast = Some(forecast.patterns.get(p.kind()).monthly);
         }
         let at = decide::forecast_position(&self.recommendation.reasons);
-        let added = decide::forecast_reasons(&forecast);
+        let added = decide::forecast_reasons(self.recommendation.pattern, &forecast);
         self.recommendation.reasons.splice(at..at, added);
         self.forecast = Some(forecast);
         self
