@@ -147,31 +147,42 @@ impl InputDist {
 
     /// `dist` and parameters, for tables and reports.
     pub fn describe(&self) -> String {
+        // Volumes read better with separators: 1,500,000, not 1500000.
+        let n = |x: &f64| {
+            if x.abs() >= 10_000.0 && x.fract() == 0.0 {
+                crate::format::thousands(*x, 0)
+            } else {
+                x.to_string()
+            }
+        };
         match self {
-            InputDist::Uniform { min, max } => format!("uniform {min} – {max}"),
+            InputDist::Uniform { min, max } => format!("uniform {} – {}", n(min), n(max)),
             InputDist::Triangular { min, mode, max } => {
-                format!("triangular {min} – {max}, mode {mode}")
+                format!("triangular {} – {}, mode {}", n(min), n(max), n(mode))
             }
             InputDist::Normal { mean, sd, min, max } => {
                 if max.is_finite() {
-                    format!("normal mean {mean} sd {sd}, within {min} – {max}")
+                    format!(
+                        "normal mean {} sd {}, within {} – {}",
+                        n(mean),
+                        n(sd),
+                        n(min),
+                        n(max)
+                    )
                 } else {
-                    format!("normal mean {mean} sd {sd}, at least {min}")
+                    format!("normal mean {} sd {}, at least {}", n(mean), n(sd), n(min))
                 }
             }
             InputDist::Lognormal { median, sigma } => {
                 format!(
-                    "lognormal median {median} p95 {}",
-                    median * (sigma * Z95).exp()
+                    "lognormal median {} p95 {}",
+                    n(median),
+                    n(&(median * (sigma * Z95).exp()))
                 )
             }
             InputDist::Discrete { values, .. } => format!(
                 "one of {}",
-                values
-                    .iter()
-                    .map(f64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                values.iter().map(n).collect::<Vec<_>>().join(", ")
             ),
         }
     }

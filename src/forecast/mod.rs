@@ -548,3 +548,6 @@ fn switch(
         input_median: overall,
     })
 }
+
+#[cfg(test)]
+mod tests;
