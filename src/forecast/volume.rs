@@ -3,6 +3,9 @@
 //! scaled, validated like a file; where the cheapest pattern changes; where Lambda's volume
 //! tiers and free tier end.
 //!
+//! Each point runs at most [`VOLUME_REPLICATIONS`] replications of at most
+//! [`FORECAST_WINDOW`](super::FORECAST_WINDOW) documents (the forecast's window when smaller).
+//!
 //! Scaling: `arrivals.documents_per_month` (or `rate_per_second`) and every burst's
 //! `documents` are multiplied by the factor; the hourly profile is kept. A replayed trace
 //! cannot be scaled, so a workload with one gets no curve.
@@ -104,8 +107,15 @@ fn scaled(text: &str, scale: f64) -> Option<String> {
 /// `RunError::Parameter` for bad options. An overloaded point is a point, not an error.
 pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, VolumeError> {
     let base = without_uncertainty(&input.sources.workload_origin, &input.sources.workload)?;
+    // Windowed like a forecast's replications (never larger): at ten times a large month, whole
+    // months would take minutes a point, and the curve needs the cost per document, which a
+    // window measures.
+    let window = opts
+        .documents
+        .map_or(super::FORECAST_WINDOW, |d| d.min(super::FORECAST_WINDOW));
     let opts = RunOptions {
         replications: opts.replications.clamp(1, VOLUME_REPLICATIONS),
+        documents: Some(window),
         keep_documents: false,
         ..*opts
     };
