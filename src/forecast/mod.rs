@@ -334,12 +334,16 @@ pub struct Switch {
     /// Share of replications in which `otherwise` is cheapest.
     pub share: f64,
     /// The input that moves the difference between their bills most (by SRC), if a fit exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     /// Whether `otherwise` wins when that input is high (true) or low.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub when_high: Option<bool>,
     /// The input's median over the replications where `otherwise` is cheapest, and overall.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_median_there: Option<f64>,
     /// The input's median over all replications.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_median: Option<f64>,
 }
 
@@ -358,15 +362,35 @@ pub struct Forecast {
     pub patterns: PerPattern<PatternForecast>,
     /// Share of replications in which each pattern has the lowest monthly bill.
     pub cheapest_probability: PerPattern<f64>,
-    /// Per pattern, share of its bill's variance the sensitivity fit explains (`null`: no fit).
+    /// Per pattern, share of its bill's variance the sensitivity fit explains; a pattern without
+    /// a fit is left out (no `null`: every number printed is a number).
+    #[serde(serialize_with = "present_only")]
     pub sensitivity_r_squared: PerPattern<Option<f64>>,
     /// Every input's effect on every pattern's bill, by pattern, largest share first.
     pub sensitivity: Vec<SensitivityRow>,
-    /// Where the cheapest pattern changes, if it does in any replication.
+    /// Where the cheapest pattern changes, if it does in any replication (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub switch: Option<Switch>,
     /// Each pattern's bill from a tenth to ten times the volume, if it was computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<volume::VolumeCurve>,
+}
+
+/// Serialises the patterns whose value is present, in registry order, as a map by name.
+pub fn present_only<T: serde::Serialize, S: serde::Serializer>(
+    v: &PerPattern<Option<T>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let present: Vec<(&'static str, &T)> = v
+        .iter()
+        .filter_map(|(p, x)| x.as_ref().map(|x| (p.kind().name(), x)))
+        .collect();
+    let mut m = s.serialize_map(Some(present.len()))?;
+    for (k, x) in present {
+        m.serialize_entry(k, x)?;
+    }
+    m.end()
 }
 
 /// What [`sensitivity`] says of the method, for the JSON.

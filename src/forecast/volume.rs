@@ -30,9 +30,11 @@ pub struct VolumePoint {
     pub scale: f64,
     /// Expected documents a month at this factor.
     pub documents_per_month: f64,
-    /// Mean USD per month per pattern; `null` where the run stopped as overloaded.
+    /// Mean USD per month per pattern; empty where the run stopped as overloaded.
+    #[serde(serialize_with = "super::present_only")]
     pub monthly_usd: PerPattern<Option<f64>>,
-    /// The pattern with the lowest bill, `null` when a pattern was overloaded.
+    /// The pattern with the lowest bill; left out when a pattern was overloaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cheapest: Option<&'static str>,
     /// `pattern on day D` when a pattern could not keep up at this volume.
     #[serde(skip_serializing_if = "Option::is_none")]
