@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use agentcost::error::{Classify, ConfigError, Failure, ReportError, RunError};
 use agentcost::export::{self, ExportError, Format, Kind, OutDir, Output};
+use agentcost::forecast;
 use agentcost::input::{InputKind, read_text};
 use agentcost::load::Input;
 use agentcost::pattern::{PatternKind, patterns};
@@ -87,9 +88,10 @@ pub struct SimulateArgs {
     pub workload: Option<String>,
     #[command(flatten)]
     pub run: RunFlags,
-    /// Independent replications (at least 2 for a confidence interval).
-    #[arg(long, value_name = "R", default_value_t = DEFAULT_REPLICATIONS, help_heading = "Sampling")]
-    pub replications: usize,
+    /// Independent replications (at least 2 for a confidence interval) [default: 10; 100 for a
+    /// workload with [uncertainty], whose forecast draws its inputs once per replication].
+    #[arg(long, value_name = "R", help_heading = "Sampling")]
+    pub replications: Option<usize>,
     /// What to print on stdout: the comparison table, the report as JSON, replication 0's
     /// documents as CSV, or report.md / report.html.
     #[arg(long, value_parser = format_of(Kind::Simulation), default_value = "table", help_heading = "Output")]
@@ -397,15 +399,34 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
         (None, _) => None,
     };
     let input = load(args.workload.as_deref(), args.run.pricing.as_deref())?;
+    let forecasting = input.uncertainty.is_some();
+    if forecasting && args.shard.is_some() {
+        return Err(UsageError(
+            "this workload has [uncertainty], so simulate runs a forecast, which --shard cannot split yet; run it without --shard (a forecast of 100 windowed replications takes seconds)".into(),
+        )
+        .into());
+    }
     // Per-document rows cost memory per document, so they are kept only when asked for.
     let keep = args.per_document || (args.shard.is_none() && args.format == Format::Csv);
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         timeline_step_seconds: args.timeline_step,
         keep_documents: keep,
         seed: args.run.seed,
         documents: args.run.documents,
-        replications: args.replications,
+        replications: args.replications.unwrap_or(DEFAULT_REPLICATIONS),
         ..RunOptions::default()
+    };
+    if forecasting {
+        // The workload as written runs at the forecast's size, so its simulation error is
+        // measured as finely as the forecast's range.
+        opts = forecast::forecast_options(&opts, args.replications, args.run.documents);
+    }
+    // Every draw is validated before the month as written runs, so a draw the workload does
+    // not accept fails in milliseconds.
+    let plan = if forecasting {
+        Some(forecast::prepare(&input, &opts)?)
+    } else {
+        None
     };
     let progress = ProgressBar::new(&input, &opts);
     if let Some(shard) = args.shard {
@@ -422,11 +443,38 @@ fn run_simulate(args: &SimulateArgs) -> Result<i32> {
             None => emit(&output, Format::Json, None),
         };
     }
+    // A forecast shows the workload as written, then as many replications again with drawn
+    // inputs, then the volume curve: the bar counts both runs' replications.
+    let total = if forecasting {
+        2 * opts.replications
+    } else {
+        opts.replications
+    };
     let sim = simulate(&input.scenario, &input.book, &opts, &|done| {
-        progress.show(done, opts.replications)
+        progress.show(done, total)
     })?;
+    let Some(plan) = plan else {
+        progress.finish();
+        return emit(&Output::simulation(&input, &sim), args.format, out.as_ref());
+    };
+    let per = progress.per_replication;
+    let run = plan.run(&input, &|done| {
+        progress.show(
+            Progress {
+                replications: opts.replications + done,
+                documents: ((opts.replications + done) as f64 * per) as u64,
+            },
+            total,
+        )
+    })?;
+    let mut fc = forecast::Forecast::build(&input, &run);
+    fc.volume = forecast::volume::curve(&input, &opts)?;
     progress.finish();
-    emit(&Output::simulation(&input, &sim), args.format, out.as_ref())
+    emit(
+        &Output::forecast(&input, &sim, fc),
+        args.format,
+        out.as_ref(),
+    )
 }
 
 /// The `--out` directory of a run, checked before the run (so a bad path fails in
@@ -627,6 +675,8 @@ const CLASSIFIED: &[ClassOf] = &[
     class_of::<RunError>,
     class_of::<ReportError>,
     class_of::<sweep::SweepError>,
+    class_of::<forecast::ForecastError>,
+    class_of::<forecast::volume::VolumeError>,
     class_of::<shard::MergeError>,
     class_of::<ExportError>,
     class_of::<OutputError>,

@@ -8,7 +8,7 @@ use crate::charts::figures::Figure;
 use crate::pattern::patterns;
 use crate::report::Report;
 use crate::report::escape;
-use crate::report::table::{Row, comparison_rows, thousands};
+use crate::report::table::{Row, comparison_rows, forecast_sections, thousands};
 
 /// The terminal's rows, with its indented continuation labels ("   p95" under "cost per document
 /// mean") spelled out, and its group headings (rows without values) folded into their rows.
@@ -81,6 +81,24 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
+    for sec in forecast_sections(r) {
+        let _ = writeln!(h, "<h2>{}</h2>\n<table><tr>", esc(&capitalised(&sec.title)));
+        for c in &sec.header {
+            let _ = write!(h, "<th>{}</th>", esc(&escape::printable(c)));
+        }
+        h.push_str("</tr>\n");
+        for row in &sec.rows {
+            h.push_str("<tr>");
+            for c in row {
+                let _ = write!(h, "<td>{}</td>", esc(&escape::printable(c)));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+        for n in &sec.notes {
+            let _ = writeln!(h, "<p>{}</p>", esc(&escape::printable(n)));
+        }
+    }
     html_figures(&mut h, figures);
     let _ = writeln!(
         h,
@@ -108,6 +126,14 @@ fn inline_code(escaped: &str) -> String {
         }
     }
     out
+}
+
+/// A title with its first letter capitalised, as a heading.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The page's head, up to and including `<body>`.
@@ -241,6 +267,25 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
         let _ = writeln!(m, "| {k} | {} |", cells.join(" | "));
     }
     m.push('\n');
+    // Cells hold input keys from the workload: only a pipe would break the table.
+    let cells = |row: &[String]| {
+        row.iter()
+            .map(|c| escape::printable(c).replace('|', "\\|"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    for sec in forecast_sections(r) {
+        let _ = writeln!(m, "## {}\n", escape::markdown(&capitalised(&sec.title)));
+        let _ = writeln!(m, "| {} |", cells(&sec.header));
+        let _ = writeln!(m, "|{}", "---:|".repeat(sec.header.len()));
+        for row in &sec.rows {
+            let _ = writeln!(m, "| {} |", cells(row));
+        }
+        m.push('\n');
+        for n in &sec.notes {
+            let _ = writeln!(m, "{}\n", escape::markdown(n));
+        }
+    }
     for f in figures {
         let _ = writeln!(m, "![{}]({}.png)\n\n*{}*\n", f.name, f.name, f.caption);
     }

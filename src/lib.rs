@@ -23,6 +23,7 @@
 //! | [`capacity`] | the generic discrete-event engine and its statistics | billing, sampling, stats |
 //! | [`pattern`] | each pattern's plan, billing, capacity model, limits and words | billing, capacity, config |
 //! | [`simulate`] | replications over every pattern, month pricing, overload | pattern and below |
+//! | [`forecast`] | `[uncertainty]` draws (Latin hypercube), forecast ranges, sensitivity, cost against volume | simulate and below |
 //! | [`report`] | the report model, the JSON envelope, decision, table, CSV, quota results | simulate and below |
 //! | [`charts`] | figures from the report model | report and below |
 //! | [`document`] | report.html and report.md | charts, report |
@@ -51,6 +52,7 @@ pub mod config;
 pub mod document;
 pub mod error;
 pub mod export;
+pub mod forecast;
 pub mod format;
 pub mod input;
 pub mod load;

@@ -1,12 +1,13 @@
 //! Loading inputs: the workload (a file, or an embedded example by name) and its region's price
 //! book (embedded, or `--pricing FILE`), validated together into one [`Input`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Scenario, scenario};
-use crate::error::{ConfigError, Problem};
+use crate::config::{Scenario, Uncertainty, scenario};
+use crate::error::{ConfigError, Problem, Problems};
 use crate::pricing::PriceBook;
 
 /// Example workloads shipped in the binary, by name. The first is the default.
@@ -35,6 +36,10 @@ pub const EMBEDDED_WORKLOADS: &[(&str, &str)] = &[
         "month-end-burst",
         include_str!("../workloads/month-end-burst.toml"),
     ),
+    (
+        "claims-forecast",
+        include_str!("../workloads/claims-forecast.toml"),
+    ),
 ];
 
 /// A validated scenario with the price book it was validated against and where both came from.
@@ -51,6 +56,9 @@ pub struct Input {
     pub inputs_digest: String,
     /// The texts it was validated from, to rebuild it in another process.
     pub sources: Sources,
+    /// The `[uncertainty]` section, when the workload has one: what a forecast draws. Kept beside
+    /// the scenario, not in it, since it describes other workloads than the one written.
+    pub uncertainty: Option<Uncertainty>,
 }
 
 /// The texts an [`Input`] is validated from: with [`Input::from_sources`] another process (a
@@ -155,6 +163,10 @@ impl Input {
         let raw = scenario::parse_raw(origin, &sources.workload)?;
         let book = PriceBook::from_toml(&sources.pricing_origin, &sources.pricing)?;
         let scenario = Scenario::from_raw(&raw, origin, sources.base_dir.as_deref(), &book)?;
+        let uncertainty = match &raw.uncertainty {
+            None => None,
+            Some(u) => Some(uncertainty(origin, &sources.workload, u)?),
+        };
         let inputs_digest = format!("{:016x}", digest(&sources, &scenario));
         Ok(Input {
             scenario,
@@ -162,8 +174,136 @@ impl Input {
             workload_origin: origin.clone(),
             inputs_digest,
             sources,
+            uncertainty,
         })
     }
+}
+
+/// Validates `[uncertainty]`: each distribution, then its keys, by setting every key to its
+/// distribution's median in the workload text and parsing it, so a misspelt key, one that holds
+/// text, or one that runs through a number fails now, naming the key, not at the first draw.
+fn uncertainty(
+    origin: &str,
+    text: &str,
+    raw: &crate::config::uncertainty::RawUncertainty,
+) -> Result<Uncertainty, ConfigError> {
+    let mut p = Problems::default();
+    let Some(u) = Uncertainty::from_raw(raw, &mut p) else {
+        return p.into_result(origin, Uncertainty::default());
+    };
+    let medians: BTreeMap<String, f64> = u
+        .inputs
+        .iter()
+        .map(|i| (i.key.clone(), i.dist.median()))
+        .collect();
+    let described = medians
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let trial = without_uncertainty(origin, text)
+        .and_then(|t| set_keys(origin, &t, &medians))
+        .and_then(|t| scenario::parse_raw(origin, &t).map(|_| ()));
+    if let Err(e) = trial {
+        let (key, message) = match e {
+            ConfigError::Parse { key, message, .. } => (key, message),
+            ConfigError::Invalid { problems, .. } => problems
+                .into_iter()
+                .next()
+                .map(|q| (q.key, q.message))
+                .unwrap_or_default(),
+            other => (String::new(), other.to_string()),
+        };
+        // The uncertain key the failure lies on (or under), to name it as the user wrote it.
+        let ours = u
+            .inputs
+            .iter()
+            .map(|i| &i.key)
+            .filter(|k| {
+                key == **k || key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{key}."))
+            })
+            .max_by_key(|k| k.len());
+        let at = ours.map_or_else(
+            || "uncertainty".to_string(),
+            |k| format!("uncertainty.\"{k}\""),
+        );
+        p.push(
+            at,
+            format!(
+                "is not a numeric workload key that can be set ({key}: {message}); name a key as `sweep --vary` takes it (tried with {described})"
+            ),
+        );
+    }
+    p.into_result(origin, u)
+}
+
+/// The workload text without its `[uncertainty]` table: what each forecast draw sets keys in.
+///
+/// # Errors
+/// `ConfigError::Parse` for malformed TOML.
+pub fn without_uncertainty(origin: &str, text: &str) -> Result<String, ConfigError> {
+    let mut doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Parse {
+            file: origin.to_string(),
+            key: String::new(),
+            line: None,
+            message: e.message().to_string(),
+        })?;
+    doc.remove("uncertainty");
+    Ok(toml::to_string(&doc).expect("a parsed table serialises"))
+}
+
+/// Sets dotted keys to numbers in a workload's TOML text (creating tables on the way), keeping
+/// integers integral where the key holds an integer, so typed keys still parse.
+///
+/// # Errors
+/// `ConfigError::Parse` for malformed TOML; `ConfigError::Invalid` when a key path runs through a
+/// value that is not a table.
+pub fn set_keys(
+    origin: &str,
+    text: &str,
+    values: &BTreeMap<String, f64>,
+) -> Result<String, ConfigError> {
+    let mut doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Parse {
+            file: origin.to_string(),
+            key: String::new(),
+            line: None,
+            message: e.message().to_string(),
+        })?;
+    for (key, value) in values {
+        let parts: Vec<&str> = key.split('.').collect();
+        let mut table = &mut doc;
+        for (depth, part) in parts.iter().enumerate() {
+            if depth + 1 == parts.len() {
+                let integral = matches!(table.get(*part), Some(toml::Value::Integer(_)))
+                    && value.fract() == 0.0;
+                let v = if integral {
+                    toml::Value::Integer(*value as i64)
+                } else {
+                    toml::Value::Float(*value)
+                };
+                table.insert((*part).to_string(), v);
+            } else {
+                let entry = table
+                    .entry((*part).to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = entry.as_table_mut().ok_or_else(|| ConfigError::Invalid {
+                    file: origin.to_string(),
+                    problems: vec![Problem::new(
+                        parts[..=depth].join("."),
+                        format!(
+                            "cannot vary `{key}`: `{}` is not a table",
+                            parts[..=depth].join(".")
+                        ),
+                    )],
+                })?;
+            }
+        }
+    }
+    Ok(toml::to_string(&doc).expect("a parsed table serialises"))
 }
 
 /// Keys whose string values name files the workload reads, wherever they sit in the tree

@@ -10,8 +10,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Classify, ConfigError, Failure, Problem, RunError};
+use crate::error::{Classify, ConfigError, Failure, RunError};
 use crate::load::Input;
+pub use crate::load::set_keys;
 pub use crate::partition::Shard;
 use crate::pattern::patterns;
 use crate::report::{Command, Envelope, Report};
@@ -405,58 +406,6 @@ fn row(point: usize, values: BTreeMap<String, f64>, r: &Report) -> SweepRow {
         recommendation: r.recommendation.name().to_string(),
         overloaded: None,
     }
-}
-
-/// Sets dotted keys to numbers in a workload's TOML text (creating tables on the way), keeping
-/// integers integral where the key holds an integer, so typed keys still parse.
-///
-/// # Errors
-/// `ConfigError::Parse` for malformed TOML; `ConfigError::Invalid` when a key path runs through a
-/// value that is not a table.
-pub fn set_keys(
-    origin: &str,
-    text: &str,
-    values: &BTreeMap<String, f64>,
-) -> Result<String, ConfigError> {
-    let mut doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::Parse {
-            file: origin.to_string(),
-            key: String::new(),
-            line: None,
-            message: e.message().to_string(),
-        })?;
-    for (key, value) in values {
-        let parts: Vec<&str> = key.split('.').collect();
-        let mut table = &mut doc;
-        for (depth, part) in parts.iter().enumerate() {
-            if depth + 1 == parts.len() {
-                let integral = matches!(table.get(*part), Some(toml::Value::Integer(_)))
-                    && value.fract() == 0.0;
-                let v = if integral {
-                    toml::Value::Integer(*value as i64)
-                } else {
-                    toml::Value::Float(*value)
-                };
-                table.insert((*part).to_string(), v);
-            } else {
-                let entry = table
-                    .entry((*part).to_string())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                table = entry.as_table_mut().ok_or_else(|| ConfigError::Invalid {
-                    file: origin.to_string(),
-                    problems: vec![Problem::new(
-                        parts[..=depth].join("."),
-                        format!(
-                            "cannot vary `{key}`: `{}` is not a table",
-                            parts[..=depth].join(".")
-                        ),
-                    )],
-                })?;
-            }
-        }
-    }
-    Ok(toml::to_string(&doc).expect("a parsed table serialises"))
 }
 
 /// Merges shard outputs into the output a single run would have produced, after checking each

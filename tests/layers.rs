@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "capacity",
     "pattern",
     "simulate",
+    "forecast",
     "report",
     "charts",
     "document",

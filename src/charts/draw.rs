@@ -7,7 +7,10 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::figures::{Body, BreakEvenMap, Breakdown, Chart, Concurrency, Distribution, QuotaChart};
+use super::figures::{
+    Body, BreakEvenMap, Breakdown, Chart, Concurrency, Distribution, QuotaChart, Tornado,
+    VolumeChart,
+};
 use super::render::{self, Drawn, GRID, INK, MUTED, Scale, err};
 
 /// Draws `c` on `root`.
@@ -23,6 +26,8 @@ pub(crate) fn chart<DB: DrawingBackend>(
         Body::Concurrency(t) => concurrency(&area, s, t),
         Body::QuotaSweep(q) => quota(&area, s, q),
         Body::BreakEven(b) => break_even(&area, s, b),
+        Body::Tornado(t) => tornado(&area, s, t),
+        Body::Volume(v) => volume(&area, s, v),
     }
 }
 
@@ -722,6 +727,198 @@ fn break_even<DB: DrawingBackend>(
             s.stroke(INK, 2.5),
         )))
         .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn tornado<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Scale, t: &Tornado) -> Drawn {
+    if t.bars.is_empty() || !t.center.is_finite() {
+        return Ok(());
+    }
+    let lo = t
+        .bars
+        .iter()
+        .flat_map(|b| [b.1, b.2])
+        .fold(t.center, f64::min);
+    let hi = t
+        .bars
+        .iter()
+        .flat_map(|b| [b.1, b.2])
+        .fold(t.center, f64::max);
+    let pad = ((hi - lo) * 0.08).max(t.center.abs() * 0.01).max(1e-9);
+    let (x0, x1) = (lo - pad, hi + pad);
+    let n = t.bars.len() as f64;
+    let yt: Vec<f64> = (0..t.bars.len()).map(|i| i as f64 + 0.5).collect();
+    let xt = nice_ticks(x0, x1, 6);
+    let dp = render::decimals(&xt);
+    let mut b = ChartBuilder::on(area);
+    b.margin_left(s.px(12.0))
+        .margin_right(s.px(24.0))
+        .margin_top(s.px(22.0))
+        .margin_bottom(s.px(10.0))
+        .x_label_area_size(s.px(46.0))
+        .y_label_area_size(s.px(250.0));
+    let mut ch: Ctx<DB> = b
+        .build_cartesian_2d(axis(x0, x1, xt), axis(0.0, n, yt))
+        .map_err(err)?;
+    let mut m = ch.configure_mesh();
+    mesh_style(&mut m, s);
+    // Largest swing on top: row i counts down from the top.
+    let name = |v: &f64| {
+        let i = (n - 1.0 - v.floor()).max(0.0) as usize;
+        t.bars.get(i).map(|b| b.0.clone()).unwrap_or_default()
+    };
+    m.disable_y_mesh()
+        .x_desc("USD per month")
+        .x_label_formatter(&|v| format!("${}", render::fixed(*v, dp)))
+        .y_label_formatter(&name)
+        .draw()
+        .map_err(err)?;
+    for (i, (_, at10, at90)) in t.bars.iter().enumerate() {
+        let y = n - 1.0 - i as f64;
+        for (v, c) in [(*at10, t.low_color), (*at90, t.high_color)] {
+            let (a, b) = if v < t.center {
+                (v, t.center)
+            } else {
+                (t.center, v)
+            };
+            ch.draw_series(std::iter::once(Rectangle::new(
+                [(a, y + 0.2), (b, y + 0.8)],
+                c.filled(),
+            )))
+            .map_err(err)?;
+        }
+    }
+    ch.draw_series(std::iter::once(PathElement::new(
+        vec![(t.center, 0.0), (t.center, n)],
+        s.stroke(INK, 1.5),
+    )))
+    .map_err(err)?;
+    Ok(())
+}
+
+fn volume<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Scale, v: &VolumeChart) -> Drawn {
+    let (_, h) = area.dim_in_pixel();
+    let (top, bottom) = area.split_vertically(h * 11 / 20);
+    volume_panel(&top, s, v, &v.lines, true)?;
+    volume_panel(&bottom, s, v, &v.per_thousand, false)
+}
+
+/// One panel of the volume chart: log-log monthly bills (`log_y`), or USD per 1,000 documents.
+fn volume_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    v: &VolumeChart,
+    lines: &[super::figures::Series],
+    log_y: bool,
+) -> Drawn {
+    let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let ys: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .collect();
+    let (Some(xmin), Some(xmax)) = (xs.clone().reduce(f64::min), xs.reduce(f64::max)) else {
+        return Ok(());
+    };
+    let (Some(ymin), Some(ymax)) = (
+        ys.iter().copied().reduce(f64::min),
+        ys.iter().copied().reduce(f64::max),
+    ) else {
+        return Ok(());
+    };
+    let (x0, x1) = (xmin - 0.05, xmax + 0.05);
+    let decades = |a: f64, b: f64| -> Vec<f64> {
+        (a.ceil() as i64..=b.floor() as i64)
+            .map(|k| k as f64)
+            .collect()
+    };
+    let (y0, y1, yt) = if log_y {
+        let (a, b) = ((ymin - 0.1).floor(), (ymax + 0.1).ceil());
+        (a, b, decades(a, b))
+    } else {
+        // Not from zero: the panel is there to show the difference between the lines.
+        let pad = ((ymax - ymin) * 0.15).max(ymax.abs() * 0.005).max(1e-9);
+        let (a, b) = ((ymin - pad).max(0.0), ymax + pad);
+        (a, b, nice_ticks(a, b, 5))
+    };
+    let dp = render::decimals(&yt);
+    let mut ch: Ctx<DB> = builder(area, s, 24.0)
+        .build_cartesian_2d(axis(x0, x1, decades(x0, x1)), axis(y0, y1, yt))
+        .map_err(err)?;
+    let mut m = ch.configure_mesh();
+    mesh_style(&mut m, s);
+    let y_label = |v: &f64| {
+        if log_y {
+            format!("${}", render::num(10f64.powf(*v).round()))
+        } else {
+            format!("${}", render::fixed(*v, dp))
+        }
+    };
+    m.x_desc("documents per month (log scale)")
+        .y_desc(if log_y {
+            "USD per month (log scale)"
+        } else {
+            "USD per 1,000 documents"
+        })
+        .x_label_formatter(&|v| render::num(10f64.powf(*v).round()))
+        .y_label_formatter(&y_label)
+        .draw()
+        .map_err(err)?;
+    for (x, color, dash) in v
+        .markers
+        .iter()
+        .map(|(x, _)| (*x, MUTED, 3.0))
+        .chain(v.crossovers.iter().map(|x| (*x, INK, 7.0)))
+    {
+        if x.is_finite() && x >= x0 && x <= x1 {
+            ch.draw_series(DashedLineSeries::new(
+                vec![(x, y0), (x, y1)],
+                s.px(dash),
+                s.px(4.0),
+                s.stroke(color, 1.5),
+            ))
+            .map_err(err)?;
+        }
+    }
+    for l in lines {
+        ch.draw_series(LineSeries::new(l.points.clone(), s.stroke(l.color, 2.0)))
+            .map_err(err)?;
+        for p in &l.points {
+            ch.draw_series(std::iter::once(Circle::new(
+                *p,
+                s.upx(3.5),
+                l.color.filled(),
+            )))
+            .map_err(err)?;
+        }
+    }
+    for x in &v.overloaded {
+        if x.is_finite() {
+            ch.draw_series(std::iter::once(Cross::new(
+                (*x, y1 - (y1 - y0) * 0.05),
+                s.upx(6.0),
+                s.stroke(INK, 2.0),
+            )))
+            .map_err(err)?;
+        }
+    }
+    if v.workload.is_finite() && v.workload >= x0 && v.workload <= x1 {
+        ch.draw_series(DashedLineSeries::new(
+            vec![(v.workload, y0), (v.workload, y1)],
+            s.px(2.0),
+            s.px(3.0),
+            s.stroke(MUTED, 1.0),
+        ))
+        .map_err(err)?;
+        if log_y {
+            let (x, y) = local(area, ch.backend_coord(&(v.workload, y1)));
+            area.draw(&Text::new(
+                "the workload as written",
+                (x + s.px(4.0), y + s.px(4.0)),
+                s.text(12.0, MUTED).pos(Pos::new(HPos::Left, VPos::Top)),
+            ))
+            .map_err(err)?;
+        }
     }
     Ok(())
 }

@@ -60,7 +60,7 @@ impl Chart {
     fn size(&self) -> (u32, u32) {
         // The concurrency chart stacks two panels; the others have one plot (or two side by side).
         match self.body {
-            Body::Concurrency(_) => (960, 760),
+            Body::Concurrency(_) | Body::Volume(_) => (960, 760),
             _ => (960, 600),
         }
     }
@@ -74,6 +74,37 @@ pub(crate) enum Body {
     Concurrency(Concurrency),
     QuotaSweep(QuotaChart),
     BreakEven(BreakEvenMap),
+    Tornado(Tornado),
+    Volume(VolumeChart),
+}
+
+/// The tornado: each input's swing of one pattern's monthly bill, largest first.
+#[derive(Debug, Clone)]
+pub(crate) struct Tornado {
+    /// The fitted bill with every input at its mean.
+    pub center: f64,
+    /// (input, bill at its p10, bill at its p90), largest swing first.
+    pub bars: Vec<(String, f64, f64)>,
+    pub low_color: plotters::style::RGBColor,
+    pub high_color: plotters::style::RGBColor,
+}
+
+/// Each pattern's monthly bill against volume (both axes log), with crossovers and tier ends.
+#[derive(Debug, Clone)]
+pub(crate) struct VolumeChart {
+    /// Per pattern: (log10 documents a month, log10 USD a month).
+    pub lines: Vec<Series>,
+    /// Per pattern: (log10 documents a month, USD per 1,000 documents), where the patterns'
+    /// difference and the economies of volume show.
+    pub per_thousand: Vec<Series>,
+    /// log10 documents a month of each crossover.
+    pub crossovers: Vec<f64>,
+    /// (log10 documents a month, label) of each tier end.
+    pub markers: Vec<(f64, String)>,
+    /// log10 documents a month of points where a pattern was overloaded.
+    pub overloaded: Vec<f64>,
+    /// log10 documents a month of the workload as written.
+    pub workload: f64,
 }
 
 /// One line of a chart, in a pattern's colour.
@@ -194,13 +225,160 @@ pub(crate) fn component_label(c: Component) -> String {
     s
 }
 
-/// Every chart `simulate` draws.
+/// Every chart `simulate` draws (with a forecast, the tornado and cost against volume too).
 pub fn simulate_figures(r: &Report) -> Vec<Figure> {
     let mut v = vec![cost_distribution(r), cost_breakdown(r), break_even(r)];
     if let Some(f) = concurrency(r) {
         v.insert(2, f);
     }
+    v.extend(tornado(r));
+    v.extend(volume(r));
     v
+}
+
+/// The tornado of the recommended pattern's bill (the first registered when none is).
+fn tornado(r: &Report) -> Option<Figure> {
+    let f = r.forecast.as_ref()?;
+    let kind = r
+        .recommendation
+        .pattern
+        .unwrap_or_else(|| patterns()[0].kind());
+    let name = kind.name();
+    let rows: Vec<&crate::forecast::SensitivityRow> =
+        f.sensitivity.iter().filter(|s| s.pattern == name).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let mut bars: Vec<(String, f64, f64)> = rows
+        .iter()
+        .filter(|s| s.monthly_at_p10.is_finite() && s.monthly_at_p90.is_finite())
+        .map(|s| (s.input.clone(), s.monthly_at_p10, s.monthly_at_p90))
+        .collect();
+    bars.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
+    let center = f.patterns.get(kind).monthly.mean;
+    let label = crate::pattern::pattern(kind).label();
+    let c = color(kind);
+    let (low, high) = (render::tint(c, 0.45), c);
+    let r2 = f
+        .sensitivity_r_squared
+        .get(kind)
+        .map_or("–".to_string(), |x| format!("{x:.2}"));
+    Some(Figure {
+        name: "tornado",
+        caption: format!(
+            "Which uncertain inputs drive {label}'s monthly bill: the fitted bill with each input at its 10th and 90th percentile and the others at their means (standardised regression on the forecast's draws, r² {r2})."
+        ),
+        chart: Chart {
+            title: format!(
+                "Which inputs move {label}'s monthly bill? Swing from each input's p10 to p90"
+            ),
+            subtitle: vec![format!(
+                "Centre line: the mean forecast bill, {}. Linear fit on {} Latin-hypercube draws, r² {r2}.",
+                render::usd(center),
+                f.replications
+            )],
+            legend: vec![
+                Entry::new(render::Mark::Swatch(low), "input at its p10"),
+                Entry::new(render::Mark::Swatch(high), "input at its p90"),
+            ],
+            body: Body::Tornado(Tornado {
+                center,
+                bars,
+                low_color: low,
+                high_color: high,
+            }),
+        },
+    })
+}
+
+/// Each pattern's monthly bill from a tenth to ten times the volume.
+fn volume(r: &Report) -> Option<Figure> {
+    let v = r.forecast.as_ref()?.volume.as_ref()?;
+    let lg = |x: f64| if x > 0.0 { x.log10() } else { f64::NAN };
+    let mut lines = Vec::new();
+    let mut per_thousand = Vec::new();
+    let mut legend = Vec::new();
+    for p in patterns() {
+        let points = finite(v.points.iter().filter_map(|pt| {
+            pt.monthly_usd
+                .get(p.kind())
+                .map(|usd| (lg(pt.documents_per_month), lg(usd)))
+        }));
+        let c = color(p.kind());
+        lines.push(Series { color: c, points });
+        per_thousand.push(Series {
+            color: c,
+            points: finite(v.points.iter().filter_map(|pt| {
+                pt.monthly_usd.get(p.kind()).map(|usd| {
+                    (
+                        lg(pt.documents_per_month),
+                        usd / pt.documents_per_month * 1000.0,
+                    )
+                })
+            })),
+        });
+        legend.push(Entry::new(render::Mark::Line(c, false), p.label()));
+    }
+    if !v.crossovers.is_empty() {
+        legend.push(Entry::new(
+            render::Mark::Line(render::INK, true),
+            "cheapest pattern changes",
+        ));
+    }
+    if !v.markers.is_empty() {
+        legend.push(Entry::new(
+            render::Mark::Line(render::MUTED, true),
+            "a Lambda price tier or the free tier ends",
+        ));
+    }
+    let overloaded: Vec<f64> = v
+        .points
+        .iter()
+        .filter(|pt| pt.overloaded.is_some())
+        .map(|pt| lg(pt.documents_per_month))
+        .collect();
+    if !overloaded.is_empty() {
+        legend.push(Entry::new(
+            render::Mark::Cross(render::INK),
+            "a pattern cannot keep up (quota)",
+        ));
+    }
+    let cheapest: Vec<String> = v
+        .crossovers
+        .iter()
+        .map(|m| {
+            format!(
+                "{} at {} documents/month",
+                m.label,
+                crate::format::thousands(m.documents_per_month, 0)
+            )
+        })
+        .collect();
+    Some(Figure {
+        name: "cost-vs-volume",
+        caption: "Each pattern's monthly bill from a tenth to ten times the workload's volume (both axes log; below, the same bills per 1,000 documents, where the patterns' difference shows), the workload as written marked; where the cheapest pattern changes and where Lambda's price tiers end, if within the range.".into(),
+        chart: Chart {
+            title: "How does the monthly bill grow with volume? 0.1× to 10× the workload".into(),
+            subtitle: vec![if cheapest.is_empty() {
+                "The cheapest pattern is the same at every volume shown.".into()
+            } else {
+                cheapest.join("; ")
+            }],
+            legend,
+            body: Body::Volume(VolumeChart {
+                lines,
+                per_thousand,
+                crossovers: v.crossovers.iter().map(|m| lg(m.documents_per_month)).collect(),
+                markers: v
+                    .markers
+                    .iter()
+                    .map(|m| (lg(m.documents_per_month), m.label.clone()))
+                    .collect(),
+                overloaded,
+                workload: lg(r.envelope.workload.documents_per_month),
+            }),
+        },
+    })
 }
 
 fn cost_distribution(r: &Report) -> Figure {

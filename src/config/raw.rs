@@ -39,6 +39,10 @@ pub struct RawWorkload {
     /// What the workload's author expects agentcost to recommend, and why (checked by tests).
     #[serde(default)]
     pub expect: Option<RawExpect>,
+    /// Workload keys whose values are uncertain, each with a distribution drawn once per
+    /// forecast replication.
+    #[serde(default)]
+    pub uncertainty: Option<super::uncertainty::RawUncertainty>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -243,6 +243,22 @@ impl Output<'_> {
                     name: "timeline.csv".into(),
                     content: Content::Timeline,
                 });
+                if let Some(f) = &o.report.forecast {
+                    files.push(OutFile {
+                        name: "forecast.csv".into(),
+                        content: Content::Forecast,
+                    });
+                    files.push(OutFile {
+                        name: "sensitivity.csv".into(),
+                        content: Content::Sensitivity,
+                    });
+                    if f.volume.is_some() {
+                        files.push(OutFile {
+                            name: "volume.csv".into(),
+                            content: Content::Volume,
+                        });
+                    }
+                }
                 files.extend(figure_files(&o.figures));
                 files.push(export("report.html", Format::Html));
                 files.push(export("report.md", Format::Markdown));
@@ -280,7 +296,28 @@ impl Output<'_> {
             (Content::Monthly, Output::Simulation(o)) => {
                 Ok(crate::report::csv::write_monthly(&o.report, w)?)
             }
-            (Content::Timeline | Content::Monthly, _) => Ok(()),
+            (Content::Forecast, Output::Simulation(o)) => match &o.report.forecast {
+                Some(f) => Ok(crate::report::csv::write_forecast(f, w)?),
+                None => Ok(()),
+            },
+            (Content::Sensitivity, Output::Simulation(o)) => match &o.report.forecast {
+                Some(f) => Ok(crate::report::csv::write_sensitivity(f, w)?),
+                None => Ok(()),
+            },
+            (Content::Volume, Output::Simulation(o)) => {
+                match o.report.forecast.as_ref().and_then(|f| f.volume.as_ref()) {
+                    Some(v) => Ok(crate::report::csv::write_volume(v, w)?),
+                    None => Ok(()),
+                }
+            }
+            (
+                Content::Timeline
+                | Content::Monthly
+                | Content::Forecast
+                | Content::Sensitivity
+                | Content::Volume,
+                _,
+            ) => Ok(()),
             (Content::Svg(f), _) => Ok(w.write_all(f.to_svg().as_bytes())?),
             (Content::Png(f), _) => Ok(w.write_all(&f.to_png())?),
         }
@@ -322,6 +359,12 @@ pub enum Content<'a> {
     Timeline,
     /// The month by pattern and cost component as CSV.
     Monthly,
+    /// The forecast (ranges per pattern and component, sensitivity) as CSV.
+    Forecast,
+    /// The forecast's sensitivity as CSV.
+    Sensitivity,
+    /// Cost against volume as CSV.
+    Volume,
     /// A figure as SVG.
     Svg(&'a Figure),
     /// A figure as PNG.
@@ -342,6 +385,22 @@ impl<'a> Output<'a> {
     /// The output of a simulation of `input`.
     pub fn simulation(input: &Input, simulation: &'a Simulation) -> Output<'a> {
         let report = Report::build(input, simulation);
+        let figures = figures::simulate_figures(&report);
+        Output::Simulation(Box::new(SimulationOutput {
+            simulation,
+            report,
+            figures,
+        }))
+    }
+
+    /// The output of a forecast: the simulation of the workload as written, with the forecast
+    /// over its uncertain inputs.
+    pub fn forecast(
+        input: &Input,
+        simulation: &'a Simulation,
+        forecast: crate::forecast::Forecast,
+    ) -> Output<'a> {
+        let report = Report::build(input, simulation).with_forecast(forecast);
         let figures = figures::simulate_figures(&report);
         Output::Simulation(Box::new(SimulationOutput {
             simulation,

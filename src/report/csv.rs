@@ -4,6 +4,8 @@
 use std::io::Write;
 
 use crate::error::ReportError;
+use crate::forecast::volume::VolumeCurve;
+use crate::forecast::{Forecast, Range};
 use crate::format::csv_number;
 use crate::pattern::{Outcome, patterns};
 use crate::simulate::Simulation;
@@ -202,5 +204,114 @@ pub fn write_monthly(r: &super::Report, out: &mut dyn Write) -> Result<(), Repor
         what: "CSV".into(),
         source,
     })?;
+    Ok(())
+}
+
+/// Writes a forecast's ranges: one row per pattern and figure (`monthly_usd`, each component's
+/// `<component>_usd`, `peak_concurrency`, `queue_wait_p95_s`), then one per uncertain input
+/// (pattern `input`) with the drawn values' range, then each pattern's
+/// `cheapest_probability` (in the `mean` column).
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_forecast(f: &Forecast, out: &mut dyn Write) -> Result<(), ReportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["pattern", "figure", "p5", "p50", "p95", "mean"])?;
+    let range = |r: &Range| {
+        [r.p5, r.p50, r.p95, r.mean]
+            .iter()
+            .map(|x| csv_number(*x))
+            .collect::<Vec<_>>()
+    };
+    for (p, pf) in f.patterns.iter() {
+        let name = p.kind().name();
+        let mut rows: Vec<(String, &Range)> = vec![("monthly_usd".into(), &pf.monthly)];
+        rows.extend(
+            pf.monthly_breakdown
+                .iter()
+                .map(|(c, r)| (format!("{c}_usd"), r)),
+        );
+        rows.push(("peak_concurrency".into(), &pf.peak_concurrency));
+        rows.push(("queue_wait_p95_s".into(), &pf.queue_wait_p95_s));
+        for (figure, r) in rows {
+            let mut rec = vec![name.to_string(), figure];
+            rec.extend(range(r));
+            w.write_record(&rec)?;
+        }
+    }
+    for i in &f.inputs {
+        let mut rec = vec!["input".to_string(), i.key.clone()];
+        rec.extend(range(&i.drawn));
+        w.write_record(&rec)?;
+    }
+    for (p, x) in f.cheapest_probability.iter() {
+        w.write_record([
+            p.kind().name(),
+            "cheapest_probability",
+            "",
+            "",
+            "",
+            &csv_number(*x),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes a forecast's sensitivity: one row per pattern and input, largest share first.
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_sensitivity(f: &Forecast, out: &mut dyn Write) -> Result<(), ReportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "pattern",
+        "input",
+        "src",
+        "share",
+        "monthly_usd_at_input_p10",
+        "monthly_usd_at_input_p90",
+    ])?;
+    for s in &f.sensitivity {
+        w.write_record([
+            s.pattern,
+            &s.input,
+            &csv_number(s.src),
+            &csv_number(s.share),
+            &csv_number(s.monthly_at_p10),
+            &csv_number(s.monthly_at_p90),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes cost against volume: one row per volume, each pattern's mean USD per month (empty
+/// where the run stopped as overloaded), the cheapest pattern, and what was overloaded.
+///
+/// # Errors
+/// `ReportError` when writing fails.
+pub fn write_volume(v: &VolumeCurve, out: &mut dyn Write) -> Result<(), ReportError> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut h = vec!["scale".to_string(), "documents_per_month".to_string()];
+    h.extend(
+        patterns()
+            .iter()
+            .map(|p| format!("{}_usd_per_month", p.kind().name())),
+    );
+    h.extend(["cheapest".to_string(), "overloaded".to_string()]);
+    w.write_record(&h)?;
+    for pt in &v.points {
+        let mut rec = vec![csv_number(pt.scale), csv_number(pt.documents_per_month)];
+        rec.extend(
+            pt.monthly_usd
+                .values()
+                .map(|x| x.map_or(String::new(), csv_number)),
+        );
+        rec.push(pt.cheapest.unwrap_or("").to_string());
+        rec.push(pt.overloaded.clone().unwrap_or_default());
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::PatternReport;
 use super::table::{thousands, usd};
 use crate::config::{Scenario, Scope};
+use crate::forecast::Forecast;
 pub use crate::pattern::{Figure, Reason};
 use crate::pattern::{Pattern, PatternKind, PerPattern};
 use crate::pricing::PriceBook;
@@ -329,6 +330,176 @@ fn shared_context_reasons(s: &Scenario, reports: &PerPattern<PatternReport>) -> 
         }
     }
     reasons
+}
+
+/// Codes of the reasons that compare costs: the forecast's reasons follow them.
+const COST_CODES: &[&str] = &[
+    "cost_saving_material",
+    "cost_saving_immaterial",
+    "cost_saving_uncertain",
+    "cost_higher",
+];
+
+/// What the forecast adds to the recommendation: whether the cheapest pattern stays the same
+/// across the plausible range of the inputs, and if not, in what share of draws and under which
+/// input it changes.
+pub fn forecast_reasons(chosen: Option<PatternKind>, f: &Forecast) -> Vec<Reason> {
+    let n = f.replications;
+    let range: Vec<String> = f
+        .patterns
+        .iter()
+        .map(|(p, pf)| {
+            format!(
+                "{} {} – {}",
+                p.label(),
+                usd(pf.monthly.p5),
+                usd(pf.monthly.p95)
+            )
+        })
+        .collect();
+    let mut spread = Reason::new(
+        "forecast_range",
+        None,
+        format!(
+            "forecast over {} draws of {} uncertain input{}: the monthly bill's 90% range (p5 – p95) is {}; this is the inputs' uncertainty, not simulation error",
+            thousands(n as f64, 0),
+            f.inputs.len(),
+            if f.inputs.len() == 1 { "" } else { "s" },
+            and_list(range)
+        ),
+    )
+    .with("replications", n as f64);
+    for (p, pf) in f.patterns.iter() {
+        let name = p.kind().name();
+        spread = spread
+            .with(format!("{name}_p5_usd_per_month"), pf.monthly.p5)
+            .with(format!("{name}_p95_usd_per_month"), pf.monthly.p95);
+    }
+    let mut out = vec![spread];
+    match &f.switch {
+        None => {
+            let only = f
+                .cheapest_probability
+                .iter()
+                .find(|(_, x)| **x > 0.0)
+                .map(|(p, _)| p);
+            if let Some(p) = only {
+                let all = format!(
+                    "{} has the lowest bill in all {} forecast draws",
+                    p.label(),
+                    thousands(n as f64, 0)
+                );
+                let mut r = match chosen.filter(|c| *c != p.kind()) {
+                    None => Reason::new(
+                        "forecast_cheapest_stable",
+                        Some(p.kind()),
+                        format!("{all}: the choice holds across the plausible range of the inputs"),
+                    ),
+                    Some(c) => {
+                        let (cb, pb) = (
+                            &f.patterns.get(c).monthly_draws,
+                            &f.patterns.get(p.kind()).monthly_draws,
+                        );
+                        let saving: Vec<f64> = cb.iter().zip(pb).map(|(a, b)| a - b).collect();
+                        let sr = crate::forecast::Range::of(&saving);
+                        Reason::new(
+                            "forecast_cheapest_stable",
+                            Some(p.kind()),
+                            format!(
+                                "{all}, by {} – {} a month (p5 – p95) over {}; whether that pays for its added operations is weighed above",
+                                usd(sr.p5),
+                                usd(sr.p95),
+                                crate::pattern::pattern(c).label()
+                            ),
+                        )
+                        .with("saving_p5_usd_per_month", sr.p5)
+                        .with("saving_p95_usd_per_month", sr.p95)
+                    }
+                };
+                r = r.with("cheapest_probability", 1.0);
+                out.push(r);
+            }
+        }
+        Some(sw) => {
+            let label = |name: &str| {
+                crate::pattern::patterns()
+                    .iter()
+                    .find(|p| p.kind().name() == name)
+                    .map_or(name.to_string(), |p| p.label().to_string())
+            };
+            let under = match (
+                &sw.input,
+                sw.when_high,
+                sw.input_median_there,
+                sw.input_median,
+            ) {
+                (Some(k), Some(high), Some(there), Some(all)) => format!(
+                    ", mostly when `{k}` is {} (its median is {} in those draws, {} in all)",
+                    if high { "high" } else { "low" },
+                    short(there),
+                    short(all)
+                ),
+                _ => String::new(),
+            };
+            let kind = crate::pattern::patterns()
+                .iter()
+                .find(|p| p.kind().name() == sw.otherwise)
+                .map(|p| p.kind());
+            let mut r = Reason::new(
+                "forecast_cheapest_changes",
+                kind,
+                format!(
+                    "the cheaper pattern changes across the forecast range: {} is cheapest in {:.0}% of draws{under}, {} in {:.0}%",
+                    label(sw.otherwise),
+                    100.0 * sw.share,
+                    label(sw.usually),
+                    100.0 * f
+                        .cheapest_probability
+                        .iter()
+                        .find(|(p, _)| p.kind().name() == sw.usually)
+                        .map_or(0.0, |(_, x)| *x),
+                ),
+            )
+            .with("cheapest_probability", sw.share);
+            if let (Some(there), Some(all)) = (sw.input_median_there, sw.input_median) {
+                r = r
+                    .with("input_median_there", there)
+                    .with("input_median", all);
+            }
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// A number as a reason quotes it: whole thousands separated, smaller ones to four significant
+/// digits without trailing zeros.
+fn short(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        return thousands(x, 0);
+    }
+    let whole = if x.abs() >= 1.0 {
+        format!("{:.0}", x.abs().trunc()).len()
+    } else {
+        0
+    };
+    let decimals = 4usize
+        .saturating_sub(whole)
+        .max(if x.abs() < 1.0 { 4 } else { 0 });
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Where the forecast's reasons go: after the cost comparisons, since they qualify them.
+pub fn forecast_position(reasons: &[Reason]) -> usize {
+    reasons
+        .iter()
+        .rposition(|r| COST_CODES.contains(&r.code))
+        .map_or(reasons.len(), |i| i + 1)
 }
 
 /// "a and b", "a, b and c".

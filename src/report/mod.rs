@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::capacity::CapacityStats;
+pub use crate::forecast::Forecast;
 use crate::load::Input;
 use crate::pattern::{Component, Outcome, PatternKind, PerPattern, pattern, patterns};
 use crate::simulate::{PatternMonth, Simulation};
@@ -39,6 +40,9 @@ pub struct Report {
     pub patterns: PerPattern<PatternReport>,
     /// Which pattern to choose, and why.
     pub recommendation: decide::Recommendation,
+    /// The forecast, when the workload has `[uncertainty]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Forecast>,
     /// Data behind the charts; not serialised (large, and reproducible from the inputs).
     #[serde(skip)]
     pub charts: ChartData,
@@ -203,6 +207,9 @@ pub struct PatternReport {
     pub capacity: Capacity,
     /// Bedrock calls, throttling, caching and demand; `null` when documents make no LLM call.
     pub llm: Option<llm::LlmReport>,
+    /// The forecast range of the monthly bill, when the workload has `[uncertainty]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_forecast: Option<crate::forecast::Range>,
 }
 
 impl PatternReport {
@@ -240,8 +247,23 @@ impl Report {
             documents_simulated: sim.replications.iter().map(|r| r.documents).sum(),
             patterns: reports,
             recommendation,
+            forecast: None,
             charts,
         }
+    }
+
+    /// The report of the workload as written (`sim`) with the forecast over its uncertain inputs:
+    /// each pattern's range beside its simulation-error interval, and a recommendation that says
+    /// when the cheaper pattern changes across the range.
+    pub fn with_forecast(mut self, forecast: Forecast) -> Report {
+        for (p, r) in self.patterns.iter_mut() {
+            r.monthly_forecast = Some(forecast.patterns.get(p.kind()).monthly);
+        }
+        let at = decide::forecast_position(&self.recommendation.reasons);
+        let added = decide::forecast_reasons(self.recommendation.pattern, &forecast);
+        self.recommendation.reasons.splice(at..at, added);
+        self.forecast = Some(forecast);
+        self
     }
 }
 
@@ -293,6 +315,7 @@ fn pattern_report(sim: &Simulation, kind: PatternKind, unit: UnitOfWork) -> Patt
         unit_of_work: unit,
         capacity: capacity_report(&months, kind),
         llm: None,
+        monthly_forecast: None,
     }
 }
 

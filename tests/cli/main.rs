@@ -1,6 +1,7 @@
 //! End-to-end tests of the `agentcost` binary: bad input exits 2 naming file and key, `--out` never
 //! clobbers, output is byte-identical whatever the thread count, and the built-in examples run.
 
+mod forecast;
 mod hostile;
 mod schema;
 mod snapshots;

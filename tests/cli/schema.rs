@@ -69,6 +69,24 @@ fn simulate_json_of_every_example_matches_its_schema() {
     }
 }
 
+/// With enough replications for the sensitivity fit, every forecast key is present.
+#[test]
+fn a_forecast_with_sensitivity_and_volume_matches_the_schema() {
+    let doc = json_of(agentcost().args([
+        "simulate",
+        "claims-forecast",
+        "--format",
+        "json",
+        "--documents",
+        "300",
+        "--replications",
+        "10",
+    ]));
+    assert!(doc.pointer("/forecast/volume/points/12").is_some());
+    assert!(doc.pointer("/forecast/sensitivity/0/src").is_some());
+    assert_valid("simulate", "simulate claims-forecast", &doc);
+}
+
 #[test]
 fn capacity_json_matches_its_schema_with_and_without_a_target() {
     for target in [None, Some("5")] {
