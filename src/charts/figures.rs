@@ -328,7 +328,7 @@ fn volume(r: &Report) -> Option<Figure> {
     if !v.markers.is_empty() {
         legend.push(Entry::new(
             render::Mark::Line(render::MUTED, true),
-            "a Lambda price tier or the free tier ends",
+            "a Lambda price tier ends, or a limit or quota starts to bind (listed in the table)",
         ));
     }
     let overloaded: Vec<f64> = v

@@ -226,3 +226,45 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_volume_curve_marks_where_the_bedrock_quota_and_the_session_quota_start_to_bind() {
+    // 100k documents of one 2,000-token call: 60 calls a minute at ten times the volume would be
+    // 25 at the workload's, so a 30 RPM quota binds only at the top of the curve; 12 sessions bind
+    // somewhere in between too.
+    let text = r#"name = "limits"
+[arrivals]
+documents_per_month = 100_000
+[document]
+cpu_seconds = 1.0
+llm_calls = 1
+llm_call_seconds = 20.0
+input_tokens = 2000
+output_tokens = 100
+model = "claude-sonnet-4-6"
+[quotas]
+bedrock_rpm = 30
+agentcore_active_sessions = 12
+"#;
+    let input = Input::from_text("limits.toml", text, None, None).expect("valid");
+    let curve = volume::curve(&input, &opts(2))
+        .expect("runs")
+        .expect("not a trace");
+    let at = |label: &str| {
+        curve
+            .markers
+            .iter()
+            .find(|m| m.label == label)
+            .map(|m| m.documents_per_month)
+    };
+    let bedrock = at("lambda: Bedrock quota throttles calls").expect("marked");
+    assert!(
+        bedrock > 100_000.0 && bedrock <= 1_000_000.0,
+        "{bedrock}: {:?}",
+        curve.markers
+    );
+    let sessions = at("agentcore: session quota reached").expect("marked");
+    assert!(sessions > 100_000.0, "{sessions}: {:?}", curve.markers);
+    // Below the first marked volume, no point reached either limit.
+    assert!(at("lambda: concurrency limit reached").is_none());
+}

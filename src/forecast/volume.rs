@@ -60,7 +60,9 @@ pub struct VolumeCurve {
     /// Between which points the cheapest pattern changes: the first point's volume after the
     /// change, and the patterns before and after.
     pub crossovers: Vec<Marker>,
-    /// Lambda volume-tier and free-tier ends within the curve's range.
+    /// Lambda volume-tier and free-tier ends within the curve's range, and the first volume
+    /// shown at which each pattern's concurrency limit or session quota is reached or the Bedrock
+    /// quota throttles a call.
     pub markers: Vec<Marker>,
 }
 
@@ -122,6 +124,8 @@ pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, Vo
         ..*opts
     };
     let mut points = Vec::with_capacity(VOLUME_POINTS);
+    // The first volume at which each limit binds, by label, in the order found.
+    let mut limits: Vec<Marker> = Vec::new();
     for i in 0..VOLUME_POINTS {
         let scale = 10f64.powf(-1.0 + i as f64 / 6.0);
         let Some(text) = scaled(&base, scale) else {
@@ -142,6 +146,14 @@ pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, Vo
                         .collect();
                     Some(crate::stats::mean(&xs))
                 });
+                for label in limits_reached(&sim) {
+                    if !limits.iter().any(|m| m.label == label) {
+                        limits.push(Marker {
+                            documents_per_month: month,
+                            label,
+                        });
+                    }
+                }
                 let mut best: Option<(PatternKind, f64)> = None;
                 for (p, m) in monthly.iter() {
                     let m = m.unwrap_or(f64::INFINITY);
@@ -178,13 +190,37 @@ pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, Vo
             });
         }
     }
-    let markers = tier_markers(input, &points);
+    let mut markers = tier_markers(input, &points);
+    markers.extend(limits);
+    markers.sort_by(|a, b| a.documents_per_month.total_cmp(&b.documents_per_month));
     Ok(Some(VolumeCurve {
         replications: opts.replications,
         points,
         crossovers,
         markers,
     }))
+}
+
+/// The limits a simulation reached, as marker labels: a pattern's concurrency limit or session
+/// quota (its peak use at the limit in some replication), and the Bedrock quota (a call refused).
+fn limits_reached(sim: &crate::simulate::Simulation) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in patterns() {
+        let months = sim.replications.iter().map(|r| r.patterns.get(p.kind()));
+        let (mut at_limit, mut refused) = (false, false);
+        for m in months {
+            let c = &m.capacity;
+            at_limit |= f64::from(c.peak_concurrency) >= c.limit;
+            refused |= c.llm.refusals > 0;
+        }
+        if at_limit {
+            out.push(format!("{}: {} reached", p.kind().name(), p.limit_noun()));
+        }
+        if refused {
+            out.push(format!("{}: Bedrock quota throttles calls", p.kind().name()));
+        }
+    }
+    out
 }
 
 /// Volumes where each pattern's Lambda GB-seconds reach the end of the free tier or of a volume
