@@ -291,6 +291,10 @@ pub struct PatternForecast {
     pub peak_concurrency: Range,
     /// 95th percentile of queue wait (seconds), per replication.
     pub queue_wait_p95_s: Range,
+    /// Busiest minute's Bedrock tokens (as the quota counts them), per replication; left out
+    /// when the price book gives no burndown rate for the model or documents make no call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_tpm: Option<Range>,
     /// Each replication's monthly bill, in replication order (charts; not serialised).
     #[serde(skip)]
     pub monthly_draws: Vec<f64>,
@@ -467,7 +471,12 @@ impl Forecast {
                     _ => m.capacity.waits.quantile(0.95),
                 })
                 .collect();
+            let tpm: Option<Vec<f64>> = ms
+                .iter()
+                .map(|m| (m.capacity.llm.calls > 0).then_some(m.capacity.llm.peak_tpm)?)
+                .collect();
             PatternForecast {
+                peak_tpm: tpm.map(|t| Range::of(&t)),
                 monthly: Range::of(&monthly),
                 monthly_draws: monthly.clone(),
                 monthly_breakdown,

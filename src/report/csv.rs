@@ -208,7 +208,7 @@ pub fn write_monthly(r: &super::Report, out: &mut dyn Write) -> Result<(), Repor
 }
 
 /// Writes a forecast's ranges: one row per pattern and figure (`monthly_usd`, each component's
-/// `<component>_usd`, `peak_concurrency`, `queue_wait_p95_s`), then one per uncertain input
+/// `<component>_usd`, `peak_concurrency`, `queue_wait_p95_s`, `peak_tpm` when known), then one per uncertain input
 /// (pattern `input`) with the drawn values' range, then each pattern's
 /// `cheapest_probability` (in the `mean` column).
 ///
@@ -233,6 +233,9 @@ pub fn write_forecast(f: &Forecast, out: &mut dyn Write) -> Result<(), ReportErr
         );
         rows.push(("peak_concurrency".into(), &pf.peak_concurrency));
         rows.push(("queue_wait_p95_s".into(), &pf.queue_wait_p95_s));
+        if let Some(t) = &pf.peak_tpm {
+            rows.push(("peak_tpm".into(), t));
+        }
         for (figure, r) in rows {
             let mut rec = vec![name.to_string(), figure];
             rec.extend(range(r));

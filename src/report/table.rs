@@ -296,6 +296,11 @@ pub fn forecast_sections(r: &Report) -> Vec<Section> {
     rows.push(per("queue wait p95, p5 – p95", &|p| {
         span(&p.queue_wait_p95_s, &secs)
     }));
+    if f.patterns.values().any(|p| p.peak_tpm.is_some()) {
+        rows.push(per("Bedrock TPM peak minute, p5 – p95", &|p| {
+            p.peak_tpm.as_ref().map_or("–".to_string(), |t| span(t, &count))
+        }));
+    }
     for c in Component::ALL {
         if f.patterns
             .iter()
