@@ -217,7 +217,10 @@ fn limits_reached(sim: &crate::simulate::Simulation) -> Vec<String> {
             out.push(format!("{}: {} reached", p.kind().name(), p.limit_noun()));
         }
         if refused {
-            out.push(format!("{}: Bedrock quota throttles calls", p.kind().name()));
+            out.push(format!(
+                "{}: Bedrock quota throttles calls",
+                p.kind().name()
+            ));
         }
     }
     out

@@ -298,7 +298,9 @@ pub fn forecast_sections(r: &Report) -> Vec<Section> {
     }));
     if f.patterns.values().any(|p| p.peak_tpm.is_some()) {
         rows.push(per("Bedrock TPM peak minute, p5 – p95", &|p| {
-            p.peak_tpm.as_ref().map_or("–".to_string(), |t| span(t, &count))
+            p.peak_tpm
+                .as_ref()
+                .map_or("–".to_string(), |t| span(t, &count))
         }));
     }
     for c in Component::ALL {
