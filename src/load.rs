@@ -237,19 +237,22 @@ fn uncertainty(
     p.into_result(origin, u)
 }
 
+/// A workload's TOML text as a table, for editing keys.
+fn parse_table(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
+        file: origin.to_string(),
+        key: String::new(),
+        line: None,
+        message: e.message().to_string(),
+    })
+}
+
 /// The workload text without its `[uncertainty]` table: what each forecast draw sets keys in.
 ///
 /// # Errors
 /// `ConfigError::Parse` for malformed TOML.
 pub fn without_uncertainty(origin: &str, text: &str) -> Result<String, ConfigError> {
-    let mut doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::Parse {
-            file: origin.to_string(),
-            key: String::new(),
-            line: None,
-            message: e.message().to_string(),
-        })?;
+    let mut doc = parse_table(origin, text)?;
     doc.remove("uncertainty");
     Ok(toml::to_string(&doc).expect("a parsed table serialises"))
 }
@@ -265,14 +268,7 @@ pub fn set_keys(
     text: &str,
     values: &BTreeMap<String, f64>,
 ) -> Result<String, ConfigError> {
-    let mut doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::Parse {
-            file: origin.to_string(),
-            key: String::new(),
-            line: None,
-            message: e.message().to_string(),
-        })?;
+    let mut doc = parse_table(origin, text)?;
     for (key, value) in values {
         let parts: Vec<&str> = key.split('.').collect();
         let mut table = &mut doc;

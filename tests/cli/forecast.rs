@@ -131,18 +131,7 @@ fn out_writes_the_forecast_csvs_and_charts() {
     );
     // Without [uncertainty] none of it is written.
     let plain = dir.path().join("plain");
-    agentcost()
-        .args([
-            "simulate",
-            "--documents",
-            "200",
-            "--replications",
-            "2",
-            "--out",
-        ])
-        .arg(&plain)
-        .assert()
-        .success();
+    crate::simulate_into(&plain, &[]).assert().success();
     assert!(!plain.join("forecast.csv").exists() && !plain.join("tornado.svg").exists());
 }
 
