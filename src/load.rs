@@ -239,12 +239,13 @@ fn uncertainty(
 
 /// A workload's TOML text as a table, for editing keys.
 fn parse_table(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
-    text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
-        file: origin.to_string(),
-        key: String::new(),
-        line: None,
-        message: e.message().to_string(),
-    })
+    text.parse()
+        .map_err(|e: toml::de::Error| ConfigError::Parse {
+            file: origin.to_string(),
+            key: String::new(),
+            line: None,
+            message: e.message().to_string(),
+        })
 }
 
 /// The workload text without its `[uncertainty]` table: what each forecast draw sets keys in.

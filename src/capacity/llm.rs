@@ -534,7 +534,8 @@ impl Bedrock {
         self.settings.needs_events()
     }
 
-    /// Tokens of quota a call settles at.
+    /// Tokens of quota a call settles at. Without a burndown rate in the book no TPM figure is
+    /// reported and no TPM quota validates, so the 1 assumed then is never shown or used.
     fn settled(&self, input: f64, read: f64, output: f64) -> f64 {
         input - read + output * self.settings.prices.burndown.unwrap_or(1.0)
     }
@@ -590,10 +591,14 @@ impl Bedrock {
         first_attempt: bool,
     ) -> Next {
         if first_attempt && (self.rpm.is_some() || self.tpm.is_some()) {
-            for d in calls {
+            'calls: for d in calls {
                 for k in 0..d.calls {
+                    let off = d.offset(k);
+                    if !whole && off >= cut {
+                        break 'calls;
+                    }
                     let settled = self.settled(d.input(k), 0.0, d.output);
-                    self.offered.record(base + d.offset(k), settled);
+                    self.offered.record(base + off, settled);
                 }
             }
         }
@@ -633,7 +638,7 @@ impl Bedrock {
             if run.call < d.calls {
                 let off = d.offset(run.call);
                 if run.whole || off < run.cut {
-                    return Self::at(run, run.base + off + here, off);
+                    return Self::at(run, run.base + off + here);
                 }
                 break;
             }
@@ -654,8 +659,8 @@ impl Bedrock {
         Next::At(end)
     }
 
-    /// Step at `t` (planned offset `off`), or the time limit if that comes first.
-    fn at(run: &mut Run, t: f64, _off: f64) -> Next {
+    /// Step at `t`, or at the time limit if that comes first.
+    fn at(run: &mut Run, t: f64) -> Next {
         if t > run.deadline {
             let total = run.added_total();
             return Self::timed_out(run, total);
@@ -773,7 +778,6 @@ impl Bedrock {
 
     fn refused(&mut self, run: &mut Run, now: f64) -> Next {
         self.stats.refusals += 1;
-
         run.tries += 1;
         if run.tries >= SDK_MAX_ATTEMPTS {
             self.stats.throttled_calls += 1;
@@ -784,14 +788,16 @@ impl Bedrock {
                 planned: (now - run.base - added).clamp(0.0, run.cut),
                 kind: EndKind::ThrottledOut,
             };
+            // The end comes as an event of its own, now: the pattern's loop then does the
+            // bookkeeping of a change it sees (a call step before it is quiet).
             run.phase = Phase::Done(e);
-            return Next::End(e);
+            return Next::At(now);
         }
         let cap = (SDK_BACKOFF_BASE_SECONDS * 2f64.powi(i32::from(run.tries) - 1))
             .min(SDK_BACKOFF_CAP_SECONDS);
         let delay = unit_f64(&mut self.rng) * cap;
         run.added[run.doc] += delay;
-        Self::at(run, now + delay, 0.0)
+        Self::at(run, now + delay)
     }
 
     /// Records a finished unit of `documents` documents that waited `added` seconds beyond its plan.
@@ -897,7 +903,13 @@ mod tests {
         let mut next = b.begin(0, calls, (base, cut, whole), deadline, true);
         loop {
             match next {
-                Next::At(t) => next = b.step(0, calls, t),
+                Next::At(t) => {
+                    // The patterns skip their bookkeeping for a step that is not the end: a
+                    // step may end the attempt only when `ends_next` said so.
+                    let ends = b.ends_next(0);
+                    next = b.step(0, calls, t);
+                    assert!(ends || matches!(next, Next::At(_)), "an unannounced end");
+                }
                 Next::End(e) => return (e, b.run(0).clone()),
             }
         }
