@@ -14,7 +14,7 @@ use agentcost::forecast;
 use agentcost::input::{InputKind, read_text};
 use agentcost::load::Input;
 use agentcost::pattern::{PatternKind, patterns};
-use agentcost::quota::quota_sweep;
+use agentcost::quota::{bedrock_sweep, quota_sweep};
 use agentcost::report::table;
 use agentcost::shard::{self, Merged, Shard, ShardFile};
 use agentcost::simulate::{
@@ -46,7 +46,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate both patterns on a workload and report cost per document and per month.
     Simulate(SimulateArgs),
-    /// Run a workload at several quotas and find the smallest that meets a p95 queue-wait target.
+    /// Run a workload at several quotas (concurrency, sessions or Bedrock TPM) and find the
+    /// smallest that meets a p95 target.
     Capacity(CapacityArgs),
     /// Run a workload over a grid of values of numeric keys; one row per point.
     Sweep(SweepArgs),
@@ -134,15 +135,23 @@ pub struct SimulateArgs {
 
 /// Arguments of `capacity`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("limit").required(true).args(["quota", "bedrock_tpm"])))]
 pub struct CapacityArgs {
     /// Workload TOML file or built-in example name.
     pub workload: String,
-    /// Quotas to simulate, comma-separated (e.g. 500,1000,2000).
-    #[arg(long, value_name = "N,N,...", value_delimiter = ',', required = true)]
+    /// Concurrency limits or session quotas to simulate, comma-separated (e.g. 500,1000,2000).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
     pub quota: Vec<f64>,
-    /// The p95 queue wait (seconds) a quota must keep to.
-    #[arg(long, value_name = "SECONDS")]
+    /// Bedrock tokens-per-minute quotas to simulate instead, comma-separated (e.g.
+    /// 200000,400000,800000); the workload needs document.model and document.max_tokens.
+    #[arg(long, value_name = "TPM,TPM,...", value_delimiter = ',')]
+    pub bedrock_tpm: Vec<f64>,
+    /// The p95 queue wait (seconds) a concurrency limit or session quota must keep to.
+    #[arg(long, value_name = "SECONDS", conflicts_with = "bedrock_tpm")]
     pub target_p95_wait: Option<f64>,
+    /// The p95 latency (seconds, arrival to result) a Bedrock TPM quota must keep to.
+    #[arg(long, value_name = "SECONDS", conflicts_with = "quota")]
+    pub target_p95_latency: Option<f64>,
     /// Which limit to vary.
     #[arg(long, default_value = "agentcore", value_parser = pattern_name)]
     pub pattern: PatternKind,
@@ -542,14 +551,25 @@ fn run_capacity(args: &CapacityArgs) -> Result<i32> {
         replications: args.replications,
         ..RunOptions::default()
     };
-    let sweep = quota_sweep(
-        &input.scenario,
-        &input.book,
-        &opts,
-        args.pattern,
-        &args.quota,
-        args.target_p95_wait,
-    )?;
+    let sweep = if args.bedrock_tpm.is_empty() {
+        quota_sweep(
+            &input.scenario,
+            &input.book,
+            &opts,
+            args.pattern,
+            &args.quota,
+            args.target_p95_wait,
+        )?
+    } else {
+        bedrock_sweep(
+            &input.scenario,
+            &input.book,
+            &opts,
+            args.pattern,
+            &args.bedrock_tpm,
+            args.target_p95_latency,
+        )?
+    };
     emit(
         &Output::capacity(&input, &opts, &sweep),
         args.format,

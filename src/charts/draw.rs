@@ -561,12 +561,13 @@ fn quota<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Scale, q: &QuotaC
     let x_label = |v: &f64| render::num(if log { 10f64.powf(*v).round() } else { *v });
     let mut m = ch.configure_mesh();
     mesh_style(&mut m, s);
+    let y_desc = if wlog {
+        format!("{} (s, log scale)", q.y_label)
+    } else {
+        format!("{} (s)", q.y_label)
+    };
     m.x_desc(q.x_label.as_str())
-        .y_desc(if wlog {
-            "p95 queue wait (s, log scale)"
-        } else {
-            "p95 queue wait (s)"
-        })
+        .y_desc(y_desc.as_str())
         .x_label_formatter(&x_label)
         .y_label_formatter(&|v| {
             if wlog {

@@ -6,7 +6,7 @@ use super::draw;
 use super::render::{self, Entry};
 use crate::pattern::{Component, PatternKind, patterns};
 use crate::report::Report;
-use crate::report::quota::QuotaSweep;
+use crate::report::quota::{QuotaSweep, SweepLimit};
 
 /// A named chart, rendered on demand to SVG or PNG.
 pub struct Figure {
@@ -166,6 +166,8 @@ pub(crate) struct QuotaChart {
     pub overloaded: Vec<f64>,
     pub target: Option<f64>,
     pub x_label: String,
+    /// What the left axis measures, without its unit (seconds).
+    pub y_label: String,
     pub y2_label: String,
     pub wait_color: plotters::style::RGBColor,
     pub throttle_color: plotters::style::RGBColor,
@@ -721,37 +723,74 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
     // Throttles in grey: the pattern's own colour is the wait, and another pattern's colour
     // would read as that pattern.
     let throttle_color = render::MUTED;
+    let bedrock = sweep.limit == SweepLimit::BedrockTpm;
+    // What is measured: the p95 queue wait against a concurrency limit; against the Bedrock
+    // quota, the p95 latency (throttled calls wait inside processing, not in the queue).
+    // (left axis, its target's name, right axis, the right axis in the caption, the flag, the
+    // limit's name)
+    let (measured, target_name, right, right_caption, flag, limit) = if bedrock {
+        (
+            "p95 latency",
+            "p95 latency",
+            "throttled calls, %".to_string(),
+            "throttled calls (%)",
+            "--target-p95-latency",
+            format!("Bedrock TPM quota of {}", p.label()),
+        )
+    } else {
+        (
+            "p95 queue wait",
+            "p95 wait",
+            format!("throttled {}s", p.unit_noun()),
+            "throttled units",
+            "--target-p95-wait",
+            format!("{} {}", p.label(), p.limit_noun()),
+        )
+    };
     let quotas: Vec<f64> = sweep.points.iter().map(|q| q.quota as f64).collect();
-    let waits = finite(
-        sweep
-            .points
-            .iter()
-            .filter_map(|q| q.capacity.queue_wait_p95_s.map(|w| (q.quota as f64, w))),
-    );
-    let throttles = finite(
-        sweep
-            .points
-            .iter()
-            .filter_map(|q| q.capacity.throttles.map(|t| (q.quota as f64, t))),
-    );
+    let waits = finite(sweep.points.iter().filter_map(|q| {
+        let c = &q.capacity;
+        let w = if bedrock {
+            c.latency_p95_s
+        } else {
+            c.queue_wait_p95_s
+        };
+        w.map(|w| (q.quota as f64, w))
+    }));
+    let throttles = finite(sweep.points.iter().filter_map(|q| {
+        let t = if bedrock {
+            q.llm.as_ref().map(|l| 100.0 * l.throttled_share)
+        } else {
+            q.capacity.throttles
+        };
+        t.map(|t| (q.quota as f64, t))
+    }));
     let overloaded: Vec<f64> = sweep
         .points
         .iter()
         .filter(|q| q.overloaded_on_day.is_some())
         .map(|q| q.quota as f64)
         .collect();
-    let target = sweep.target_p95_wait_s.filter(|t| t.is_finite());
+    let target = if bedrock {
+        sweep.target_p95_latency_s
+    } else {
+        sweep.target_p95_wait_s
+    }
+    .filter(|t| t.is_finite());
     let mut legend = vec![
-        Entry::new(render::Mark::Dot(wait_color), "p95 queue wait (left axis)"),
+        Entry::new(
+            render::Mark::Dot(wait_color),
+            format!("{measured} (left axis)"),
+        ),
         Entry::new(
             render::Mark::Square(throttle_color),
-            format!("throttled {}s (right axis)", p.unit_noun()),
+            format!("{right} (right axis)"),
         ),
     ];
     if let Some(t) = target {
         legend.push(Entry::new(
             render::Mark::Line(render::INK, true),
-            format!("target p95 wait {}", render::duration(t)),
+            format!("target {target_name} {}", render::duration(t)),
         ));
     }
     if !overloaded.is_empty() {
@@ -763,22 +802,23 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
     let answer = match (target, sweep.smallest_meeting_target) {
         (Some(_), Some(q)) => format!("Smallest quota tried that meets the target: {q}."),
         (Some(_), None) => "No quota tried meets the target.".into(),
-        (None, _) => "No target given (--target-p95-wait).".into(),
+        (None, _) => format!("No target given ({flag})."),
     };
-    let title = if target.is_some() {
-        format!("Which {} meets the wait target? {workload}", p.limit_noun())
-    } else {
-        format!(
+    let title = match (target.is_some(), bedrock) {
+        (true, false) => format!("Which {} meets the wait target? {workload}", p.limit_noun()),
+        (true, true) => format!("Which Bedrock TPM quota meets the latency target? {workload}"),
+        (false, false) => format!(
             "How do waits and throttles fall as the {} grows? {workload}",
             p.limit_noun()
-        )
+        ),
+        (false, true) => {
+            format!("How do latency and throttling fall as the Bedrock TPM quota grows? {workload}")
+        }
     };
     Figure {
         name: "quota-sweep",
         caption: format!(
-            "Quota sweep of the {} {}: p95 queue wait (left axis) and throttled units (right axis) at each quota tried.",
-            p.label(),
-            p.limit_noun()
+            "Quota sweep of the {limit}: {measured} (left axis) and {right_caption} (right axis) at each quota tried."
         ),
         chart: Chart {
             title,
@@ -790,8 +830,9 @@ pub fn quota_sweep(sweep: &QuotaSweep, workload: &str) -> Figure {
                 throttles,
                 overloaded,
                 target,
-                x_label: format!("{} {} (quotas tried)", p.label(), p.limit_noun()),
-                y2_label: format!("throttled {}s", p.unit_noun()),
+                x_label: format!("{limit} (quotas tried)"),
+                y_label: measured.to_string(),
+                y2_label: right,
                 wait_color,
                 throttle_color,
             }),

@@ -34,7 +34,9 @@ fn build_report(name: &str) -> Report {
 fn sweep(points: &[(u64, Option<f64>, Option<f64>, bool)], target: Option<f64>) -> QuotaSweep {
     QuotaSweep {
         pattern: patterns()[patterns().len() - 1].kind(),
+        limit: crate::report::quota::SweepLimit::Concurrency,
         target_p95_wait_s: target,
+        target_p95_latency_s: None,
         points: points
             .iter()
             .map(|(q, w, t, over)| QuotaPoint {
@@ -46,6 +48,7 @@ fn sweep(points: &[(u64, Option<f64>, Option<f64>, bool)], target: Option<f64>) 
                 },
                 meets_target: None,
                 overloaded_on_day: over.then_some(3.0),
+                llm: None,
             })
             .collect(),
         smallest_meeting_target: None,

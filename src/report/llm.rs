@@ -131,6 +131,20 @@ pub fn report(s: &Scenario, months: &[&PatternMonth]) -> Option<LlmReport> {
     })
 }
 
+/// The LLM figures of one pattern of a simulation.
+pub fn of(
+    s: &Scenario,
+    sim: &crate::simulate::Simulation,
+    kind: crate::pattern::PatternKind,
+) -> Option<LlmReport> {
+    let months: Vec<&PatternMonth> = sim
+        .replications
+        .iter()
+        .map(|r| r.patterns.get(kind))
+        .collect();
+    report(s, &months)
+}
+
 /// Throttled calls above this share make the Bedrock quota a reason of its own.
 pub const NOTABLE_THROTTLED_SHARE: f64 = 0.01;
 
@@ -164,7 +178,7 @@ pub fn reasons(
                 "bedrock_quota_binds",
                 Some(p.kind()),
                 format!(
-                    "Bedrock quota: {:.1}% of {}'s calls were throttled (quota {} RPM / {} TPM; busiest minute {} TPM) and waited {:.2} s a document on average (p95 {:.2} s), which {} bills; {:.2} attempts per thousand documents failed after {} SDK attempts; request at least {} TPM, the busiest minute's demand had every call been admitted at its planned time (what max_tokens reserves comes on top while calls run)",
+                    "Bedrock quota: {:.1}% of {}'s calls were throttled (quota {} RPM / {} TPM; busiest minute {} TPM) and waited {:.2} s a document on average (p95 {:.2} s), which {} bills; {:.2} attempts per thousand documents failed after {} SDK attempts; request at least {} TPM, the busiest minute's demand had every call been admitted at its planned time (what max_tokens reserves comes on top while calls run), or let `agentcost capacity --bedrock-tpm ...` find the smallest quota that meets a latency target",
                     100.0 * l.throttled_share,
                     p.label(),
                     tpm(l.quota.rpm),

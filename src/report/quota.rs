@@ -1,10 +1,12 @@
-//! The result of a quota search: one pattern's capacity figures at each quota tried, and the
-//! smallest quota meeting a queue-wait target (the search itself is [`crate::quota`]).
+//! The result of a quota search: one pattern's capacity figures at each quota tried (its
+//! concurrency limit or session quota, or the Bedrock TPM quota), and the smallest quota meeting
+//! a target (the search itself is [`crate::quota`]).
 
 use serde::Serialize;
 
 use std::fmt::Write as _;
 
+use super::llm::LlmReport;
 use super::{Capacity, escape};
 use crate::error::ReportError;
 use crate::load::Input;
@@ -12,6 +14,18 @@ use crate::pattern::{PatternKind, pattern};
 use crate::pricing::PriceBook;
 use crate::report::envelope::{Command, Envelope};
 use crate::simulate::RunOptions;
+
+/// Which limit a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepLimit {
+    /// Lambda's concurrency limit, or AgentCore's active-session quota; the target is the p95
+    /// queue wait.
+    Concurrency,
+    /// The Bedrock tokens-per-minute quota; the target is the p95 latency (arrival to result),
+    /// which throttled calls lengthen.
+    BedrockTpm,
+}
 
 /// One quota's results.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +40,9 @@ pub struct QuotaPoint {
     /// memory guard and the run stopped. Its capacity figures are then empty, and it misses any
     /// target.
     pub overloaded_on_day: Option<f64>,
+    /// Bedrock figures at that quota (Bedrock sweeps only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmReport>,
 }
 
 /// A finished sweep.
@@ -33,8 +50,12 @@ pub struct QuotaPoint {
 pub struct QuotaSweep {
     /// Which pattern's limit was varied.
     pub pattern: PatternKind,
+    /// Which limit.
+    pub limit: SweepLimit,
     /// The p95 queue-wait target in seconds, if any.
     pub target_p95_wait_s: Option<f64>,
+    /// The p95 latency target in seconds, if any.
+    pub target_p95_latency_s: Option<f64>,
     /// One point per quota, ascending.
     pub points: Vec<QuotaPoint>,
     /// The smallest quota meeting the target (`None`: no target, or none meets it).
@@ -79,6 +100,9 @@ pub fn table(
     max_backlog: usize,
     book: &PriceBook,
 ) -> String {
+    if sweep.limit == SweepLimit::BedrockTpm {
+        return bedrock_table(sweep, workload, seed, max_backlog);
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -142,10 +166,113 @@ pub fn table(
     out
 }
 
+/// A Bedrock TPM sweep as a terminal table: throttling, the wait it adds, attempts it fails and
+/// the latency, per quota, ✓/✗ against the latency target.
+fn bedrock_table(sweep: &QuotaSweep, workload: &str, seed: u64, max_backlog: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} · Bedrock TPM quota of {} on '{}' · seed {}",
+        env!("CARGO_PKG_NAME"),
+        sweep.pattern.name(),
+        escape::printable(workload),
+        seed
+    );
+    let header = bedrock_header();
+    let _ = writeln!(
+        out,
+        "{:>12}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>12}",
+        header[0], header[1], header[2], header[3], header[4], header[5], header[6]
+    );
+    for (p, row) in sweep.points.iter().zip(bedrock_rows(sweep)) {
+        if let Some(day) = p.overloaded_on_day {
+            let _ = writeln!(
+                out,
+                "{:>12}  overloaded: the backlog passed {max_backlog} units on day {day:.1}, so the run stopped{}",
+                crate::format::thousands(p.quota as f64, 0),
+                if p.meets_target.is_some() {
+                    "  ✗"
+                } else {
+                    ""
+                }
+            );
+            continue;
+        }
+        let mark = match p.meets_target {
+            Some(true) => "  ✓",
+            Some(false) => "  ✗",
+            None => "",
+        };
+        let _ = writeln!(
+            out,
+            "{:>12}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>12}{mark}",
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+        );
+    }
+    if let Some(t) = sweep.target_p95_latency_s {
+        let _ = writeln!(
+            out,
+            "{}",
+            match sweep.smallest_meeting_target {
+                Some(q) => format!(
+                    "smallest Bedrock TPM quota with p95 latency ≤ {t} s: {}",
+                    crate::format::thousands(q as f64, 0)
+                ),
+                None => format!("no quota tried keeps the p95 latency ≤ {t} s; try larger ones"),
+            }
+        );
+    }
+    out
+}
+
+/// Column names of a Bedrock sweep's tables.
+fn bedrock_header() -> [&'static str; 7] {
+    [
+        "TPM quota",
+        "throttled",
+        "added p95 s",
+        "failed/1k",
+        "peak TPM",
+        "latency p95",
+        "latency p99",
+    ]
+}
+
+/// A Bedrock sweep's cells, one row per quota (empty for an overloaded one).
+fn bedrock_rows(sweep: &QuotaSweep) -> Vec<[String; 7]> {
+    let f = |x: Option<f64>, d: usize| x.map_or("–".into(), |v| format!("{v:.d$}"));
+    sweep
+        .points
+        .iter()
+        .map(|p| {
+            let l = p.llm.as_ref();
+            [
+                crate::format::thousands(p.quota as f64, 0),
+                l.map_or("–".into(), |l| {
+                    format!("{:.1}%", 100.0 * l.throttled_share)
+                }),
+                f(l.map(|l| l.added_wait_p95_s), 2),
+                f(l.map(|l| 1000.0 * l.throttle_failures_per_document), 1),
+                l.and_then(|l| l.peak_tpm)
+                    .map_or("–".into(), |t| crate::format::thousands(t, 0)),
+                f(p.capacity.latency_p95_s, 1),
+                f(p.capacity.latency_p99_s, 1),
+            ]
+        })
+        .collect()
+}
+
 /// The search's answer against its target: the smallest quota meeting it, or why none does
 /// (when the wait stopped falling as the quota grew, a rate limit binds and a larger quota will
 /// not help). `None` without a target.
 pub fn verdict(sweep: &QuotaSweep, book: &PriceBook) -> Option<String> {
+    if sweep.limit == SweepLimit::BedrockTpm {
+        let t = sweep.target_p95_latency_s?;
+        return Some(match sweep.smallest_meeting_target {
+            Some(q) => format!("smallest Bedrock TPM quota with p95 latency ≤ {t} s: {q}"),
+            None => format!("no quota tried keeps the p95 latency ≤ {t} s; try larger ones"),
+        });
+    }
     let t = sweep.target_p95_wait_s?;
     Some(match sweep.smallest_meeting_target {
         Some(q) => format!("smallest quota with p95 queue wait ≤ {t} s: {q}"),
@@ -172,9 +299,43 @@ const COLUMNS: [&str; 11] = [
     "overloaded_on_day",
 ];
 
+/// Columns a Bedrock sweep's CSV adds.
+const LLM_COLUMNS: [&str; 4] = [
+    "throttled_share",
+    "added_wait_p95_s",
+    "throttle_failures_per_document",
+    "peak_tpm",
+];
+
 /// The search as a table for documents (report.md, report.html): a header and one row per
 /// quota, numbers as the terminal table shows them.
 pub fn document_table(sweep: &QuotaSweep) -> (Vec<String>, Vec<Vec<String>>) {
+    if sweep.limit == SweepLimit::BedrockTpm {
+        let mut header: Vec<String> = bedrock_header().map(String::from).to_vec();
+        header.push("meets target".into());
+        let rows = sweep
+            .points
+            .iter()
+            .zip(bedrock_rows(sweep))
+            .map(|(p, cells)| {
+                let mut row = cells.to_vec();
+                if let Some(day) = p.overloaded_on_day {
+                    row = vec![cells[0].clone(), format!("overloaded on day {day:.1}")];
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                }
+                row.push(
+                    match p.meets_target {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "–",
+                    }
+                    .into(),
+                );
+                row
+            })
+            .collect();
+        return (header, rows);
+    }
     let header = [
         "quota",
         "peak",
@@ -230,11 +391,23 @@ pub fn document_table(sweep: &QuotaSweep) -> (Vec<String>, Vec<Vec<String>>) {
 /// `ReportError` when writing fails.
 pub fn write_csv(sweep: &QuotaSweep, w: &mut dyn std::io::Write) -> Result<(), ReportError> {
     let mut c = csv::Writer::from_writer(w);
-    c.write_record(COLUMNS)?;
+    let bedrock = sweep.limit == SweepLimit::BedrockTpm;
+    let mut header = COLUMNS.to_vec();
+    if bedrock {
+        header.extend(LLM_COLUMNS);
+    }
+    c.write_record(header)?;
     let opt = |x: Option<f64>| x.map_or(String::new(), crate::format::csv_number);
     for p in &sweep.points {
         let c_ = &p.capacity;
-        c.write_record([
+        let l = p.llm.as_ref();
+        let llm = [
+            opt(l.map(|l| l.throttled_share)),
+            opt(l.map(|l| l.added_wait_p95_s)),
+            opt(l.map(|l| l.throttle_failures_per_document)),
+            opt(l.and_then(|l| l.peak_tpm)),
+        ];
+        let mut record = vec![
             p.quota.to_string(),
             c_.peak_concurrency.map_or(String::new(), |v| v.to_string()),
             opt(c_.saturated_share),
@@ -246,7 +419,11 @@ pub fn write_csv(sweep: &QuotaSweep, w: &mut dyn std::io::Write) -> Result<(), R
             opt(c_.latency_p99_s),
             p.meets_target.map_or(String::new(), |b| b.to_string()),
             opt(p.overloaded_on_day),
-        ])?;
+        ];
+        if bedrock {
+            record.extend(llm);
+        }
+        c.write_record(record)?;
     }
     c.flush()?;
     Ok(())

@@ -166,3 +166,64 @@ fn the_schemas_reject_a_document_without_schema_version_another_command_s_or_lay
     numbered["recommendation"]["reasons"][0] = Value::from("1. a reason as a string");
     assert!(!simulate.is_valid(&numbered), "accepted a string reason");
 }
+
+#[test]
+fn a_bedrock_tpm_sweep_matches_the_capacity_schema_and_names_the_smallest_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let workload = dir.path().join("w.toml");
+    std::fs::write(
+        &workload,
+        r#"name = "tpm"
+[arrivals]
+documents_per_month = 5_184_000
+[document]
+cpu_seconds = 0.5
+llm_calls = 3
+llm_call_seconds = 4.0
+input_tokens = 2000
+output_tokens = 100
+model = "claude-sonnet-4-6"
+max_tokens = 4000
+"#,
+    )
+    .unwrap();
+    let doc = json_of(
+        agentcost()
+            .arg("capacity")
+            .arg(&workload)
+            .args(["--bedrock-tpm", "600000,2000000", "--pattern", "lambda"])
+            .args(["--target-p95-latency", "20", "--format", "json"])
+            .args(["--documents", "3000", "--replications", "1"]),
+    );
+    assert_valid("capacity", "capacity --bedrock-tpm", &doc);
+    assert_eq!(doc["limit"], "bedrock_tpm");
+    // 600,000 TPM is below the month's ~900,000 a minute: calls wait, attempts fail, and the
+    // latency target is missed; 2,000,000 admits every call.
+    let points = doc["points"].as_array().unwrap();
+    assert!(points[0]["llm"]["throttled_share"].as_f64().unwrap() > 0.1);
+    assert_eq!(points[0]["meets_target"], false);
+    assert_eq!(points[1]["llm"]["throttled_share"].as_f64().unwrap(), 0.0);
+    assert_eq!(points[1]["meets_target"], true);
+    assert_eq!(doc["smallest_meeting_target"], 2_000_000);
+}
+
+#[test]
+fn a_bedrock_tpm_sweep_needs_max_tokens_and_one_kind_of_quota() {
+    // The seed example has no model: a TPM quota cannot apply.
+    agentcost()
+        .args(["capacity", "seed-example", "--bedrock-tpm", "100000"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("document.model"));
+    for args in [
+        &["--quota", "5", "--bedrock-tpm", "100000"][..],
+        &["--quota", "5", "--target-p95-latency", "3"][..],
+        &["--bedrock-tpm", "100000", "--target-p95-wait", "3"][..],
+    ] {
+        agentcost()
+            .args(["capacity", "kyc-independent"])
+            .args(args)
+            .assert()
+            .code(2);
+    }
+}
