@@ -100,10 +100,14 @@ pub fn table(
     max_backlog: usize,
     book: &PriceBook,
 ) -> String {
-    if sweep.limit == SweepLimit::BedrockTpm {
-        return bedrock_table(sweep, workload, seed, max_backlog);
-    }
     let mut out = String::new();
+    if sweep.limit == SweepLimit::BedrockTpm {
+        out = bedrock_table(sweep, workload, seed, max_backlog);
+        if let Some(v) = verdict(sweep, book) {
+            let _ = writeln!(out, "{v}");
+        }
+        return out;
+    }
     let _ = writeln!(
         out,
         "{} · {} limit of '{}' · seed {}",
@@ -209,19 +213,6 @@ fn bedrock_table(sweep: &QuotaSweep, workload: &str, seed: u64, max_backlog: usi
             row[0], row[1], row[2], row[3], row[4], row[5], row[6]
         );
     }
-    if let Some(t) = sweep.target_p95_latency_s {
-        let _ = writeln!(
-            out,
-            "{}",
-            match sweep.smallest_meeting_target {
-                Some(q) => format!(
-                    "smallest Bedrock TPM quota with p95 latency ≤ {t} s: {}",
-                    crate::format::thousands(q as f64, 0)
-                ),
-                None => format!("no quota tried keeps the p95 latency ≤ {t} s; try larger ones"),
-            }
-        );
-    }
     out
 }
 
@@ -269,7 +260,10 @@ pub fn verdict(sweep: &QuotaSweep, book: &PriceBook) -> Option<String> {
     if sweep.limit == SweepLimit::BedrockTpm {
         let t = sweep.target_p95_latency_s?;
         return Some(match sweep.smallest_meeting_target {
-            Some(q) => format!("smallest Bedrock TPM quota with p95 latency ≤ {t} s: {q}"),
+            Some(q) => format!(
+                "smallest Bedrock TPM quota with p95 latency ≤ {t} s: {}",
+                crate::format::thousands(q as f64, 0)
+            ),
             None => format!("no quota tried keeps the p95 latency ≤ {t} s; try larger ones"),
         });
     }
