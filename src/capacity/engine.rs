@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::llm::{Bedrock, DocCalls};
+use super::llm::Bedrock;
 use super::queue::EventQueue;
 use super::{CapacityStats, Job, Sink, Slab};
 use crate::billing::outcome::{Infeasibility, Outcome};
@@ -68,8 +68,6 @@ pub trait Model {
     fn plan(&self, documents: &[Document], stateless: bool) -> Self::Plan;
     /// Whether the plan can never succeed.
     fn infeasible(plan: &Self::Plan) -> Option<Infeasibility>;
-    /// The plan's LLM calls.
-    fn calls(plan: &Self::Plan) -> &[DocCalls];
     /// (executions holding capacity, of which idle) right now.
     fn in_use(&self) -> (u32, u32);
     /// Starts queued work while limits allow.

@@ -8,7 +8,7 @@
 
 use super::{Plan, bill_attempt_as, finish, limit, plan, planned_cut};
 use crate::capacity::engine::{Core, Model, Simulator};
-use crate::capacity::llm::{Bedrock, DocCalls, Next, Settings};
+use crate::capacity::llm::{Bedrock, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
@@ -84,10 +84,6 @@ impl Model for AgentCoreModel<'_> {
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {
         plan.infeasible
-    }
-
-    fn calls(plan: &Plan) -> &[DocCalls] {
-        &plan.calls
     }
 
     fn quiet(core: &Core<Plan, Event>, event: &Event) -> bool {

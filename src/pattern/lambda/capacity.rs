@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use super::{Plan, bill_run, finish, model_prices, plan, planned_run};
 use crate::billing::services::token_cost;
 use crate::capacity::engine::{Core, Model, Simulator};
-use crate::capacity::llm::{Bedrock, DocCalls, EndKind, Next, Settings};
+use crate::capacity::llm::{Bedrock, EndKind, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
@@ -86,10 +86,6 @@ impl Model for LambdaModel<'_> {
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {
         plan.infeasible
-    }
-
-    fn calls(plan: &Plan) -> &[DocCalls] {
-        &plan.calls
     }
 
     fn quiet(core: &Core<Plan, Event>, event: &Event) -> bool {
