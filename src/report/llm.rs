@@ -75,7 +75,7 @@ pub struct LlmReport {
 }
 
 /// The LLM figures of a pattern's replications; `None` when its documents make no call.
-pub fn report(s: &Scenario, months: &[&PatternMonth]) -> Option<LlmReport> {
+fn report(s: &Scenario, months: &[&PatternMonth]) -> Option<LlmReport> {
     let stats: Vec<&LlmStats> = months.iter().map(|m| &m.capacity.llm).collect();
     if stats.iter().all(|l| l.calls == 0 && l.refusals == 0) {
         return None;
@@ -137,12 +137,7 @@ pub fn of(
     sim: &crate::simulate::Simulation,
     kind: crate::pattern::PatternKind,
 ) -> Option<LlmReport> {
-    let months: Vec<&PatternMonth> = sim
-        .replications
-        .iter()
-        .map(|r| r.patterns.get(kind))
-        .collect();
-    report(s, &months)
+    report(s, &super::months_of(sim, kind))
 }
 
 /// Throttled calls above this share make the Bedrock quota a reason of its own.

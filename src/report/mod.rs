@@ -233,7 +233,7 @@ impl Report {
                 UnitOfWork::Document
             };
             let mut r = pattern_report(sim, p.kind(), unit);
-            r.llm = llm::report(s, &months_of(sim, p.kind()));
+            r.llm = llm::of(s, sim, p.kind());
             r
         });
         let envelope = Envelope::new(Command::Simulate, input, sim.options.seed);
