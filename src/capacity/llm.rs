@@ -377,7 +377,7 @@ struct Minutes {
 
 impl Minutes {
     fn record(&mut self, now: f64, tokens: f64) {
-        let m = ((now.max(0.0) * (1.0 / 60.0)) as usize).min(MAX_MINUTES - 1);
+        let m = (minute_of(now) as usize).min(MAX_MINUTES - 1);
         if m >= self.tokens.len() {
             self.tokens.resize(m + 1, 0.0);
             self.requests.resize(m + 1, 0);

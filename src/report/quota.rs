@@ -100,14 +100,14 @@ pub fn table(
     max_backlog: usize,
     book: &PriceBook,
 ) -> String {
-    let mut out = String::new();
     if sweep.limit == SweepLimit::BedrockTpm {
-        out = bedrock_table(sweep, workload, seed, max_backlog);
+        let mut out = bedrock_table(sweep, workload, seed, max_backlog);
         if let Some(v) = verdict(sweep, book) {
             let _ = writeln!(out, "{v}");
         }
         return out;
     }
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "{} · {} limit of '{}' · seed {}",
