@@ -252,7 +252,7 @@ impl Settings {
 #[derive(Debug, Clone, Copy)]
 struct Window {
     quota: f64,
-    minute: u64,
+    minute: f64,
     used: f64,
 }
 
@@ -260,7 +260,7 @@ impl Window {
     fn per_minute(quota: f64) -> Self {
         Self {
             quota,
-            minute: 0,
+            minute: 0.0,
             used: 0.0,
         }
     }
@@ -276,9 +276,11 @@ impl Window {
     }
 }
 
-/// The minute of the simulated clock `t` falls in.
-fn minute_of(t: f64) -> u64 {
-    (t.max(0.0) * (1.0 / 60.0)) as u64
+/// The minute of the simulated clock `t` falls in, a whole number. As a float: a conversion to
+/// an integer costs a dozen instructions without AVX-512, and calls ask for minutes several times
+/// each.
+fn minute_of(t: f64) -> f64 {
+    (t.max(0.0) * (1.0 / 60.0)).floor()
 }
 
 /// Where an attempt's walk through its calls stands.
@@ -376,8 +378,11 @@ struct Minutes {
 }
 
 impl Minutes {
+    // Twice per call: inlined, it saves a call's prologue and epilogue, a tenth of its cost.
+    #[inline]
     fn record(&mut self, now: f64, tokens: f64) {
-        let m = (minute_of(now) as usize).min(MAX_MINUTES - 1);
+        // A minute index fits a u32, whose conversion is cheaper than a usize's.
+        let m = (minute_of(now) as u32 as usize).min(MAX_MINUTES - 1);
         if m >= self.tokens.len() {
             self.tokens.resize(m + 1, 0.0);
             self.requests.resize(m + 1, 0);
@@ -484,12 +489,15 @@ impl BusiestHour {
 }
 
 /// Reservations to return at the end of calls in flight, earliest first. A few dozen calls are
-/// usually in flight: a vector kept sorted latest-first (insertion by binary search, removal from
-/// the end) costs a fraction of a heap's sifting then; past [`Refunds::SORTED_MAX`] entries a
-/// heap takes the rest, so a burst of thousands of calls stays O(log n).
+/// usually in flight: a vector kept sorted earliest-first from `head` costs a fraction of a heap's
+/// sifting then. A new call mostly ends after most of those in flight, so the insertion (at a
+/// place found by binary search) moves few entries; removal advances `head` (the space before it
+/// is reclaimed now and then). Past [`Refunds::SORTED_MAX`] entries a heap
+/// takes the rest, so a burst of thousands of calls stays O(log n).
 #[derive(Debug, Default)]
 struct Refunds {
     sorted: Vec<(f64, f64)>,
+    head: usize,
     heap: BinaryHeap<Reverse<(u64, u64)>>,
 }
 
@@ -498,8 +506,9 @@ impl Refunds {
 
     /// Returns `refund` tokens at `at` (a time ≥ 0).
     fn push(&mut self, at: f64, refund: f64) {
-        if self.sorted.len() < Self::SORTED_MAX {
-            let i = self.sorted.partition_point(|&(t, _)| t > at);
+        if self.sorted.len() - self.head < Self::SORTED_MAX {
+            // After any entry of the same time: ties come out first-in first-out.
+            let i = self.head + self.sorted[self.head..].partition_point(|&(t, _)| t <= at);
             self.sorted.insert(i, (at, refund));
         } else {
             // Times are ≥ 0, so their bits order as the times do.
@@ -510,7 +519,7 @@ impl Refunds {
 
     /// The earliest refund due by `now`, removed; ties come out in either structure's order.
     fn pop_until(&mut self, now: f64) -> Option<(f64, f64)> {
-        let a = self.sorted.last().copied();
+        let a = self.sorted.get(self.head).copied();
         let b = self
             .heap
             .peek()
@@ -527,7 +536,14 @@ impl Refunds {
         if take_heap {
             self.heap.pop();
         } else {
-            self.sorted.pop();
+            self.head += 1;
+            if self.head == self.sorted.len() {
+                self.sorted.clear();
+                self.head = 0;
+            } else if self.head >= Self::SORTED_MAX {
+                self.sorted.drain(..self.head);
+                self.head = 0;
+            }
         }
         Some(next)
     }
