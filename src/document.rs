@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use crate::charts::figures::Figure;
-use crate::pattern::patterns;
 use crate::report::Report;
 use crate::report::escape;
 use crate::report::table::{Row, comparison_rows, forecast_sections, thousands};
@@ -69,7 +68,7 @@ pub fn html(r: &Report, figures: &[Figure]) -> String {
         let _ = writeln!(h, "<li>{}</li>", inline_code(&esc(&reason.text)));
     }
     h.push_str("</ol>\n<h2>Every pattern</h2>\n<table><tr><th></th>");
-    for p in patterns() {
+    for p in r.patterns.patterns() {
         let _ = write!(h, "<th>{}</th>", esc(p.label()));
     }
     h.push_str("</tr>\n");
@@ -255,11 +254,11 @@ pub fn markdown(r: &Report, figures: &[Figure]) -> String {
         let _ = writeln!(m, "{}. {}", i + 1, reason.text);
     }
     m.push_str("\n|");
-    for p in patterns() {
+    for p in r.patterns.patterns() {
         let _ = write!(m, " | {}", p.label());
     }
     m.push_str(" |\n|---|");
-    for _ in patterns() {
+    for _ in r.patterns.patterns() {
         m.push_str("---:|");
     }
     m.push('\n');

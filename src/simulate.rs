@@ -165,6 +165,17 @@ pub struct Simulation {
     pub replications: Vec<Replication>,
 }
 
+impl Simulation {
+    /// The patterns it compared, in registry order.
+    pub fn patterns(&self) -> Vec<&'static dyn crate::pattern::Pattern> {
+        self.replications
+            .first()
+            .expect("a simulation has at least one replication")
+            .patterns
+            .patterns()
+    }
+}
+
 /// How far a run has got, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
@@ -291,7 +302,8 @@ fn replicate_reporting(
 ) -> Result<Replication, RunError> {
     let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
-    let mut sims = PerPattern::from_fn(|p| {
+    let compared = crate::pattern::compared(s, book);
+    let mut sims = PerPattern::from_fn(&compared, |p| {
         let seed = crate::capacity::llm::seed_for(opts.seed, index as u64, p.kind().name());
         p.simulator(s, book, Seconds(step), opts.trace_waits, seed)
     });
@@ -302,7 +314,7 @@ fn replicate_reporting(
         records: keep.then(Vec::new),
         ..Tally::default()
     });
-    let unit_is_batch = PerPattern::from_fn(|p| p.unit_is_batch(s));
+    let unit_is_batch = PerPattern::from_fn(&compared, |p| p.unit_is_batch(s));
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
     let mut unreported = 0u64;
@@ -666,7 +678,7 @@ pub fn pilot_rates(
     let mut rng = stream(seed ^ 0x5049_4C4F_545F_5354, index as u64);
     let docs = crate::sampling::sample_documents(s, PILOT_DOCUMENTS, &mut rng);
     let per_month = s.arrivals.documents_per_month / docs.len() as f64;
-    PerPattern::from_fn(|p| {
+    PerPattern::from_fn(&crate::pattern::compared(s, book), |p| {
         let mut sum = Outcome::default();
         for unit in docs.chunk_by(|x, y| x.batch == y.batch) {
             if p.unit_is_batch(s) {

@@ -272,6 +272,21 @@ pub enum SweepError {
     /// A run parameter is out of range.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// A point compares other patterns than the workload as written (its values turned one on
+    /// or off): its figures would not line up with the other points'.
+    #[error(
+        "at sweep point {point} ({values}): it compares {here}, the workload as written {base}; a sweep cannot change which patterns are compared"
+    )]
+    Patterns {
+        /// Point index.
+        point: usize,
+        /// The point's values.
+        values: String,
+        /// The patterns the point compares.
+        here: String,
+        /// The patterns the workload as written compares.
+        base: String,
+    },
     /// Shard outputs do not belong together or do not cover the grid.
     #[error("cannot merge: {0}")]
     Merge(String),
@@ -280,7 +295,9 @@ pub enum SweepError {
 impl Classify for SweepError {
     fn failure(&self) -> Failure {
         match self {
-            SweepError::Config { .. } | SweepError::Merge(_) => Failure::Input,
+            SweepError::Config { .. } | SweepError::Patterns { .. } | SweepError::Merge(_) => {
+                Failure::Input
+            }
             // An overloaded point is the model's answer, not a typo: it keeps exit code 1.
             SweepError::Run(e) => e.failure(),
         }
@@ -346,6 +363,21 @@ pub fn run(
             values: describe(),
             source,
         })?;
+        let names = |i: &Input| {
+            crate::pattern::compared(&i.scenario, &i.book)
+                .iter()
+                .map(|p| p.kind().name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if names(&point_input) != names(&base) {
+            return Err(SweepError::Patterns {
+                point: i,
+                values: describe(),
+                here: names(&point_input),
+                base: names(&base),
+            });
+        }
         // A point where a pattern cannot keep up is an answer about that point, not a failure of
         // the whole grid (sweeps over volume reach it by design).
         match simulate(&point_input.scenario, &point_input.book, opts, &|_| {}) {
@@ -504,8 +536,17 @@ pub fn merge_named(parts: Vec<(String, SweepOutput)>) -> Result<SweepOutput, Swe
 use crate::report::decide::NEITHER;
 
 /// Every registered pattern's name, in registry order.
-fn pattern_names() -> Vec<&'static str> {
+fn registered() -> Vec<&'static str> {
     patterns().iter().map(|p| p.kind().name()).collect()
+}
+
+/// The patterns a sweep compares, in registry order: those its rows hold figures for ([`run`]
+/// refuses a grid whose points compare different ones, and [`check`] a file whose rows do).
+fn pattern_names(out: &SweepOutput) -> Vec<&'static str> {
+    registered()
+        .into_iter()
+        .filter(|n| out.rows.iter().any(|r| r.patterns.contains_key(*n)))
+        .collect()
 }
 
 /// Checks a sweep output read from a file against itself, as [`run`] builds it: its grid is one
@@ -530,6 +571,7 @@ pub fn check(out: &SweepOutput) -> Result<(), String> {
             out.envelope.command.name()
         ));
     }
+    let names = pattern_names(out);
     let max = crate::simulate::MAX_REPLICATIONS;
     if out.replications == 0 || out.replications > max {
         return Err(format!(
@@ -590,15 +632,15 @@ pub fn check(out: &SweepOutput) -> Result<(), String> {
                 r.values
             )));
         }
-        check_row(r, out.replications).map_err(at)?;
+        check_row(r, out.replications, &names).map_err(at)?;
     }
     Ok(())
 }
 
-fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
+fn check_row(r: &SweepRow, replications: usize, names: &[&str]) -> Result<(), String> {
     if let Some(o) = &r.overloaded {
         let well_formed = o.split_once(" on day ").is_some_and(|(pattern, day)| {
-            pattern_names().contains(&pattern)
+            registered().contains(&pattern)
                 && day.parse::<f64>().is_ok_and(|d| d.is_finite() && d >= 0.0)
         });
         if !well_formed || r.recommendation != "overloaded" || !r.patterns.is_empty() {
@@ -610,7 +652,6 @@ fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
         }
         return Ok(());
     }
-    let names = pattern_names();
     if r.recommendation != NEITHER && !names.contains(&r.recommendation.as_str()) {
         return Err(format!(
             "recommendation {:?} is not one of {}, {NEITHER}",
@@ -618,7 +659,7 @@ fn check_row(r: &SweepRow, replications: usize) -> Result<(), String> {
             names.join(", ")
         ));
     }
-    let mut sorted = names.clone();
+    let mut sorted = names.to_vec();
     sorted.sort_unstable();
     if !r
         .patterns
@@ -700,7 +741,8 @@ pub fn write_csv(
         "queue_wait_p95_s",
         "latency_p95_s",
     ];
-    for p in pattern_names() {
+    let names = pattern_names(out);
+    for p in &names {
         header.extend(fields.iter().map(|f| format!("{p}_{f}")));
     }
     header.push("recommendation".into());
@@ -711,8 +753,8 @@ pub fn write_csv(
     for r in &out.rows {
         let mut rec = vec![r.point.to_string()];
         rec.extend(out.vary.iter().map(|v| num(r.values[&v.key])));
-        for p in pattern_names() {
-            let Some(f) = r.patterns.get(p) else {
+        for p in &names {
+            let Some(f) = r.patterns.get(*p) else {
                 rec.extend(fields.iter().map(|_| String::new()));
                 continue;
             };
@@ -769,9 +811,14 @@ pub fn input_from_arg(arg: &str, pricing: Option<&Path>) -> Result<SweepInput, C
 pub fn document_table(out: &SweepOutput) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["point".to_string()];
     header.extend(out.vary.iter().map(|v| v.key.clone()));
-    for p in patterns() {
-        header.push(format!("{} $/month", p.label()));
-        header.push(format!("{} within limits", p.label()));
+    let names = pattern_names(out);
+    for name in &names {
+        let label = patterns()
+            .iter()
+            .find(|p| p.kind().name() == *name)
+            .map_or(*name, |p| p.label());
+        header.push(format!("{label} $/month"));
+        header.push(format!("{label} within limits"));
     }
     header.push("recommendation".into());
     let rows = out
@@ -784,8 +831,8 @@ pub fn document_table(out: &SweepOutput) -> (Vec<String>, Vec<Vec<String>>) {
                     .iter()
                     .map(|v| crate::format::number(r.values[&v.key])),
             );
-            for name in pattern_names() {
-                match r.patterns.get(name) {
+            for name in &names {
+                match r.patterns.get(*name) {
                     Some(f) => row.extend([
                         crate::format::usd(f.monthly_cost_mean),
                         format!("{:.1}%", 100.0 * f.feasible_share),
@@ -819,11 +866,17 @@ pub fn table(out: &SweepOutput) -> String {
         out.envelope.seed
     );
     let keys: String = out.vary.iter().map(|v| format!("{:>24}", v.key)).collect();
-    let costs: String = patterns()
+    let names = pattern_names(out);
+    let compared: Vec<&dyn crate::pattern::Pattern> = patterns()
+        .iter()
+        .copied()
+        .filter(|p| names.contains(&p.kind().name()))
+        .collect();
+    let costs: String = compared
         .iter()
         .map(|p| format!("  {:>16}", format!("{} $/month", p.kind().name())))
         .collect();
-    let shares: String = patterns()
+    let shares: String = compared
         .iter()
         .map(|p| format!("  {:>9}", format!("{} in lim", p.short_label())))
         .collect();
@@ -834,10 +887,8 @@ pub fn table(out: &SweepOutput) -> String {
             .iter()
             .map(|v| format!("{:>24}", crate::format::number(r.values[&v.key])))
             .collect();
-        let figures: Option<Vec<&PointFigures>> = pattern_names()
-            .iter()
-            .map(|name| r.patterns.get(*name))
-            .collect();
+        let figures: Option<Vec<&PointFigures>> =
+            names.iter().map(|name| r.patterns.get(*name)).collect();
         let Some(figures) = figures else {
             let why = r.overloaded.as_deref().unwrap_or("no figures");
             let _ = writeln!(

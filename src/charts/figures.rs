@@ -244,7 +244,7 @@ fn tornado(r: &Report) -> Option<Figure> {
     let kind = r
         .recommendation
         .pattern
-        .unwrap_or_else(|| patterns()[0].kind());
+        .unwrap_or_else(|| r.patterns.patterns()[0].kind());
     let name = kind.name();
     let rows: Vec<&crate::forecast::SensitivityRow> =
         f.sensitivity.iter().filter(|s| s.pattern == name).collect();
@@ -300,7 +300,7 @@ fn volume(r: &Report) -> Option<Figure> {
     let mut lines = Vec::new();
     let mut per_thousand = Vec::new();
     let mut legend = Vec::new();
-    for p in patterns() {
+    for p in r.patterns.patterns() {
         let points = finite(v.points.iter().filter_map(|pt| {
             pt.monthly_usd
                 .get(p.kind())
@@ -642,7 +642,9 @@ fn break_even(r: &Report) -> Figure {
                 .collect()
         })
         .collect();
-    let mut legend: Vec<Entry> = patterns()
+    let mut legend: Vec<Entry> = b
+        .tokens
+        .patterns()
         .iter()
         .map(|p| {
             Entry::new(

@@ -410,7 +410,7 @@ proptest! {
             for l in t.limits.values_mut() {
                 *l = it.next().unwrap_or(0.0);
             }
-            t.steps = PerPattern::from_fn(|_| {
+            t.steps = PerPattern::from_fn(&r.patterns.patterns(), |_| {
                 steps
                     .iter()
                     .map(|(c, q)| TimelineStep { concurrency_max: *c, queue_max: *q, ..TimelineStep::default() })

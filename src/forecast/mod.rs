@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::error::{Classify, ConfigError, Failure, RunError};
 use crate::load::{Input, Sources, set_keys, without_uncertainty};
-use crate::pattern::{Component, PatternKind, PerPattern, patterns};
+use crate::pattern::{Component, PatternKind, PerPattern};
 use crate::simulate::{PatternMonth, Replication, RunOptions, replicate};
 use crate::stats::{mean, quantile_sorted};
 
@@ -75,6 +75,20 @@ pub enum ForecastError {
         #[source]
         source: RunError,
     },
+    /// A draw turned a pattern on or off: its bills would not line up with the other draws'.
+    #[error(
+        "forecast replication {replication} ({values}) compares {here}, the workload as written {base}; an uncertain input cannot change which patterns are compared"
+    )]
+    Patterns {
+        /// Replication index.
+        replication: usize,
+        /// The drawn values.
+        values: String,
+        /// The patterns the draw compares.
+        here: String,
+        /// The patterns the workload as written compares.
+        base: String,
+    },
     /// The workload has no `[uncertainty]` section.
     #[error("the workload has no [uncertainty] section to forecast from")]
     NoUncertainty,
@@ -90,6 +104,7 @@ impl Classify for ForecastError {
     fn failure(&self) -> Failure {
         match self {
             ForecastError::Draw { .. }
+            | ForecastError::Patterns { .. }
             | ForecastError::NoUncertainty
             | ForecastError::Config(_) => Failure::Input,
             ForecastError::Run { source, .. } | ForecastError::Parameter(source) => {
@@ -152,18 +167,36 @@ pub fn prepare(input: &Input, opts: &RunOptions) -> Result<Plan, ForecastError> 
     crate::simulate::check_options(opts)?;
     let draws = latin_hypercube(u, opts.seed, opts.replications);
     let base = without_uncertainty(&input.sources.workload_origin, &input.sources.workload)?;
+    let names = |i: &Input| {
+        crate::pattern::compared(&i.scenario, &i.book)
+            .iter()
+            .map(|p| p.kind().name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let as_written = names(input);
     let checked: Vec<Result<(), ForecastError>> = draws
         .values
         .par_iter()
         .enumerate()
         .map(|(r, values)| {
-            drawn_input(input, &base, &draws.keys, values)
-                .map(|_| ())
-                .map_err(|source| ForecastError::Draw {
+            let drawn = drawn_input(input, &base, &draws.keys, values).map_err(|source| {
+                ForecastError::Draw {
                     replication: r,
                     values: describe(&draws.keys, values),
                     source,
-                })
+                }
+            })?;
+            let here = names(&drawn);
+            if here != as_written {
+                return Err(ForecastError::Patterns {
+                    replication: r,
+                    values: describe(&draws.keys, values),
+                    here,
+                    base: as_written.clone(),
+                });
+            }
+            Ok(())
         })
         .collect();
     // The first failure in replication order, so the message does not depend on scheduling.
@@ -444,7 +477,8 @@ impl Forecast {
                 drawn: Range::of(&column(k)),
             })
             .collect();
-        let patterns_fc = PerPattern::from_fn(|p| {
+        let compared = run.replications[0].patterns.patterns();
+        let patterns_fc = PerPattern::from_fn(&compared, |p| {
             let ms = months(run, p.kind());
             let monthly: Vec<f64> = ms.iter().map(|m| m.monthly_usd).collect();
             let monthly_breakdown = p
@@ -485,12 +519,12 @@ impl Forecast {
             }
         });
         let winners = cheapest(run);
-        let cheapest_probability = PerPattern::from_fn(|p| {
+        let cheapest_probability = PerPattern::from_fn(&compared, |p| {
             winners.iter().filter(|w| **w == p.kind()).count() as f64 / n as f64
         });
-        let mut r_squared = PerPattern::from_fn(|_| None);
+        let mut r_squared = PerPattern::from_fn(&compared, |_| None);
         let mut rows = Vec::new();
-        for p in patterns() {
+        for p in compared.iter().copied() {
             let y: Vec<f64> = months(run, p.kind())
                 .iter()
                 .map(|m| m.monthly_usd)

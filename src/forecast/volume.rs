@@ -136,9 +136,10 @@ pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, Vo
             ..input.sources.clone()
         })?;
         let month = point.scenario.arrivals.documents_per_month;
+        let compared = crate::pattern::compared(&point.scenario, &point.book);
         match simulate(&point.scenario, &point.book, &opts, &|_| {}) {
             Ok(sim) => {
-                let monthly = PerPattern::from_fn(|p| {
+                let monthly = PerPattern::from_fn(&sim.patterns(), |p| {
                     let xs: Vec<f64> = sim
                         .replications
                         .iter()
@@ -172,7 +173,7 @@ pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, Vo
             Err(RunError::Overloaded { pattern, day, .. }) => points.push(VolumePoint {
                 scale,
                 documents_per_month: month,
-                monthly_usd: PerPattern::from_fn(|_| None),
+                monthly_usd: PerPattern::from_fn(&compared, |_| None),
                 cheapest: None,
                 overloaded: Some(format!("{pattern} on day {day:.1}")),
             }),

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 pub use crate::billing::outcome::{Component, Infeasibility, N_COMPONENTS, Outcome};
 pub use reason::{Figure, Reason};
-pub use registry::{Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, pattern, patterns};
+pub use registry::{
+    Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, compared, pattern, patterns,
+};
 
 /// Which architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

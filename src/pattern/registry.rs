@@ -96,6 +96,12 @@ pub trait Pattern: Sync {
         None
     }
 
+    /// Whether this workload compares it: a pattern that needs settings the workload does not give
+    /// (an instance type) or prices the book does not have is left out of every output.
+    fn enabled(&self, _s: &Scenario, _book: &PriceBook) -> bool {
+        true
+    }
+
     /// Governance and operations facts about it, given its mean USD per document and monthly
     /// USD by component: stated with every recommendation, each with its own code. (The two maps
     /// are the report's, bare `f64` USD: which is which is in the parameter's name.)
@@ -140,6 +146,15 @@ pub fn patterns() -> &'static [&'static dyn Pattern] {
     &REGISTRY
 }
 
+/// The patterns a workload compares: every registered one it enables, in registry order.
+pub fn compared(s: &Scenario, book: &PriceBook) -> Vec<&'static dyn Pattern> {
+    REGISTRY
+        .iter()
+        .copied()
+        .filter(|p| p.enabled(s, book))
+        .collect()
+}
+
 /// The pattern of a kind.
 pub fn pattern(kind: PatternKind) -> &'static dyn Pattern {
     *REGISTRY
@@ -148,44 +163,53 @@ pub fn pattern(kind: PatternKind) -> &'static dyn Pattern {
         .expect("every kind is registered")
 }
 
-/// One value per pattern, in registry order; serialised as a map from pattern name to value.
+/// One value per compared pattern, in registry order; serialised as a map from pattern name to
+/// value. Which patterns it holds is the workload's choice ([`compared`]), so code above this
+/// layer iterates over a `PerPattern`'s own patterns, never over the registry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerPattern<T>(Vec<(PatternKind, T)>);
 
 impl<T> PerPattern<T> {
-    /// A value for every registered pattern.
-    pub fn from_fn(mut f: impl FnMut(&'static dyn Pattern) -> T) -> Self {
-        PerPattern(patterns().iter().map(|p| (p.kind(), f(*p))).collect())
+    /// A value for each of `ps` (a [`compared`] set, in registry order).
+    pub fn from_fn(
+        ps: &[&'static dyn Pattern],
+        mut f: impl FnMut(&'static dyn Pattern) -> T,
+    ) -> Self {
+        PerPattern(ps.iter().map(|p| (p.kind(), f(*p))).collect())
     }
 
-    /// Fallible [`PerPattern::from_fn`]: the first error, in registry order.
-    pub fn try_from_fn<E>(
-        mut f: impl FnMut(&'static dyn Pattern) -> Result<T, E>,
-    ) -> Result<Self, E> {
-        let mut v = Vec::with_capacity(patterns().len());
-        for p in patterns() {
-            v.push((p.kind(), f(*p)?));
-        }
-        Ok(PerPattern(v))
+    /// The patterns it holds, in registry order.
+    pub fn patterns(&self) -> Vec<&'static dyn Pattern> {
+        self.0.iter().map(|(k, _)| pattern(*k)).collect()
     }
 
-    /// The value of `kind`.
+    /// Whether it holds `kind`.
+    pub fn has(&self, kind: PatternKind) -> bool {
+        self.0.iter().any(|(k, _)| *k == kind)
+    }
+
+    /// Whether it holds the same patterns as `other`.
+    pub fn same_patterns<U>(&self, other: &PerPattern<U>) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| a.0 == b.0)
+    }
+
+    /// The value of `kind`, which it must hold.
     pub fn get(&self, kind: PatternKind) -> &T {
         &self
             .0
             .iter()
             .find(|(k, _)| *k == kind)
-            .expect("a PerPattern holds every registered pattern")
+            .expect("asked only for a pattern the workload compares")
             .1
     }
 
-    /// Mutable value of `kind`.
+    /// Mutable value of `kind`, which it must hold.
     pub fn get_mut(&mut self, kind: PatternKind) -> &mut T {
         &mut self
             .0
             .iter_mut()
             .find(|(k, _)| *k == kind)
-            .expect("a PerPattern holds every registered pattern")
+            .expect("asked only for a pattern the workload compares")
             .1
     }
 
@@ -241,12 +265,6 @@ impl<T> PerPattern<T> {
     }
 }
 
-impl<T: Default> Default for PerPattern<T> {
-    fn default() -> Self {
-        PerPattern::from_fn(|_| T::default())
-    }
-}
-
 impl<T: Serialize> Serialize for PerPattern<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -263,7 +281,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for PerPattern<T> {
         impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
             type Value = PerPattern<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "a map with one entry per pattern: ")?;
+                write!(f, "a map with one entry per compared pattern, among: ")?;
                 let names: Vec<&str> = patterns().iter().map(|p| p.kind().name()).collect();
                 f.write_str(&names.join(", "))
             }
@@ -278,16 +296,53 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for PerPattern<T> {
                     }
                     found[i] = Some(map.next_value()?);
                 }
-                let mut v = Vec::with_capacity(found.len());
-                for (p, value) in patterns().iter().zip(found) {
-                    let name = p.kind().name();
-                    let value = value
-                        .ok_or_else(|| de::Error::custom(format!("pattern `{name}` is missing")))?;
-                    v.push((p.kind(), value));
+                let v: Vec<(PatternKind, T)> = patterns()
+                    .iter()
+                    .zip(found)
+                    .filter_map(|(p, value)| value.map(|v| (p.kind(), v)))
+                    .collect();
+                if v.is_empty() {
+                    return Err(de::Error::custom("no pattern is given"));
                 }
                 Ok(PerPattern(v))
             }
         }
         deserializer.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_per_pattern_holds_the_compared_patterns_only_in_registry_order() {
+        let only: PerPattern<f64> = serde_json::from_str(r#"{"agentcore": 2.0}"#).unwrap();
+        assert!(only.has(PatternKind::Agentcore) && !only.has(PatternKind::Lambda));
+        let both: PerPattern<f64> =
+            serde_json::from_str(r#"{"agentcore": 2.0, "lambda": 1.0}"#).unwrap();
+        let kinds: Vec<PatternKind> = both.patterns().iter().map(|p| p.kind()).collect();
+        assert_eq!(kinds, [PatternKind::Lambda, PatternKind::Agentcore]);
+        assert!(!only.same_patterns(&both) && both.same_patterns(&both.map(|_, x| *x)));
+        assert_eq!(
+            serde_json::to_string(&both).unwrap(),
+            r#"{"lambda":1.0,"agentcore":2.0}"#
+        );
+        for bad in ["{}", r#"{"lambda": 1.0, "lambda": 2.0}"#, r#"{"ec2": 1.0}"#] {
+            assert!(
+                serde_json::from_str::<PerPattern<f64>>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn compared_lists_every_enabled_pattern() {
+        let input = crate::load::Input::from_arg("seed-example", None).unwrap();
+        let names: Vec<&str> = compared(&input.scenario, &input.book)
+            .iter()
+            .map(|p| p.kind().name())
+            .collect();
+        assert_eq!(names, ["lambda", "agentcore"]);
     }
 }

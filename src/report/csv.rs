@@ -7,11 +7,11 @@ use crate::error::ReportError;
 use crate::forecast::volume::VolumeCurve;
 use crate::forecast::{Forecast, Range};
 use crate::format::csv_number;
-use crate::pattern::{Outcome, patterns};
+use crate::pattern::{Outcome, Pattern};
 use crate::simulate::Simulation;
 
-/// The header row.
-pub fn header() -> Vec<String> {
+/// The header row, with columns for each of `patterns` (the compared ones).
+pub fn header(patterns: &[&'static dyn Pattern]) -> Vec<String> {
     let mut h: Vec<String> = [
         "replication",
         "document",
@@ -28,7 +28,7 @@ pub fn header() -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for pattern in patterns() {
+    for pattern in patterns {
         let kind = pattern.kind();
         let p = kind.name();
         for col in [
@@ -59,7 +59,8 @@ pub fn header() -> Vec<String> {
 /// `ReportError` when writing fails.
 pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), ReportError> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(header())?;
+    let patterns = sim.patterns();
+    w.write_record(header(&patterns))?;
     let mut row: Vec<String> = Vec::with_capacity(64);
     for r in &sim.replications {
         let Some(docs) = &r.kept_documents else {
@@ -85,7 +86,7 @@ pub fn write_documents(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repo
                 csv_number(d.peak_memory_mb),
                 csv_number(d.payload_kb),
             ]);
-            for (pattern, records) in patterns().iter().zip(&records) {
+            for (pattern, records) in patterns.iter().zip(&records) {
                 let (kind, o) = (pattern.kind(), &records[i].1);
                 row.extend([
                     csv_number(o.total().get()),
@@ -128,7 +129,7 @@ pub fn write_timeline(sim: &Simulation, out: &mut dyn Write) -> Result<(), Repor
         "day".to_string(),
         "hour".to_string(),
     ];
-    for p in patterns() {
+    for p in sim.patterns() {
         let (name, c) = (p.kind().name(), p.timeline_columns());
         header.push(format!("{name}_{}", c.limit));
         header.push(format!("{name}_{}", c.in_use));
@@ -297,9 +298,11 @@ pub fn write_sensitivity(f: &Forecast, out: &mut dyn Write) -> Result<(), Report
 pub fn write_volume(v: &VolumeCurve, out: &mut dyn Write) -> Result<(), ReportError> {
     let mut w = csv::Writer::from_writer(out);
     let mut h = vec!["scale".to_string(), "documents_per_month".to_string()];
+    let patterns = v.points.first().map(|pt| pt.monthly_usd.patterns());
     h.extend(
-        patterns()
+        patterns
             .iter()
+            .flatten()
             .map(|p| format!("{}_usd_per_month", p.kind().name())),
     );
     h.extend(["cheapest".to_string(), "overloaded".to_string()]);

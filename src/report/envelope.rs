@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{IoWait, MONTH_SECONDS, Scenario, Scope};
 use crate::load::Input;
-use crate::pattern::patterns;
 
 /// Version of the JSON contract; bumped whenever a key is renamed, moved or changes meaning.
 /// 2: one envelope on every command, `documents` split into `documents_simulated` and
@@ -128,8 +127,8 @@ impl WorkloadSummary {
             },
             model: s.document.model.clone(),
             pattern_settings: PatternSettings(
-                patterns()
-                    .iter()
+                crate::pattern::compared(s, &input.book)
+                    .into_iter()
                     .flat_map(|p| {
                         p.settings(s)
                             .into_iter()

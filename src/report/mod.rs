@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::capacity::CapacityStats;
 pub use crate::forecast::Forecast;
 use crate::load::Input;
-use crate::pattern::{Component, Outcome, PatternKind, PerPattern, pattern, patterns};
+use crate::pattern::{Component, Outcome, PatternKind, PerPattern, pattern};
 use crate::simulate::{PatternMonth, Simulation};
 use crate::stats::{MeanCi, Sketch, mean, mean_ci95};
 pub use envelope::{
@@ -49,7 +49,7 @@ pub struct Report {
 }
 
 /// What the charts draw, computed once with the rest of the report.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ChartData {
     /// Per pattern: (cumulative share of documents, USD per document), from the quantile sketch.
     pub cost_quantiles: PerPattern<Vec<(f64, f64)>>,
@@ -74,7 +74,7 @@ pub struct TimelineData {
 /// pattern for one document of this workload's other settings: its infrastructure at list prices
 /// plus this workload's mean LLM-token cost per document on that pattern (which differs where a
 /// pattern rebuilds shared context), taken as independent of the duration; no capacity effects.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BreakEven {
     /// Wall-clock seconds of processing at one vCPU (CPU + I/O wait), log-spaced.
     pub durations: Vec<f64>,
@@ -226,7 +226,7 @@ impl Report {
     /// Summarises a simulation.
     pub fn build(input: &Input, sim: &Simulation) -> Report {
         let s = &input.scenario;
-        let reports = PerPattern::from_fn(|p| {
+        let reports = PerPattern::from_fn(&sim.patterns(), |p| {
             let unit = if p.unit_is_batch(s) {
                 UnitOfWork::Batch
             } else {
@@ -326,7 +326,7 @@ fn chart_data(
     tokens: PerPattern<f64>,
 ) -> ChartData {
     let qs: Vec<f64> = (1..200).map(|i| f64::from(i) / 200.0).collect();
-    let cost_quantiles = PerPattern::from_fn(|p| {
+    let cost_quantiles = PerPattern::from_fn(&sim.patterns(), |p| {
         let mut sk = Sketch::new();
         for r in &sim.replications {
             sk.merge(&r.patterns.get(p.kind()).costs);
@@ -387,7 +387,7 @@ pub fn break_even(
                     };
                     // The cheapest pattern within its limits; on a tie, the first registered.
                     let mut best: Option<(PatternKind, f64)> = None;
-                    for p in patterns() {
+                    for p in tokens.patterns() {
                         let o = p.bill_unit(s, book, &[doc], true);
                         let cost = o.total().get() + tokens.get(p.kind());
                         if o.infeasible.is_none() && best.is_none_or(|(_, c)| cost < c) {
@@ -404,7 +404,7 @@ pub fn break_even(
         io_shares,
         cheaper,
         workload,
-        limits: PerPattern::from_fn(|p| p.time_limit_seconds(s, book).get()),
+        limits: tokens.map(|p, _| p.time_limit_seconds(s, book).get()),
         tokens,
     }
 }
@@ -472,14 +472,15 @@ mod tests {
     fn the_break_even_map_adds_each_patterns_token_bill_to_every_cell() {
         let input = Input::from_arg("case-file-batches", None).unwrap();
         let (s, book) = (&input.scenario, &input.book);
-        let none = PerPattern::from_fn(|_| 0.0);
+        let ps = crate::pattern::compared(s, book);
+        let none = PerPattern::from_fn(&ps, |_| 0.0);
         let infra = break_even(s, book, (19.0, 0.84), none);
         let lambda = PatternKind::Lambda;
         let agentcore = PatternKind::Agentcore;
         assert!(cells_won_by(&infra, lambda) > 0 && cells_won_by(&infra, agentcore) > 0);
         // A dollar more in tokens per document on Lambda dwarfs any compute difference: every
         // cell AgentCore can take goes to it, and Lambda keeps none of them.
-        let dear = PerPattern::from_fn(|p| if p.kind() == lambda { 1.0 } else { 0.0 });
+        let dear = PerPattern::from_fn(&ps, |p| if p.kind() == lambda { 1.0 } else { 0.0 });
         let whole = break_even(s, book, (19.0, 0.84), dear);
         let feasible = infra
             .cheaper
@@ -491,7 +492,7 @@ mod tests {
         assert_eq!(cells_won_by(&whole, lambda), 0);
         assert_eq!(*whole.tokens.get(lambda), 1.0);
         // The same token bill on every pattern changes nothing.
-        let equal = break_even(s, book, (19.0, 0.84), PerPattern::from_fn(|_| 0.25));
+        let equal = break_even(s, book, (19.0, 0.84), PerPattern::from_fn(&ps, |_| 0.25));
         assert_eq!(cells_won_by(&equal, lambda), cells_won_by(&infra, lambda));
     }
 }
