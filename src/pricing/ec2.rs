@@ -240,7 +240,9 @@ mod tests {
             "vcpus = 4, memory_gib = 16, usd_per_hour = 0.1632, gpu = 1",
             1,
         );
-        let e = PriceBook::from_toml("p.toml", &bad).unwrap_err().to_string();
+        let e = PriceBook::from_toml("p.toml", &bad)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("gpu") && e.contains("p.toml"), "{e}");
     }
 }

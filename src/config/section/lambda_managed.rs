@@ -168,9 +168,8 @@ impl LambdaManagedConfig {
                 c,
                 "lambda_managed.concurrency_per_environment",
                 1.0,
-                MAX_CONCURRENCY_PER_ENVIRONMENT.min(
-                    (ec2.max_concurrency_per_vcpu * environment_vcpus.max(1.0)).floor(),
-                ),
+                MAX_CONCURRENCY_PER_ENVIRONMENT
+                    .min((ec2.max_concurrency_per_vcpu * environment_vcpus.max(1.0)).floor()),
             ),
         };
         let min = whole(
