@@ -459,3 +459,180 @@ impl super::Pattern for LambdaManaged {
         notes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::load::Input;
+    use crate::pattern::{Component, PatternKind};
+    use crate::simulate::{RunOptions, replicate};
+
+    fn workload(extra: &str) -> String {
+        format!(
+            r#"
+name = "steady-low"
+[arrivals]
+documents_per_month = 10_000
+[document]
+cpu_seconds = 1.5
+io_wait_seconds = 8.0
+peak_memory_mb = 128
+payload_kb = 1
+[lambda_managed]
+instance_type = "m7g.xlarge"
+environment_memory_mb = 4096
+concurrency_per_environment = 16
+{extra}
+"#
+        )
+    }
+
+    /// Issue 14: a steady low-volume month that never needs more than the minimum fleet costs
+    /// exactly `min_instances × hours × On-Demand × (1 + fee)` plus requests and supporting services.
+    #[test]
+    fn a_steady_low_volume_month_costs_the_minimum_fleet_plus_requests_and_services() {
+        let input = Input::from_text("w.toml", &workload(""), None, None).unwrap();
+        let opts = RunOptions {
+            replications: 1,
+            ..RunOptions::default()
+        };
+        let r = replicate(&input.scenario, &input.book, &opts, 0).unwrap();
+        let m = r.patterns.get(PatternKind::LambdaManaged);
+        let fleet = m.capacity.fleet.expect("a fleet");
+        assert_eq!(fleet.peak_instances, 3, "the minimum fleet sufficed");
+        let month = |c: Component| m.monthly_components[c as usize];
+        // 3 × m7g.xlarge × 720 h (a 30-day month) × $0.1632 = $352.512; the 15% fee $52.8768.
+        let close = |got: f64, want: f64| (got - want).abs() <= 1e-9 * want.max(1.0);
+        assert!(
+            close(month(Component::ManagedInstances), 352.512),
+            "{}",
+            month(Component::ManagedInstances)
+        );
+        assert!(
+            close(month(Component::ManagedFee), 52.8768),
+            "{}",
+            month(Component::ManagedFee)
+        );
+        // Per document: one request ($0.20/M), SQS receive + send + delete ($0.40/M each),
+        // S3 GET ($0.0004/k) + PUT ($0.005/k), SNS ($0.50/M), 1 KB of logs ($0.50/GB).
+        let n = 10_000.0;
+        assert!(close(month(Component::LambdaRequests), n * 0.20e-6));
+        assert!(close(month(Component::Sqs), n * 3.0 * 0.40e-6));
+        assert!(close(month(Component::S3), n * (0.0004 + 0.005) / 1000.0));
+        assert!(close(month(Component::Sns), n * 0.50e-6));
+        assert!(close(
+            month(Component::CloudwatchLogs),
+            n * 0.50 / 1_048_576.0
+        ));
+        let want = 352.512 + 52.8768 + n * (0.20e-6 + 1.2e-6 + 5.4e-6 + 0.5e-6 + 0.5 / 1_048_576.0);
+        assert!(close(m.monthly_usd, want), "{} vs {want}", m.monthly_usd);
+    }
+
+    #[test]
+    fn a_month_that_outgrows_the_floor_bills_the_simulated_fleet() {
+        // 20M documents a month of 1.5 s CPU + 8 s wait: ~73 in flight and ~11.6 vCPUs busy, which
+        // at the 0.5 target wants more than the 4 instances allowed: the fleet grows off its floor.
+        let w = workload("min_instances = 1\nmax_instances = 4\n").replace(
+            "documents_per_month = 10_000",
+            "documents_per_month = 20_000_000",
+        );
+        let input = Input::from_text("w.toml", &w, None, None).unwrap();
+        let opts = RunOptions {
+            replications: 1,
+            documents: Some(100_000),
+            ..RunOptions::default()
+        };
+        let r = replicate(&input.scenario, &input.book, &opts, 0).unwrap();
+        let m = r.patterns.get(PatternKind::LambdaManaged);
+        let fleet = m.capacity.fleet.expect("a fleet");
+        let mean = fleet.mean_instances(1.0);
+        assert!(mean > 1.0 && mean <= 4.0, "{mean}");
+        let hours = crate::config::MONTH_SECONDS / 3600.0;
+        let want = mean * hours * 0.1632;
+        let got = m.monthly_components[Component::ManagedInstances as usize];
+        assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+        assert!(fleet.cpu_utilization() > 0.0 && fleet.cpu_utilization() < 1.0);
+    }
+
+    #[test]
+    fn bad_fleet_settings_are_refused_naming_the_key() {
+        for (extra, key) in [
+            ("min_instances = 0", "lambda_managed.min_instances"),
+            ("min_instances = 2.5", "lambda_managed.min_instances"),
+            ("max_instances = 2", "lambda_managed.max_instances"),
+            (
+                "target_cpu_utilization = 0",
+                "lambda_managed.target_cpu_utilization",
+            ),
+            (
+                "target_cpu_utilization = nan",
+                "lambda_managed.target_cpu_utilization",
+            ),
+            (
+                "memory_gb_per_vcpu = 9",
+                "lambda_managed.memory_gb_per_vcpu",
+            ),
+            ("colour = 1", "colour"),
+        ] {
+            let e = Input::from_text("w.toml", &workload(extra), None, None)
+                .err()
+                .unwrap_or_else(|| panic!("{extra} was accepted"))
+                .to_string();
+            assert!(e.contains(key) && e.contains("w.toml"), "{extra}: {e}");
+        }
+        let unknown = workload("").replace("m7g.xlarge", "m9z.huge");
+        let e = Input::from_text("w.toml", &unknown, None, None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("lambda_managed.instance_type") && e.contains("m7g.xlarge"),
+            "{e}"
+        );
+        let no_concurrency = workload("").replace("concurrency_per_environment = 16\n", "");
+        let e = Input::from_text("w.toml", &no_concurrency, None, None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("concurrency_per_environment") && e.contains("required"),
+            "{e}"
+        );
+        let too_many = workload("").replace("= 16", "= 65");
+        let e = Input::from_text("w.toml", &too_many, None, None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("concurrency_per_environment"), "{e}");
+        let frankfurt = workload("").replace(
+            "name = \"steady-low\"",
+            "name = \"f\"\nregion = \"eu-central-1\"",
+        );
+        let e = Input::from_text("w.toml", &frankfurt, None, None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("lambda_managed.instance_type") && e.contains("no [ec2] table"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_pattern_is_compared_only_when_the_workload_names_an_instance_type() {
+        let seed = Input::from_arg("seed-example", None).unwrap();
+        assert!(
+            !crate::pattern::compared(&seed.scenario, &seed.book)
+                .iter()
+                .any(|p| p.kind() == PatternKind::LambdaManaged)
+        );
+        let off = workload("enabled = false");
+        let input = Input::from_text("w.toml", &off, None, None).unwrap();
+        assert!(input.scenario.lambda_managed.is_none());
+        let on = Input::from_text("w.toml", &workload(""), None, None).unwrap();
+        assert!(
+            crate::pattern::compared(&on.scenario, &on.book)
+                .iter()
+                .any(|p| p.kind() == PatternKind::LambdaManaged)
+        );
+    }
+}
