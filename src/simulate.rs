@@ -661,7 +661,7 @@ impl MonthRates {
     /// month bill `fleet`, the fleet's month. Units that occupied no instance time (zero-length
     /// work) carry no allocation to rescale: the fleet is then spread evenly over the month's
     /// documents instead (as instance time, its fee folded in).
-    fn with_fleet(mut self, s: &Scenario, fleet: Option<Usd>, allocated: Usd) -> Self {
+    pub(crate) fn with_fleet(mut self, s: &Scenario, fleet: Option<Usd>, allocated: Usd) -> Self {
         let Some(fleet) = fleet else {
             return self;
         };
@@ -744,7 +744,7 @@ pub fn pilot_rates(
 }
 
 /// USD of the fleet allocations in an outcome.
-fn fleet_allocated(o: &Outcome) -> Usd {
+pub(crate) fn fleet_allocated(o: &Outcome) -> Usd {
     Component::FLEET.iter().map(|c| o.costs[*c as usize]).sum()
 }
 
