@@ -300,7 +300,12 @@ impl super::Pattern for LambdaManaged {
                 serde_json::json!(c.concurrency_per_environment),
             ),
             ("min_instances", serde_json::json!(c.min_instances)),
-            ("max_instances", serde_json::json!(c.max_instances)),
+            // Unbounded is said in words: a null has no TOML form, and reports are also written as TOML.
+            (
+                "max_instances",
+                c.max_instances
+                    .map_or(serde_json::json!("unbounded"), |m| serde_json::json!(m)),
+            ),
             (
                 "target_cpu_utilization",
                 serde_json::json!(c.target_cpu_utilization),
