@@ -319,7 +319,7 @@ mod tests {
         let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
         let report = Report::build(&input, &sim);
         let figs = crate::charts::figures::simulate_figures(&report);
-        assert_eq!(figs.len(), 4);
+        assert_eq!(figs.len(), 5);
         let h = html(&report, &figs);
         for bad in ["http://", "https://", "src=", "href=", "@import", "url("] {
             let outside_svg_ns = h.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
@@ -330,7 +330,7 @@ mod tests {
         }
         let rec = h.find("Recommendation").unwrap();
         assert!(rec < h.find("<table>").unwrap() && rec < h.find("<svg").unwrap());
-        assert_eq!(h.matches("<svg").count(), 4);
+        assert_eq!(h.matches("<svg").count(), 5);
         let md = markdown(&report, &figs);
         assert!(md.contains("**Recommendation: agentcore**"), "{md}");
         assert!(md.contains("](break-even.png)"));

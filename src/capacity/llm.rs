@@ -435,6 +435,52 @@ pub struct LlmStats {
     /// Busiest minute's TPM had every call been admitted at its first try (calls as events
     /// only; otherwise the peak itself).
     pub peak_offered_tpm: Option<f64>,
+    /// The hour around the busiest minute, minute by minute, when the burndown rate is known:
+    /// what the chart of tokens per minute against the quota draws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busiest_hour: Option<BusiestHour>,
+}
+
+/// Tokens per minute (quota accounting) over the hour around a run's busiest minute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusiestHour {
+    /// Start of its first minute, seconds into the month.
+    pub start: f64,
+    /// Start of the busiest minute, seconds into the month.
+    pub peak: f64,
+    /// TPM admitted, per minute.
+    pub tpm: Vec<f64>,
+    /// TPM had every call been admitted at its first try, per minute (under a quota only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_tpm: Option<Vec<f64>>,
+    /// The TPM quota the calls were admitted against, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<f64>,
+}
+
+impl BusiestHour {
+    /// Minutes kept around the busiest one.
+    pub const MINUTES: usize = 60;
+
+    /// The [`BusiestHour::MINUTES`] minutes of `tokens` around minute `peak`, as far as the run
+    /// reaches (fewer for a shorter run).
+    fn around(peak: usize, tokens: &[f64], offered: Option<&[f64]>, quota: Option<f64>) -> Self {
+        let n = tokens.len();
+        let len = Self::MINUTES.min(n);
+        let first = peak.saturating_sub(len / 2).min(n - len);
+        let slice = |xs: &[f64]| {
+            (first..first + len)
+                .map(|i| xs.get(i).copied().unwrap_or(0.0))
+                .collect()
+        };
+        BusiestHour {
+            start: first as f64 * 60.0,
+            peak: peak as f64 * 60.0,
+            tpm: slice(tokens),
+            offered_tpm: offered.map(slice),
+            quota,
+        }
+    }
 }
 
 /// Reservations to return at the end of calls in flight, earliest first. A few dozen calls are
@@ -847,13 +893,18 @@ impl Bedrock {
                     |(bi, b), (i, &t)| if t > b { (i, t) } else { (bi, b) },
                 );
             s.peak_minute_start = peak_t.0 as f64 * 60.0;
-            s.peak_offered_tpm = Some(
-                if self.settings.rpm.is_some() || self.settings.tpm.is_some() {
-                    self.offered.tokens.iter().copied().fold(0.0, f64::max)
-                } else {
-                    peak
-                },
-            );
+            let quota = self.settings.rpm.is_some() || self.settings.tpm.is_some();
+            s.peak_offered_tpm = Some(if quota {
+                self.offered.tokens.iter().copied().fold(0.0, f64::max)
+            } else {
+                peak
+            });
+            s.busiest_hour = Some(BusiestHour::around(
+                peak_t.0,
+                &m.tokens,
+                quota.then_some(self.offered.tokens.as_slice()),
+                self.settings.tpm,
+            ));
         } else {
             s.peak_minute_start = peak_i as f64 * 60.0;
         }
@@ -875,6 +926,25 @@ pub fn seed_for(seed: u64, index: u64, pattern: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_busiest_hour_is_centred_on_the_peak_minute_and_clipped_to_the_run() {
+        let tokens: Vec<f64> = (0..200).map(f64::from).collect();
+        let mid = BusiestHour::around(100, &tokens, None, Some(5.0));
+        assert_eq!((mid.start, mid.peak), (70.0 * 60.0, 100.0 * 60.0));
+        assert_eq!(mid.tpm.len(), 60);
+        assert_eq!((mid.tpm[0], mid.tpm[59]), (70.0, 129.0));
+        assert_eq!(mid.quota, Some(5.0));
+        let early = BusiestHour::around(3, &tokens, Some(&tokens[..10]), None);
+        assert_eq!(early.start, 0.0);
+        let offered = early.offered_tpm.expect("offered");
+        // Offered demand recorded for fewer minutes is zero past its end.
+        assert_eq!((offered[9], offered[10]), (9.0, 0.0));
+        let late = BusiestHour::around(199, &tokens, None, None);
+        assert_eq!((late.start, late.tpm[59]), (140.0 * 60.0, 199.0));
+        let short = BusiestHour::around(2, &tokens[..5], None, None);
+        assert_eq!(short.tpm, [0.0, 1.0, 2.0, 3.0, 4.0]);
+    }
 
     fn doc(calls: u32, call_seconds: f64, input: f64, output: f64) -> DocCalls {
         DocCalls {

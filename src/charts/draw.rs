@@ -8,8 +8,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::figures::{
-    Body, BreakEvenMap, Breakdown, Chart, Concurrency, Distribution, QuotaChart, Tornado,
-    VolumeChart,
+    Body, BreakEvenMap, Breakdown, Chart, Concurrency, Distribution, QuotaChart, TokensChart,
+    Tornado, VolumeChart,
 };
 use super::render::{self, Drawn, GRID, INK, MUTED, Scale, err};
 
@@ -28,6 +28,7 @@ pub(crate) fn chart<DB: DrawingBackend>(
         Body::BreakEven(b) => break_even(&area, s, b),
         Body::Tornado(t) => tornado(&area, s, t),
         Body::Volume(v) => volume(&area, s, v),
+        Body::Tokens(t) => tokens(&area, s, t),
     }
 }
 
@@ -920,6 +921,56 @@ fn volume_panel<DB: DrawingBackend>(
             ))
             .map_err(err)?;
         }
+    }
+    Ok(())
+}
+
+/// Tokens per minute by minute from the busiest one: asked-for lines under the admitted ones, the
+/// quota dashed across.
+fn tokens<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Scale, t: &TokensChart) -> Drawn {
+    let all = || {
+        t.admitted
+            .iter()
+            .chain(&t.offered)
+            .flat_map(|l| l.points.iter())
+    };
+    let (Some(x0), Some(x1)) = (
+        all().map(|p| p.0).reduce(f64::min),
+        all().map(|p| p.0).reduce(f64::max),
+    ) else {
+        return Ok(());
+    };
+    let x1 = x1.max(x0 + 1.0);
+    let top = all()
+        .map(|p| p.1)
+        .chain(t.quota)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.08;
+    let yt = nice_ticks(0.0, top, 6);
+    let mut ch: Ctx<DB> = builder(area, s, 28.0)
+        .build_cartesian_2d(axis(x0, x1, nice_ticks(x0, x1, 8)), axis(0.0, top, yt))
+        .map_err(err)?;
+    let mut m = ch.configure_mesh();
+    mesh_style(&mut m, s);
+    m.x_desc("minutes from the busiest minute")
+        .y_desc("tokens per minute (quota accounting)")
+        .x_label_formatter(&|v| render::num(*v))
+        .y_label_formatter(&|v| render::num(*v))
+        .draw()
+        .map_err(err)?;
+    if let Some(q) = t.quota {
+        ch.draw_series(DashedLineSeries::new(
+            vec![(x0, q), (x1, q)],
+            s.px(7.0),
+            s.px(4.0),
+            s.stroke(INK, 1.5),
+        ))
+        .map_err(err)?;
+    }
+    for l in t.offered.iter().chain(&t.admitted) {
+        ch.draw_series(LineSeries::new(l.points.clone(), s.stroke(l.color, 2.0)))
+            .map_err(err)?;
     }
     Ok(())
 }

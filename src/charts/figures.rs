@@ -76,6 +76,19 @@ pub(crate) enum Body {
     BreakEven(BreakEvenMap),
     Tornado(Tornado),
     Volume(VolumeChart),
+    Tokens(TokensChart),
+}
+
+/// Each pattern's Bedrock tokens per minute over the hour around its busiest minute, against the
+/// TPM quota: x is minutes from that pattern's busiest minute, so the hours line up.
+#[derive(Debug, Clone)]
+pub(crate) struct TokensChart {
+    /// Per pattern: (minutes from its busiest minute, TPM admitted).
+    pub admitted: Vec<Series>,
+    /// Per pattern, under a quota: (minutes, TPM had every call been admitted at its first try).
+    pub offered: Vec<Series>,
+    /// The TPM quota the calls were admitted against.
+    pub quota: Option<f64>,
 }
 
 /// The tornado: each input's swing of one pattern's monthly bill, largest first.
@@ -233,9 +246,84 @@ pub fn simulate_figures(r: &Report) -> Vec<Figure> {
     if let Some(f) = concurrency(r) {
         v.insert(2, f);
     }
+    v.extend(tokens_per_minute(r));
     v.extend(tornado(r));
     v.extend(volume(r));
     v
+}
+
+/// Tokens per minute against the quota, over the hour around each pattern's busiest minute.
+fn tokens_per_minute(r: &Report) -> Option<Figure> {
+    let hours = r.charts.busiest_hours.as_ref()?;
+    let (mut admitted, mut offered, mut legend, mut peaks) = (vec![], vec![], vec![], vec![]);
+    let mut quota = None;
+    for (p, h) in hours.iter() {
+        let Some(h) = h else { continue };
+        let c = color(p.kind());
+        let first = (h.start - h.peak) / 60.0;
+        let series =
+            |xs: &[f64]| finite(xs.iter().enumerate().map(|(i, y)| (first + i as f64, *y)));
+        admitted.push(Series {
+            color: c,
+            points: series(&h.tpm),
+        });
+        legend.push(Entry::new(
+            render::Mark::Line(c, false),
+            format!("{} TPM admitted", p.label()),
+        ));
+        if let Some(o) = &h.offered_tpm {
+            offered.push(Series {
+                color: render::tint(c, 0.5),
+                points: series(o),
+            });
+            legend.push(Entry::new(
+                render::Mark::Line(render::tint(c, 0.5), false),
+                format!(
+                    "{} TPM at planned times (no throttling; cache reads as input)",
+                    p.label()
+                ),
+            ));
+        }
+        let peak = h.tpm.iter().copied().fold(0.0, f64::max);
+        peaks.push(format!(
+            "{}: {} TPM at {}",
+            p.label(),
+            render::num(peak.round()),
+            render::clock(h.peak / 3600.0)
+        ));
+        quota = quota.or(h.quota.filter(|q| q.is_finite()));
+    }
+    if admitted.is_empty() {
+        return None;
+    }
+    if let Some(q) = quota {
+        legend.push(Entry::new(
+            render::Mark::Line(render::INK, true),
+            format!("TPM quota {}", render::num(q)),
+        ));
+    }
+    let mut subtitle = vec![format!(
+        "Replication 0. Busiest minutes: {}.",
+        peaks.join("; ")
+    )];
+    subtitle.push(match quota {
+        Some(_) => "Tokens count as the quota settles them (input + cache write + output × burndown).".into(),
+        None => "No TPM quota is set (quotas.bedrock_tpm): compare the peak with your account's quota. Tokens count as the quota settles them.".into(),
+    });
+    Some(Figure {
+        name: "tokens-per-minute",
+        caption: "Bedrock tokens per minute over the hour around each pattern's busiest minute, counted as quota settlement counts them, against the TPM quota.".into(),
+        chart: Chart {
+            title: "Does Bedrock's quota bind? Tokens per minute in the busiest hour".into(),
+            subtitle,
+            legend,
+            body: Body::Tokens(TokensChart {
+                admitted,
+                offered,
+                quota,
+            }),
+        },
+    })
 }
 
 /// The tornado of the recommended pattern's bill (the first registered when none is).

@@ -113,7 +113,8 @@ fn every_chart_states_its_question_axes_and_legend_as_svg_text() {
             "cost-distribution",
             "cost-breakdown",
             "concurrency",
-            "break-even"
+            "break-even",
+            "tokens-per-minute"
         ]
     );
     for f in &figs {
@@ -199,6 +200,74 @@ fn every_chart_states_its_question_axes_and_legend_as_svg_text() {
         texts(&be)
             .iter()
             .any(|t| t.contains("LLM tokens per document"))
+    );
+    let tpm = svg("tokens-per-minute");
+    for t in [
+        "minutes from the busiest minute",
+        "tokens per minute (quota accounting)",
+    ] {
+        assert!(has_text(&tpm, t), "tokens-per-minute lacks {t:?}");
+    }
+    assert!(
+        texts(&tpm)
+            .iter()
+            .any(|t| t.contains("No TPM quota is set"))
+    );
+    let hours = report()
+        .charts
+        .busiest_hours
+        .as_ref()
+        .expect("busiest hours");
+    for (p, h) in hours.iter() {
+        let h = h
+            .as_ref()
+            .expect("the book gives the model's burndown rate");
+        assert!(has_text(&tpm, &format!("{} TPM admitted", p.label())));
+        let peak = h.tpm.iter().copied().fold(0.0, f64::max);
+        let entry = format!(
+            "{}: {} TPM at {}",
+            p.label(),
+            render::num(peak.round()),
+            render::clock(h.peak / 3600.0)
+        );
+        assert!(
+            texts(&tpm).iter().any(|t| t.contains(&entry)),
+            "tokens-per-minute lacks {entry:?}"
+        );
+    }
+}
+
+#[test]
+fn the_tokens_chart_draws_the_quota_and_the_demand_asked_for_and_is_left_out_without_tpm() {
+    let mut r = report().clone();
+    let hours = r.charts.busiest_hours.as_mut().expect("busiest hours");
+    for h in hours.values_mut().flatten() {
+        h.quota = Some(123_456.0);
+        h.offered_tpm = Some(h.tpm.iter().map(|t| t * 2.0).collect());
+    }
+    let figs = simulate_figures(&r);
+    let f = figs
+        .iter()
+        .find(|f| f.name == "tokens-per-minute")
+        .expect("drawn");
+    let svg = f.to_svg();
+    assert!(has_text(&svg, "TPM quota 123,456"));
+    for p in r.patterns.patterns() {
+        assert!(
+            texts(&svg)
+                .iter()
+                .any(|t| t.starts_with(&format!("{} TPM at planned times", p.label())))
+        );
+    }
+    assert!(!texts(&svg).iter().any(|t| t.contains("No TPM quota")));
+    // Without a burndown rate there is no TPM to compare with a quota: no chart.
+    for h in r.charts.busiest_hours.as_mut().unwrap().values_mut() {
+        *h = None;
+    }
+    assert!(
+        simulate_figures(&r)
+            .iter()
+            .all(|f| f.name != "tokens-per-minute")
     );
 }
 
@@ -405,6 +474,16 @@ proptest! {
             }
         }
         r.charts.break_even.workload = (it.next().unwrap_or(0.0), it.next().unwrap_or(0.0));
+        if let Some(hours) = r.charts.busiest_hours.as_mut() {
+            for h in hours.values_mut().flatten() {
+                h.peak = it.next().unwrap_or(0.0);
+                h.quota = Some(it.next().unwrap_or(0.0));
+                for t in h.tpm.iter_mut().step_by(5) {
+                    *t = it.next().unwrap_or(0.0);
+                }
+                h.offered_tpm = Some(h.tpm.iter().map(|t| t * it.next().unwrap_or(1.0)).collect());
+            }
+        }
         if let Some(t) = r.charts.timeline.as_mut() {
             t.step_seconds = 300.0;
             for l in t.limits.values_mut() {

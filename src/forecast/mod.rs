@@ -524,7 +524,7 @@ impl Forecast {
         });
         let mut r_squared = PerPattern::from_fn(&compared, |_| None);
         let mut rows = Vec::new();
-        for p in compared.iter().copied() {
+        for &p in &compared {
             let y: Vec<f64> = months(run, p.kind())
                 .iter()
                 .map(|m| m.monthly_usd)

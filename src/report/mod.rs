@@ -57,6 +57,9 @@ pub struct ChartData {
     pub timeline: Option<TimelineData>,
     /// Which pattern is cheaper across document durations and I/O-wait shares.
     pub break_even: BreakEven,
+    /// Replication 0's tokens per minute around each pattern's busiest minute (when the book
+    /// gives the model's burndown rate, so that TPM compares with the quota).
+    pub busiest_hours: Option<PerPattern<Option<crate::capacity::llm::BusiestHour>>>,
 }
 
 /// Replication 0's concurrency timeline of every pattern.
@@ -364,9 +367,14 @@ fn chart_data(
         w.mean_io_wait_seconds
             / (w.mean_cpu_seconds + w.mean_io_wait_seconds).max(f64::MIN_POSITIVE),
     );
+    let busiest_hours = sim
+        .replications
+        .first()
+        .map(|r| r.patterns.map(|_, m| m.capacity.llm.busiest_hour.clone()));
     ChartData {
         cost_quantiles,
         timeline,
+        busiest_hours,
         break_even: break_even(&input.scenario, &input.book, workload, tokens),
     }
 }
