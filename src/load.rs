@@ -40,6 +40,10 @@ pub const EMBEDDED_WORKLOADS: &[(&str, &str)] = &[
         "claims-forecast",
         include_str!("../workloads/claims-forecast.toml"),
     ),
+    (
+        "steady-long-waits",
+        include_str!("../workloads/steady-long-waits.toml"),
+    ),
 ];
 
 /// A validated scenario with the price book it was validated against and where both came from.

@@ -755,13 +755,25 @@ fn check_month_pricing(
     } else {
         0.0
     };
-    let want = MonthRates::new(
+    let mut want = MonthRates::new(
         s,
         &input.book,
         pattern,
         scale * t.sum.lambda_gb_seconds,
         scale * t.sum.lambda_requests,
     );
+    // A fleet's allocations were rescaled to the simulated fleet's month, so their month must
+    // be that month; the factor that did it is then the one recorded.
+    if let Some(fleet) = pattern.fleet_monthly(s, &input.book, Some(&p.capacity)) {
+        let billed = crate::simulate::fleet_allocated(&t.sum) * scale;
+        if billed > crate::units::Usd::ZERO {
+            if (billed - fleet).get().abs() <= 1e-9 * fleet.get().max(1.0) {
+                want.k_fleet = p.rates.k_fleet;
+            }
+        } else {
+            want = want.with_fleet(s, Some(fleet), billed);
+        }
+    }
     if p.rates != want {
         return Err(format!(
             "rates {:?} are not the ones its usage fixes ({want:?})",

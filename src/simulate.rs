@@ -585,6 +585,22 @@ pub struct MonthRates {
     pub fixed_component: Option<Component>,
     /// That fixed cost's USD per document of the month.
     pub fixed_per_doc: Usd,
+    /// Fleet month ÷ the month's sum of the units' fleet allocations ([`Component::FLEET`]):
+    /// 1 for a pattern without a fleet.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub k_fleet: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 impl MonthRates {
@@ -637,7 +653,25 @@ impl MonthRates {
             } else {
                 Usd::ZERO
             },
+            k_fleet: 1.0,
         }
+    }
+
+    /// Sets the fleet factor so that units whose fleet allocations sum to `allocated` over the
+    /// month bill `fleet`, the fleet's month. Units that occupied no instance time (zero-length
+    /// work) carry no allocation to rescale: the fleet is then spread evenly over the month's
+    /// documents instead (as instance time, its fee folded in).
+    pub(crate) fn with_fleet(mut self, s: &Scenario, fleet: Option<Usd>, allocated: Usd) -> Self {
+        let Some(fleet) = fleet else {
+            return self;
+        };
+        if allocated > Usd::ZERO {
+            self.k_fleet = fleet / allocated;
+        } else if self.fixed_component.is_none() && s.arrivals.documents_per_month > 0.0 {
+            self.fixed_component = Some(Component::ManagedInstances);
+            self.fixed_per_doc = fleet / s.arrivals.documents_per_month;
+        }
+        self
     }
 
     /// Applies the rates to an outcome priced at list prices.
@@ -646,6 +680,9 @@ impl MonthRates {
             o.costs[c as usize] *= self.k_gb;
         }
         o.costs[Component::LambdaRequests as usize] *= self.k_req;
+        for c in Component::FLEET {
+            o.costs[c as usize] *= self.k_fleet;
+        }
         if let Some(c) = self.fixed_component {
             o.add(c, self.fixed_per_doc);
         }
@@ -689,6 +726,12 @@ pub fn pilot_rates(
                 }
             }
         }
+        // Before the simulation, the fleet is known only by its floor: units whose allocations
+        // add up to less are scaled up to it, more are taken as they are.
+        let allocated = fleet_allocated(&sum) * per_month;
+        let fleet = p
+            .fleet_monthly(s, book, None)
+            .map(|floor| if floor > allocated { floor } else { allocated });
         MonthRates::new(
             s,
             book,
@@ -696,7 +739,13 @@ pub fn pilot_rates(
             sum.lambda_gb_seconds * per_month,
             sum.lambda_requests * per_month,
         )
+        .with_fleet(s, fleet, allocated)
     })
+}
+
+/// USD of the fleet allocations in an outcome.
+pub(crate) fn fleet_allocated(o: &Outcome) -> Usd {
+    Component::FLEET.iter().map(|c| o.costs[*c as usize]).sum()
 }
 
 /// Prices one pattern's month with the exact rates its totals fix, scaled from the simulated
@@ -720,12 +769,20 @@ fn price_month(
         p,
         scale * tally.sum.lambda_gb_seconds,
         scale * tally.sum.lambda_requests,
+    )
+    .with_fleet(
+        s,
+        p.fleet_monthly(s, book, Some(&capacity)),
+        fleet_allocated(&tally.sum) * scale,
     );
     // The sum is rescaled like each document; a fixed cost is added per document, times the count.
     for c in Component::LAMBDA_DURATION {
         tally.sum.costs[c as usize] *= rates.k_gb;
     }
     tally.sum.costs[Component::LambdaRequests as usize] *= rates.k_req;
+    for c in Component::FLEET {
+        tally.sum.costs[c as usize] *= rates.k_fleet;
+    }
     if let Some(c) = rates.fixed_component {
         tally.sum.add(c, rates.fixed_per_doc * tally.documents);
     }

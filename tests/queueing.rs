@@ -1,4 +1,5 @@
-//! The capacity simulation checked against queueing theory: M/M/c (Erlang C) for both patterns,
+//! The capacity simulation checked against queueing theory: M/M/c (Erlang C) for every pattern
+//! (Lambda Managed Instances with a fixed fleet: environments × concurrency servers),
 //! Little's law, and an AgentCore idle timeout behaving exactly as a longer service time.
 //!
 //! Tolerances: each case simulates 2,000,000 units. The standard error of the mean wait is estimated
@@ -141,6 +142,68 @@ fn check_mmc(lambda: f64, mu: f64, c: usize) {
 }
 
 // Service rate 10/s so that 2M arrivals fit in the 30-day month at every λ.
+
+/// Lambda Managed Instances with a fixed fleet (min = max): its slots are `environments ×
+/// concurrency` M/M/c servers, waiting on pure I/O (no CPU to share).
+fn check_managed_mmc(lambda: f64, mu: f64, fleet: &str, c: usize) {
+    let input = mmc_input(lambda, mu, c, fleet);
+    let a = lambda / mu;
+    let p_wait = erlang_c(c, a);
+    let wq = p_wait / (c as f64 * mu - lambda);
+    let opts = RunOptions {
+        seed: 7,
+        documents: Some(UNITS),
+        replications: 1,
+        trace_waits: true,
+        ..RunOptions::default()
+    };
+    let r = replicate(&input.scenario, &input.book, &opts, 0).unwrap();
+    let stats = &r.patterns.get(PatternKind::LambdaManaged).capacity;
+    let case = format!("lambda_managed λ={lambda} μ={mu} c={c} {fleet}");
+    assert_eq!(stats.limit, c as f64, "{case}: the fleet's slots");
+    let waits = stats.wait_trace.as_ref().expect("traced");
+    assert_eq!(waits.len(), UNITS, "{case}");
+    let se = batch_means_rel_se(waits);
+    assert!(
+        se < MAX_REL_SE,
+        "{case}: run too short, relative SE {se:.4}"
+    );
+    let sim_wq = mean(waits);
+    assert!(
+        (sim_wq / wq - 1.0).abs() < ERLANG_TOL,
+        "{case}: mean wait {sim_wq:.4} s vs Erlang C {wq:.4} s"
+    );
+    let waited = waits.iter().filter(|w| **w > 0.0).count() as f64 / UNITS as f64;
+    assert!(
+        (waited / p_wait - 1.0).abs() < ERLANG_TOL,
+        "{case}: waited {waited:.4} vs Erlang C {p_wait:.4}"
+    );
+    // The fleet never moved, so it was billed for exactly one instance over the whole run.
+    let fleet = stats.fleet.expect("a fleet pattern");
+    assert!((fleet.mean_instances(0.0) - 1.0).abs() < 1e-12, "{case}");
+}
+
+#[test]
+fn managed_instances_three_environments_of_one_match_erlang_c() {
+    // m7g.xlarge: 3 vCPU and 15 GiB after the OS; 4 GB environments of 1 vCPU: 3 of them.
+    check_managed_mmc(
+        21.0,
+        10.0,
+        "[lambda_managed]\ninstance_type = \"m7g.xlarge\"\nenvironment_memory_mb = 4096\nconcurrency_per_environment = 1\nmin_instances = 1\nmax_instances = 1\n",
+        3,
+    );
+}
+
+#[test]
+fn managed_instances_one_environment_of_three_matches_erlang_c() {
+    // 8 GB environments at 8 GB per vCPU: 1 vCPU each, and 15 GiB holds only one.
+    check_managed_mmc(
+        21.0,
+        10.0,
+        "[lambda_managed]\ninstance_type = \"m7g.xlarge\"\nmemory_gb_per_vcpu = 8\nenvironment_memory_mb = 8192\nconcurrency_per_environment = 3\nmin_instances = 1\nmax_instances = 1\n",
+        3,
+    );
+}
 
 #[test]
 fn mm1_at_50_percent_matches_erlang_c() {

@@ -3,6 +3,7 @@
 
 pub mod agentcore;
 pub mod lambda;
+pub mod lambda_managed;
 pub mod outcome;
 pub mod services;
 

@@ -37,10 +37,15 @@ pub enum Component {
     CloudwatchLogs,
     /// LLM tokens: identical in both patterns except for context rebuilds and retries.
     LlmTokens,
+    /// Managed-instance pattern: EC2 On-Demand instance time of the fleet, each unit carrying its
+    /// share (rescaled to the simulated fleet's month, see [`Component::FLEET`]).
+    ManagedInstances,
+    /// Managed-instance pattern: the management fee on the fleet's On-Demand price.
+    ManagedFee,
 }
 
 /// Number of components.
-pub const N_COMPONENTS: usize = 14;
+pub const N_COMPONENTS: usize = 16;
 
 impl Component {
     /// All components in output order.
@@ -59,6 +64,8 @@ impl Component {
         Component::Sns,
         Component::CloudwatchLogs,
         Component::LlmTokens,
+        Component::ManagedInstances,
+        Component::ManagedFee,
     ];
 
     /// snake_case name used in JSON and CSV.
@@ -78,6 +85,8 @@ impl Component {
             Component::Sns => "sns",
             Component::CloudwatchLogs => "cloudwatch_logs",
             Component::LlmTokens => "llm_tokens",
+            Component::ManagedInstances => "managed_instances",
+            Component::ManagedFee => "managed_fee",
         }
     }
 
@@ -87,6 +96,11 @@ impl Component {
         Component::InvokerLambda,
         Component::ResultsLambda,
     ];
+
+    /// Components billed as a fleet's instance time: each unit carries an allocation (its
+    /// occupancy at the target utilisation), which the month rescales so their sum is what the
+    /// simulated fleet cost.
+    pub const FLEET: [Component; 2] = [Component::ManagedInstances, Component::ManagedFee];
 }
 
 /// Why a document could not be processed by a pattern.

@@ -77,6 +77,8 @@ pub trait Model {
     fn quiet(_core: &Core<Self::Plan, Self::Event>, _event: &Self::Event) -> bool {
         false
     }
+    /// Adds what the model measured itself to the run's statistics, when the run ends.
+    fn finish_stats(&mut self, _stats: &mut CapacityStats) {}
     /// Handles one event.
     fn handle(
         &mut self,
@@ -122,8 +124,9 @@ impl<M: Model> Simulator<M> {
     }
 
     /// Ends the run, returning the statistics; the LLM figures per minute span the arrivals.
-    pub fn into_stats(self) -> CapacityStats {
+    pub fn into_stats(mut self) -> CapacityStats {
         let mut stats = self.core.stats;
+        self.model.finish_stats(&mut stats);
         stats.llm = self.core.llm.into_stats(self.last_arrival);
         stats
     }

@@ -18,7 +18,7 @@ pub mod queue;
 
 pub mod stats;
 
-pub use stats::{CapacityStats, TimelineStep};
+pub use stats::{CapacityStats, FleetStats, TimelineStep};
 
 use crate::billing::outcome::Outcome;
 

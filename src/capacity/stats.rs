@@ -62,6 +62,58 @@ pub struct CapacityStats {
     /// The LLM calls' figures.
     #[serde(default)]
     pub llm: super::llm::LlmStats,
+    /// The instance fleet of a pattern that runs on one (managed instances); `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetStats>,
+}
+
+/// What a simulated instance fleet did: time integrals over the fleet's simulated time, from the
+/// start of the month to the autoscaler's last action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetStats {
+    /// Seconds of simulated time the integrals span.
+    pub span_seconds: f64,
+    /// ∫ instances running dt (launching instances excluded: they serve nothing and the bill
+    /// starts when they do; see the pattern's notes).
+    pub instance_seconds: f64,
+    /// Most instances at once.
+    pub peak_instances: u32,
+    /// ∫ vCPUs the invocations in flight use dt.
+    pub cpu_vcpu_seconds: f64,
+    /// ∫ vCPUs the fleet's execution environments have dt.
+    pub environment_vcpu_seconds: f64,
+    /// ∫ instances that would be empty if the invocations in flight were packed onto the fewest
+    /// instances dt.
+    pub idle_instance_seconds: f64,
+}
+
+impl FleetStats {
+    /// Time-mean instances; `floor` when no time passed.
+    pub fn mean_instances(&self, floor: f64) -> f64 {
+        if self.span_seconds > 0.0 {
+            self.instance_seconds / self.span_seconds
+        } else {
+            floor
+        }
+    }
+
+    /// Mean CPU utilisation of the environments' vCPUs (0 when no time passed).
+    pub fn cpu_utilization(&self) -> f64 {
+        if self.environment_vcpu_seconds > 0.0 {
+            self.cpu_vcpu_seconds / self.environment_vcpu_seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Share of instance time that no invocation needed.
+    pub fn idle_share(&self) -> f64 {
+        if self.instance_seconds > 0.0 {
+            self.idle_instance_seconds / self.instance_seconds
+        } else {
+            0.0
+        }
+    }
 }
 
 impl CapacityStats {

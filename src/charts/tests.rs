@@ -173,7 +173,7 @@ fn every_chart_states_its_question_axes_and_legend_as_svg_text() {
     ] {
         assert!(has_text(&bd, t), "cost-breakdown lacks {t:?}");
     }
-    for p in patterns() {
+    for p in report().patterns.patterns() {
         assert!(
             has_text(&bd, p.label()),
             "cost-breakdown lacks {}",
@@ -292,7 +292,7 @@ fn limit_labels_and_lines_come_from_the_report_not_from_constants() {
         .find(|f| f.name == "break-even")
         .expect("drawn")
         .to_svg();
-    for (i, p) in patterns().iter().enumerate() {
+    for (i, p) in r.patterns.patterns().iter().enumerate() {
         let entry = format!(
             "{} {} {}",
             p.label(),

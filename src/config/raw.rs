@@ -29,6 +29,8 @@ pub struct RawWorkload {
     #[serde(default)]
     pub agentcore: RawAgentCore,
     #[serde(default)]
+    pub lambda_managed: RawLambdaManaged,
+    #[serde(default)]
     pub quotas: RawQuotas,
     #[serde(default)]
     pub failures: RawFailures,
@@ -122,6 +124,20 @@ pub struct RawLambda {
     pub ephemeral_storage_mb: Option<f64>,
     pub batch_per_invocation: Option<bool>,
     pub log_kb_per_invocation: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawLambdaManaged {
+    pub instance_type: Option<String>,
+    pub memory_gb_per_vcpu: Option<f64>,
+    pub environment_memory_mb: Option<f64>,
+    pub concurrency_per_environment: Option<f64>,
+    pub min_instances: Option<f64>,
+    pub max_instances: Option<f64>,
+    pub target_cpu_utilization: Option<f64>,
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

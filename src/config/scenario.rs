@@ -7,7 +7,7 @@ use std::path::Path;
 use super::raw::{RawQuotas, RawWorkload};
 use super::section::{
     AgentCoreConfig, Arrivals, BatchSize, Batching, Ctx, Decision, DocumentModel, Expectation,
-    Failures, LambdaConfig, Quotas, Scope,
+    Failures, LambdaConfig, LambdaManagedConfig, Quotas, Scope,
 };
 use crate::error::{ConfigError, Problems};
 use crate::input;
@@ -25,6 +25,8 @@ pub struct Scenario {
     pub batching: Batching,
     pub lambda: LambdaConfig,
     pub agentcore: AgentCoreConfig,
+    /// The managed-instance pattern's fleet; `None` when that pattern is not compared.
+    pub lambda_managed: Option<LambdaManagedConfig>,
     pub quotas: Quotas,
     pub failures: Failures,
     pub free_tier: bool,
@@ -103,6 +105,7 @@ impl Scenario {
             );
         }
         let agentcore = AgentCoreConfig::from_raw(&raw.agentcore, &ctx, &mut p);
+        let lambda_managed = LambdaManagedConfig::from_raw(&raw.lambda_managed, &ctx, &mut p);
         let quotas = Quotas::from_raw(&raw.quotas, &ctx, &mut p);
         bedrock_quotas(&raw.quotas, &document, book, &mut p);
         let failures = Failures::from_raw(&raw.failures, &mut p);
@@ -119,6 +122,7 @@ impl Scenario {
             batching,
             lambda,
             agentcore,
+            lambda_managed,
             quotas,
             failures,
             free_tier: raw.account.free_tier.unwrap_or(false),

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::error::{ConfigError, RunError};
 use crate::load::{Input, Sources, without_uncertainty};
-use crate::pattern::{PatternKind, PerPattern, patterns};
+use crate::pattern::{PatternKind, PerPattern};
 use crate::simulate::{RunOptions, simulate};
 
 /// Points on the curve: 10^(−1 + i/6) for i = 0..=12, so 1× is the middle point.
@@ -206,7 +206,7 @@ pub fn curve(input: &Input, opts: &RunOptions) -> Result<Option<VolumeCurve>, Vo
 /// quota (its peak use at the limit in some replication), and the Bedrock quota (a call refused).
 fn limits_reached(sim: &crate::simulate::Simulation) -> Vec<String> {
     let mut out = Vec::new();
-    for p in patterns() {
+    for p in sim.patterns() {
         let months = sim.replications.iter().map(|r| r.patterns.get(p.kind()));
         let (mut at_limit, mut refused) = (false, false);
         for m in months {
@@ -239,7 +239,7 @@ fn tier_markers(input: &Input, points: &[VolumePoint]) -> Vec<Marker> {
     let mut rng = crate::sampling::stream(0x564F_4C55_4D45, 0);
     let docs = crate::sampling::sample_documents(s, 2_000, &mut rng);
     let mut out = Vec::new();
-    for p in patterns() {
+    for p in crate::pattern::compared(s, book) {
         let mut gbs = 0.0;
         for unit in docs.chunk_by(|x, y| x.batch == y.batch) {
             if p.unit_is_batch(s) {

@@ -4,6 +4,7 @@
 
 pub mod agentcore;
 pub mod lambda;
+pub mod lambda_managed;
 pub mod reason;
 pub mod registry;
 
@@ -23,17 +24,24 @@ pub enum PatternKind {
     Lambda,
     /// S3 → SQS → invoker Lambda → AgentCore session.
     Agentcore,
+    /// S3 → SQS → Lambda on managed EC2 instances → Bedrock.
+    LambdaManaged,
 }
 
 impl PatternKind {
     /// Both, in output order.
-    pub const ALL: [PatternKind; 2] = [PatternKind::Lambda, PatternKind::Agentcore];
+    pub const ALL: [PatternKind; 3] = [
+        PatternKind::Lambda,
+        PatternKind::Agentcore,
+        PatternKind::LambdaManaged,
+    ];
 
     /// Name used in JSON, CSV and tables.
     pub fn name(self) -> &'static str {
         match self {
             PatternKind::Lambda => "lambda",
             PatternKind::Agentcore => "agentcore",
+            PatternKind::LambdaManaged => "lambda_managed",
         }
     }
 
@@ -60,6 +68,16 @@ impl PatternKind {
                 Component::Checker,
                 Component::Sqs,
                 Component::S3,
+                Component::CloudwatchLogs,
+                Component::LlmTokens,
+            ],
+            PatternKind::LambdaManaged => &[
+                Component::ManagedInstances,
+                Component::ManagedFee,
+                Component::LambdaRequests,
+                Component::Sqs,
+                Component::S3,
+                Component::Sns,
                 Component::CloudwatchLogs,
                 Component::LlmTokens,
             ],

@@ -63,6 +63,18 @@ pub trait Pattern: Sync {
         None
     }
 
+    /// For a pattern billed by an instance fleet's time: the month's fleet USD, from the
+    /// simulation's `capacity` statistics, or (`None`: before any simulation) the fleet's floor.
+    /// Units then carry an allocation of it in [`Component::FLEET`], rescaled to this total.
+    fn fleet_monthly(
+        &self,
+        _s: &Scenario,
+        _book: &PriceBook,
+        _capacity: Option<&crate::capacity::CapacityStats>,
+    ) -> Option<Usd> {
+        None
+    }
+
     /// The limits an arrival rate `demand` (already described) runs into, for an overload message.
     fn overload_cause(&self, s: &Scenario, book: &PriceBook, demand: &str) -> String;
 
@@ -139,7 +151,11 @@ pub struct FixedMonthly {
     pub other_usd: Usd,
 }
 
-static REGISTRY: [&dyn Pattern; 2] = [&super::lambda::Lambda, &super::agentcore::AgentCore];
+static REGISTRY: [&dyn Pattern; 3] = [
+    &super::lambda::Lambda,
+    &super::agentcore::AgentCore,
+    &super::lambda_managed::LambdaManaged,
+];
 
 /// Every pattern, in output order.
 pub fn patterns() -> &'static [&'static dyn Pattern] {

@@ -1,5 +1,5 @@
 //! A region's price book: the embedded books, the raw file's sections and the validated
-//! `PriceBook`, whose checks are delegated to each section (`lambda`, `agentcore`, `services`,
+//! `PriceBook`, whose checks are delegated to each section (`lambda`, `agentcore`, `services`, `ec2`,
 //! `models`); only the book-wide keys are checked here.
 
 use std::collections::BTreeMap;
@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::agentcore::{AgentCorePrices, RawAgentCorePrices};
+use super::ec2::{Ec2Prices, RawEc2Prices};
 use super::fact::{Section, check_date};
 use super::lambda::{LambdaPrices, RawLambdaPrices};
 use super::models::{ModelPrices, RawModel};
@@ -34,6 +35,9 @@ pub struct RawPriceBook {
     pub lambda: RawLambdaPrices,
     pub agentcore: RawAgentCorePrices,
     pub services: RawServicePrices,
+    /// Lambda Managed Instances; absent where no instance price could be sourced.
+    #[serde(default)]
+    pub ec2: Option<RawEc2Prices>,
     #[serde(default)]
     pub models: BTreeMap<String, RawModel>,
 }
@@ -50,6 +54,9 @@ pub struct PriceBook {
     pub lambda: LambdaPrices,
     pub agentcore: AgentCorePrices,
     pub services: ServicePrices,
+    /// Lambda Managed Instances; `None` when the book has no `[ec2]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ec2: Option<Ec2Prices>,
     pub models: BTreeMap<String, ModelPrices>,
 }
 
@@ -94,6 +101,10 @@ impl PriceBook {
             AgentCorePrices::from_raw(&raw.agentcore, &mut Section::new(&mut p, "agentcore"));
         let services =
             ServicePrices::from_raw(&raw.services, &mut Section::new(&mut p, "services"));
+        let ec2 = raw
+            .ec2
+            .as_ref()
+            .map(|e| Ec2Prices::from_raw(e, &mut Section::new(&mut p, "ec2")));
         let models = ModelPrices::from_raw(&raw.models, &mut p);
         let book = PriceBook {
             region: raw.region,
@@ -103,6 +114,7 @@ impl PriceBook {
             lambda,
             agentcore,
             services,
+            ec2,
             models,
         };
         p.into_result(file, book)

@@ -180,6 +180,23 @@ pub struct Capacity {
     pub cold_start_share: Option<f64>,
     /// Seconds simulated (first arrival to last event).
     pub simulated_seconds: Option<f64>,
+    /// The instance fleet, for a pattern that runs on one (managed instances); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<Fleet>,
+}
+
+/// An instance fleet's figures: per replication, then averaged (peak: the largest).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Fleet {
+    /// Time-mean instances running.
+    pub mean_instances: f64,
+    /// Most instances at once.
+    pub peak_instances: u32,
+    /// Mean CPU utilisation of the execution environments' vCPUs (CPU demand: it can exceed 1
+    /// when the fleet's maximum binds, since concurrent invocations do not slow each other).
+    pub cpu_utilization_mean: f64,
+    /// Share of instance time no invocation needed (with invocations packed onto the fewest).
+    pub idle_instance_share: f64,
 }
 
 /// One pattern's results.
@@ -461,6 +478,19 @@ fn capacity_report(months: &[&PatternMonth], kind: PatternKind) -> Capacity {
             })
         }),
         simulated_seconds: Some(per(&|c| c.clock)),
+        fleet: months[0].capacity.fleet.map(|_| {
+            let fleet = |c: &CapacityStats| c.fleet.unwrap_or_default();
+            Fleet {
+                mean_instances: per(&|c| fleet(c).mean_instances(0.0)),
+                peak_instances: months
+                    .iter()
+                    .map(|m| fleet(&m.capacity).peak_instances)
+                    .max()
+                    .unwrap_or(0),
+                cpu_utilization_mean: per(&|c| fleet(c).cpu_utilization()),
+                idle_instance_share: per(&|c| fleet(c).idle_share()),
+            }
+        }),
     }
 }
 

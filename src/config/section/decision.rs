@@ -62,12 +62,12 @@ impl Expectation {
     pub(crate) fn from_raw(e: &RawExpect, p: &mut Problems) -> Expectation {
         if !matches!(
             e.recommendation.as_str(),
-            "lambda" | "agentcore" | "neither"
+            "lambda" | "agentcore" | "lambda_managed" | "neither"
         ) {
             p.push(
                 "expect.recommendation",
                 format!(
-                    "expected \"lambda\", \"agentcore\" or \"neither\", got '{}'",
+                    "expected \"lambda\", \"agentcore\", \"lambda_managed\" or \"neither\", got '{}'",
                     e.recommendation
                 ),
             );

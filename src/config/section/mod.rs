@@ -8,6 +8,7 @@ mod decision;
 mod document;
 mod failures;
 mod lambda;
+mod lambda_managed;
 mod quotas;
 mod value;
 
@@ -29,6 +30,10 @@ pub use failures::Failures;
 pub use lambda::{
     LambdaConfig, MAX_EPHEMERAL_STORAGE_MB, MAX_LOG_KB, MAX_VISIBILITY_TIMEOUT_SECONDS,
     MAX_WARM_IDLE_SECONDS,
+};
+pub use lambda_managed::{
+    DEFAULT_MEMORY_GB_PER_VCPU, DEFAULT_MIN_INSTANCES, DEFAULT_TARGET_CPU_UTILIZATION,
+    LambdaManagedConfig, MAX_CONCURRENCY_PER_ENVIRONMENT, MAX_INSTANCES, MEMORY_GB_PER_VCPU,
 };
 pub use quotas::{MAX_BEDROCK_QUOTA, MAX_CONCURRENCY, Quotas};
 

@@ -225,6 +225,12 @@ impl Plan {
 /// Charges what happens once per unit: the SQS send and delete (or DLQ move), the result write
 /// and the completion notice. `o.failed` must already say whether the last attempt failed.
 pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
+    finish_services(book, p.documents, o);
+}
+
+/// [`finish`] for a unit of `documents` documents: shared with the managed-instance pattern,
+/// which uses the same queue, bucket and topic.
+pub(crate) fn finish_services(book: &PriceBook, documents: usize, o: &mut Outcome) {
     let sp = &book.services;
     let once = per_million(
         sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
@@ -234,7 +240,7 @@ pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
     if o.infeasible.is_none() && !o.failed {
         o.add(
             Component::S3,
-            Usd(p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0),
+            Usd(documents as f64 * sp.s3_put_usd_per_thousand / 1000.0),
         );
         o.add(
             Component::Sns,
