@@ -93,6 +93,12 @@ const WORKLOAD_KEYS: &[(&str, &str, bool)] = &[
     ("agentcore", "checker_seconds", false),
     ("agentcore", "checker_threshold_minutes", false),
     ("agentcore", "tracking_item_kb", false),
+    ("lambda_managed", "memory_gb_per_vcpu", false),
+    ("lambda_managed", "environment_memory_mb", false),
+    ("lambda_managed", "concurrency_per_environment", false),
+    ("lambda_managed", "min_instances", false),
+    ("lambda_managed", "max_instances", false),
+    ("lambda_managed", "target_cpu_utilization", false),
     ("quotas", "lambda_concurrency", false),
     ("quotas", "agentcore_active_sessions", false),
     ("quotas", "bedrock_rpm", false),
@@ -279,5 +285,27 @@ fn the_unmutated_examples_simulate_finitely() {
         let (region, book) = book_for(text);
         check(text, &format!("<embedded pricing/{region}.toml>"), book);
         assert!(Input::from_text("w", text, None::<&Path>, None).is_ok());
+    }
+}
+
+/// Every `[lambda_managed]` key at every extreme value, on the example that compares the pattern
+/// and on one that does not (where the section appears without an instance type): refused with a
+/// message, or simulated to finite figures; never a panic.
+#[test]
+fn every_lambda_managed_key_at_every_extreme_is_refused_or_simulates_finitely() {
+    let with = EMBEDDED_WORKLOADS
+        .iter()
+        .find(|(n, _)| *n == "steady-long-waits")
+        .expect("the managed-instance example")
+        .1;
+    let without = EMBEDDED_WORKLOADS[0].1;
+    for text in [with, without] {
+        let (region, book) = book_for(text);
+        for (section, name, _) in WORKLOAD_KEYS.iter().filter(|k| k.0 == "lambda_managed") {
+            for value in 0..18 {
+                let mutated = set_key(text, section, name, extreme(value));
+                check(&mutated, &format!("<embedded pricing/{region}.toml>"), book);
+            }
+        }
     }
 }

@@ -52,6 +52,7 @@ pub fn recommend(
 ) -> Recommendation {
     // What makes a pattern's numbers unusable comes first, whichever pattern wins.
     let mut reasons = dead_letter_reasons(s, reports);
+    reasons.extend(fleet_window_reasons(s, reports));
     let mut choice: Option<(&dyn Pattern, &PatternReport)> = None;
     for (p, r) in reports.iter() {
         if !viable(r) {
@@ -81,6 +82,38 @@ pub fn recommend(
         pattern: choice.map(|(p, _)| p.kind()),
         reasons,
     }
+}
+
+/// A fleet's month is priced from its mean size over the simulated time. When that is a window
+/// shorter than the month of a load that changes over it (an hourly profile, bursts, a trace),
+/// the window saw only part of the load, and the fleet's bill may be far off: said first.
+fn fleet_window_reasons(s: &Scenario, reports: &PerPattern<PatternReport>) -> Vec<Reason> {
+    let a = &s.arrivals;
+    let varies = a.hourly_profile.windows(2).any(|w| w[0] != w[1])
+        || !a.bursts.is_empty()
+        || matches!(a.process, crate::config::ArrivalProcess::Trace(_));
+    if !varies {
+        return Vec::new();
+    }
+    reports
+        .iter()
+        .filter(|(_, r)| r.capacity.fleet.is_some())
+        .filter_map(|(p, r)| {
+            let span = r.capacity.simulated_seconds?;
+            (span < 0.99 * crate::config::MONTH_SECONDS).then(|| {
+                Reason::new(
+                    "fleet_priced_from_a_window",
+                    Some(p.kind()),
+                    format!(
+                        "caution: {}'s fleet is priced from its mean size over the {} h simulated per replication, and this workload's load changes over the month (hourly profile, bursts or a trace): a window sees only part of it, so that bill may be far off; simulate whole months (leave out --documents) for it",
+                        p.label(),
+                        crate::format::number((span / 3600.0 * 10.0).round() / 10.0)
+                    ),
+                )
+                .with("simulated_hours", span / 3600.0)
+            })
+        })
+        .collect()
 }
 
 impl Recommendation {
@@ -579,6 +612,50 @@ mod tests {
             .recommendation
             .name()
             .to_string()
+    }
+
+    /// A fleet priced from a window of a load that changes over the day is said to be unsure;
+    /// the same window of a steady load, or a whole month, is not.
+    #[test]
+    fn a_fleet_priced_from_a_window_of_a_changing_load_is_flagged() {
+        let text = |profile: &str| {
+            format!(
+                r#"
+name = "w"
+[arrivals]
+documents_per_month = 3_000
+{profile}
+[document]
+cpu_seconds = 1.0
+io_wait_seconds = 5.0
+peak_memory_mb = 128
+payload_kb = 1
+[lambda_managed]
+instance_type = "m7g.xlarge"
+concurrency_per_environment = 16
+"#
+            )
+        };
+        let flagged = |text: &str, documents: Option<usize>| {
+            let input = Input::from_text("w", text, None, None).unwrap();
+            let opts = RunOptions {
+                documents,
+                replications: 2,
+                ..RunOptions::default()
+            };
+            let sim = simulate(&input.scenario, &input.book, &opts, &|_| {}).unwrap();
+            Report::build(&input, &sim)
+                .recommendation
+                .reasons
+                .iter()
+                .any(|r| r.code == "fleet_priced_from_a_window")
+        };
+        let daily = text(
+            "hourly_profile = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 0.5, 0.3, 0.2, 0.1, 0.1]",
+        );
+        assert!(flagged(&daily, Some(50)));
+        assert!(!flagged(&daily, None));
+        assert!(!flagged(&text(""), Some(50)));
     }
 
     /// Issue 9, class 9: 95% of documents dead-lettered went unmentioned.

@@ -82,6 +82,9 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
             opt(p.capacity.cold_start_share, &pct)
         }),
     ];
+    if r.patterns.values().any(|p| p.capacity.fleet.is_some()) {
+        all.extend(fleet_rows(r));
+    }
     if r.patterns.values().any(|p| p.llm.is_some()) {
         all.extend(llm_rows(r));
     }
@@ -110,6 +113,32 @@ pub fn comparison_rows(r: &Report) -> Vec<Row> {
         }
     }
     all
+}
+
+/// The instance-fleet rows, for patterns billed by a fleet's time (managed instances).
+fn fleet_rows(r: &Report) -> Vec<Row> {
+    let row = |label: &str, f: &dyn Fn(&crate::report::Fleet) -> String| -> Row {
+        let cells = r
+            .patterns
+            .values()
+            .map(|p| p.capacity.fleet.as_ref().map_or("–".to_string(), f))
+            .collect();
+        (label.to_string(), cells)
+    };
+    vec![
+        row("instance fleet     mean instances", &|f| {
+            format!("{:.1}", f.mean_instances)
+        }),
+        row("                   peak instances", &|f| {
+            thousands(f64::from(f.peak_instances), 0)
+        }),
+        row("                   CPU utilisation", &|f| {
+            pct(f.cpu_utilization_mean)
+        }),
+        row("                   idle instance time", &|f| {
+            pct(f.idle_instance_share)
+        }),
+    ]
 }
 
 /// The LLM rows: calls, throttling, caching and Bedrock demand in quota terms.
