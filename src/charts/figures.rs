@@ -774,7 +774,7 @@ fn break_even(r: &Report) -> Figure {
         .iter()
         .map(|(p, _)| format!("{} {}", p.label(), render::usd(*b.tokens.get(p.kind()))))
         .collect();
-    let subtitle = vec![
+    let mut subtitle = vec![
         "Cost of one document at list prices: its infrastructure plus this workload's LLM tokens per document, taken as the same at every duration; no capacity effects."
             .into(),
         format!("LLM tokens per document in every cell: {}.", tokens.join(", ")),
@@ -787,6 +787,12 @@ fn break_even(r: &Report) -> Figure {
                 .join(", ")
         ),
     ];
+    for kind in &b.fleet_billed {
+        subtitle.push(format!(
+            "{}: a document's share of a fleet kept at its target utilisation; at low volume the fleet's floor costs more (see the recommendation).",
+            crate::pattern::pattern(*kind).label()
+        ));
+    }
     Figure {
         name: "break-even",
         caption: "Which pattern is cheaper for one document of this workload's settings, by processing time and I/O-wait share (infrastructure plus the workload's LLM tokens per document on each pattern), with each pattern's time limit and this workload marked.".into(),

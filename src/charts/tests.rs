@@ -533,3 +533,23 @@ fn a_workload_point_without_a_place_on_the_map_is_left_off() {
             .any(|t| t.contains("I/O wait") && t.contains(&r.envelope.workload.name))
     );
 }
+
+#[test]
+fn the_break_even_map_says_a_fleet_patterns_cells_leave_out_its_floor() {
+    let r = build_report("steady-long-waits");
+    let be = simulate_figures(&r)
+        .into_iter()
+        .find(|f| f.name == "break-even")
+        .expect("drawn")
+        .to_svg();
+    assert!(texts(&be).iter().any(|t| t.starts_with(
+        "Lambda Managed Instances: a document's share of a fleet kept at its target utilisation"
+    )));
+    // A workload without a fleet-billed pattern says nothing of the kind.
+    let plain = simulate_figures(report())
+        .into_iter()
+        .find(|f| f.name == "break-even")
+        .expect("drawn")
+        .to_svg();
+    assert!(!texts(&plain).iter().any(|t| t.contains("fleet")));
+}

@@ -91,6 +91,9 @@ pub struct BreakEven {
     pub limits: PerPattern<f64>,
     /// Per pattern: the workload's mean USD of LLM tokens per document, added to every cell.
     pub tokens: PerPattern<f64>,
+    /// Patterns billed by a fleet's time: a cell holds a document's share of a busy fleet, which
+    /// the fleet's floor overrides at low volume.
+    pub fleet_billed: Vec<PatternKind>,
 }
 
 /// Distribution summary of per-document cost (USD).
@@ -430,6 +433,12 @@ pub fn break_even(
         cheaper,
         workload,
         limits: tokens.map(|p, _| p.time_limit_seconds(s, book).get()),
+        fleet_billed: tokens
+            .patterns()
+            .iter()
+            .filter(|p| p.fleet_monthly(s, book, None).is_some())
+            .map(|p| p.kind())
+            .collect(),
         tokens,
     }
 }
