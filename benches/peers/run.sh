@@ -11,6 +11,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="$repo/target/peers-venv"
 python="${PYTHON:-python3}"
+# Keep the source tree clean of __pycache__.
+export PYTHONDONTWRITEBYTECODE=1
 
 if [[ ! -x "$venv/bin/python" ]]; then
   "$python" -m venv "$venv"
