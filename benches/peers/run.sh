@@ -17,9 +17,10 @@ export PYTHONDONTWRITEBYTECODE=1
 if [[ ! -x "$venv/bin/python" ]]; then
   "$python" -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check ciw simpy
+# The versions measured in the README, so that a rerun compares like with like.
+"$venv/bin/pip" install --quiet --disable-pip-version-check ciw==3.2.7 simpy==4.1.2
 # SimFaaS is checked on its own so that a failure to install says so instead of stopping the rest.
-if ! "$venv/bin/pip" install --quiet --disable-pip-version-check simfaas; then
+if ! "$venv/bin/pip" install --quiet --disable-pip-version-check simfaas==0.2.2; then
   echo "simfaas did not install on $("$venv/bin/python" --version); leave it out of the table" >&2
   exit 1
 fi
