@@ -101,6 +101,40 @@ fn batch_means_rel_se(waits: &[f32]) -> f64 {
     (var / BATCHES as f64).sqrt() / m
 }
 
+/// Checks a run's traced queue waits against Erlang C's mean wait `wq` and chance of waiting
+/// `p_wait` (after checking the run is long enough for that precision); returns the mean wait.
+fn check_waits(
+    case: &str,
+    stats: &agentcost::capacity::CapacityStats,
+    units: usize,
+    c: usize,
+    (wq, p_wait): (f64, f64),
+) -> f64 {
+    let waits = stats.wait_trace.as_ref().expect("traced");
+    assert_eq!(waits.len(), units, "{case}");
+    let se = batch_means_rel_se(waits);
+    assert!(
+        se < MAX_REL_SE,
+        "{case}: run too short, relative SE {se:.4}"
+    );
+    let sim_wq = mean(waits);
+    assert!(
+        (sim_wq / wq - 1.0).abs() < ERLANG_TOL,
+        "{case}: mean wait {sim_wq:.4} s vs Erlang C {wq:.4} s"
+    );
+    let waited = waits.iter().filter(|w| **w > 0.0).count() as f64 / units as f64;
+    assert!(
+        (waited / p_wait - 1.0).abs() < ERLANG_TOL,
+        "{case}: waited {waited:.4} vs Erlang C {p_wait:.4}"
+    );
+    // Shown with --nocapture, for the record of how close each case came.
+    println!(
+        "{case}: {c} servers: Wq {sim_wq:.5} s vs Erlang C {wq:.5} s ({:+.2}%); waited {waited:.4} vs {p_wait:.4}",
+        100.0 * (sim_wq / wq - 1.0)
+    );
+    sim_wq
+}
+
 fn check_mmc(lambda: f64, mu: f64, c: usize) {
     let input = mmc_input(lambda, mu, c, "");
     let a = lambda / mu;
@@ -108,23 +142,7 @@ fn check_mmc(lambda: f64, mu: f64, c: usize) {
     let wq = p_wait / (c as f64 * mu - lambda);
     for (pattern, stats) in ["lambda", "agentcore"].iter().zip(run(&input, 7)) {
         let case = format!("{pattern} λ={lambda} μ={mu} c={c}");
-        let waits = stats.wait_trace.as_ref().expect("traced");
-        assert_eq!(waits.len(), UNITS, "{case}");
-        let se = batch_means_rel_se(waits);
-        assert!(
-            se < MAX_REL_SE,
-            "{case}: run too short, relative SE {se:.4}"
-        );
-        let sim_wq = mean(waits);
-        assert!(
-            (sim_wq / wq - 1.0).abs() < ERLANG_TOL,
-            "{case}: mean wait {sim_wq:.4} s vs Erlang C {wq:.4} s"
-        );
-        let waited = waits.iter().filter(|w| **w > 0.0).count() as f64 / UNITS as f64;
-        assert!(
-            (waited / p_wait - 1.0).abs() < ERLANG_TOL,
-            "{case}: waited {waited:.4} vs Erlang C {p_wait:.4}"
-        );
+        let sim_wq = check_waits(&case, &stats, UNITS, c, (wq, p_wait));
         // Little's law: time-average number waiting = arrival rate × mean wait.
         let lq = stats.mean_waiting();
         assert!(
@@ -161,28 +179,7 @@ fn check_managed_mmc(lambda: f64, mu: f64, fleet: &str, c: usize, units: usize) 
     let stats = &r.patterns.get(PatternKind::LambdaManaged).capacity;
     let case = format!("lambda_managed λ={lambda} μ={mu} c={c} {fleet}");
     assert_eq!(stats.limit, c as f64, "{case}: the fleet's slots");
-    let waits = stats.wait_trace.as_ref().expect("traced");
-    assert_eq!(waits.len(), units, "{case}");
-    let se = batch_means_rel_se(waits);
-    assert!(
-        se < MAX_REL_SE,
-        "{case}: run too short, relative SE {se:.4}"
-    );
-    let sim_wq = mean(waits);
-    assert!(
-        (sim_wq / wq - 1.0).abs() < ERLANG_TOL,
-        "{case}: mean wait {sim_wq:.4} s vs Erlang C {wq:.4} s"
-    );
-    let waited = waits.iter().filter(|w| **w > 0.0).count() as f64 / units as f64;
-    // Shown with --nocapture, for the record of how close each case came.
-    println!(
-        "{c} servers: Wq {sim_wq:.5} s vs Erlang C {wq:.5} s ({:+.2}%); waited {waited:.4} vs {p_wait:.4}",
-        100.0 * (sim_wq / wq - 1.0)
-    );
-    assert!(
-        (waited / p_wait - 1.0).abs() < ERLANG_TOL,
-        "{case}: waited {waited:.4} vs Erlang C {p_wait:.4}"
-    );
+    check_waits(&case, stats, units, c, (wq, p_wait));
     // The fleet never moved, so it was billed for exactly one instance over the whole run.
     let fleet = stats.fleet.expect("a fleet pattern");
     assert!((fleet.mean_instances(0.0) - 1.0).abs() < 1e-12, "{case}");

@@ -156,7 +156,6 @@ pub fn bill_run(
 ) -> Seconds {
     let lp = &book.lambda;
     let cfg = &s.lambda;
-    let sp = &book.services;
     let init = if cold { p.init } else { Seconds::ZERO };
     let ms = billed_ms(init + ran, lp.billing_granularity_ms);
     let gbs = gb_seconds(ms, cfg.memory_mb);
@@ -188,22 +187,7 @@ pub fn bill_run(
     if cold {
         o.cold_starts += 1.0;
     }
-    // One receive per attempt; S3 GET of each document per attempt; logs per attempt.
-    o.add(
-        Component::Sqs,
-        per_million(
-            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-            sp.sqs_usd_per_million_requests,
-        ),
-    );
-    o.add(
-        Component::S3,
-        Usd(p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
-    );
-    o.add(
-        Component::CloudwatchLogs,
-        Usd(kb_to_gb(cfg.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb),
-    );
+    attempt_services(book, p.documents, cfg.log_kb_per_invocation, o);
     o.add(Component::LlmTokens, tokens);
     init + ran
 }
@@ -226,6 +210,28 @@ impl Plan {
 /// and the completion notice. `o.failed` must already say whether the last attempt failed.
 pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
     finish_services(book, p.documents, o);
+}
+
+/// What each attempt of a unit of `documents` documents costs besides compute: one SQS receive,
+/// an S3 GET of each document, `log_kb` of logs. Shared with the managed-instance pattern, which
+/// uses the same queue, bucket and log settings.
+pub(crate) fn attempt_services(book: &PriceBook, documents: usize, log_kb: f64, o: &mut Outcome) {
+    let sp = &book.services;
+    o.add(
+        Component::Sqs,
+        per_million(
+            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
+            sp.sqs_usd_per_million_requests,
+        ),
+    );
+    o.add(
+        Component::S3,
+        Usd(documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
+    );
+    o.add(
+        Component::CloudwatchLogs,
+        Usd(kb_to_gb(log_kb) * sp.cloudwatch_logs_ingest_usd_per_gb),
+    );
 }
 
 /// [`finish`] for a unit of `documents` documents: shared with the managed-instance pattern,

@@ -21,16 +21,13 @@ use super::lambda::model_prices;
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::lambda::per_million;
 use crate::billing::lambda_managed::instance_cost;
-use crate::billing::services::{kb_to_gb, sqs_requests, token_cost};
+use crate::billing::services::token_cost;
 use crate::capacity::CapacityStats;
 use crate::capacity::llm::{UnitCalls, plan_calls};
 use crate::config::{LambdaManagedConfig, MONTH_SECONDS, Scenario};
 use crate::pricing::{Ec2Prices, PriceBook};
 use crate::sampling::Document;
 use crate::units::{Seconds, Usd};
-
-/// Bytes of the S3 event notification carried by SQS (the document itself stays in S3).
-const EVENT_MESSAGE_KB: f64 = 2.0;
 
 /// The workload's fleet settings and the book's `[ec2]` table: both exist whenever the pattern
 /// is compared ([`super::Pattern::enabled`]), and nothing builds a plan or simulator otherwise.
@@ -169,7 +166,6 @@ pub fn bill_run(
     o: &mut Outcome,
 ) {
     let (cfg, ec2) = settings(s, book);
-    let sp = &book.services;
     let (on_demand, fee) = instance_cost(
         allocated_instance_seconds(s, book, p, ran),
         cfg.instance.usd_per_hour,
@@ -186,22 +182,7 @@ pub fn bill_run(
     o.billed_cpu_seconds += Seconds(p.cpu_rate * ran.get());
     o.duration_seconds += ran;
     o.attempts += 1.0;
-    // As the Lambda pattern: one receive per attempt, S3 GET of each document, logs per attempt.
-    o.add(
-        Component::Sqs,
-        per_million(
-            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-            sp.sqs_usd_per_million_requests,
-        ),
-    );
-    o.add(
-        Component::S3,
-        Usd(p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
-    );
-    o.add(
-        Component::CloudwatchLogs,
-        Usd(kb_to_gb(s.lambda.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb),
-    );
+    super::lambda::attempt_services(book, p.documents, s.lambda.log_kb_per_invocation, o);
     o.add(Component::LlmTokens, tokens);
 }
 
