@@ -108,16 +108,12 @@ fn sweep(
         });
     }
     if !crate::pattern::pattern(pattern).enabled(s, book) {
-        let on: Vec<&str> = crate::pattern::compared(s, book)
-            .iter()
-            .map(|p| p.kind().name())
-            .collect();
         return Err(RunError::Parameter {
             name: "pattern",
             message: format!(
                 "this workload does not compare `{}` (it compares {}); enable it in the workload first",
                 pattern.name(),
-                on.join(", ")
+                crate::pattern::names(&crate::pattern::compared(s, book))
             ),
         });
     }

@@ -601,16 +601,11 @@ fn check_replication(input: &Input, opts: &RunOptions, r: &Replication) -> Resul
             "claims {docs} documents, more than the {MAX_REPLICATION_DOCUMENTS} a replication may hold"
         ));
     }
-    let names = |ps: Vec<&'static dyn crate::pattern::Pattern>| {
-        ps.iter().map(|p| p.kind().name()).collect::<Vec<_>>()
-    };
-    let compared = names(crate::pattern::compared(&input.scenario, &input.book));
-    let held = names(r.patterns.patterns());
+    let compared = crate::pattern::names(&crate::pattern::compared(&input.scenario, &input.book));
+    let held = crate::pattern::names(&r.patterns.patterns());
     if held != compared {
         return Err(format!(
-            "holds figures for {}, but the workload compares {}",
-            held.join(", "),
-            compared.join(", ")
+            "holds figures for {held}, but the workload compares {compared}"
         ));
     }
     for (pattern, p) in r.patterns.iter() {

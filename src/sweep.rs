@@ -363,13 +363,8 @@ pub fn run(
             values: describe(),
             source,
         })?;
-        let names = |i: &Input| {
-            crate::pattern::compared(&i.scenario, &i.book)
-                .iter()
-                .map(|p| p.kind().name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let names =
+            |i: &Input| crate::pattern::names(&crate::pattern::compared(&i.scenario, &i.book));
         if names(&point_input) != names(&base) {
             return Err(SweepError::Patterns {
                 point: i,

@@ -167,13 +167,7 @@ pub fn prepare(input: &Input, opts: &RunOptions) -> Result<Plan, ForecastError> 
     crate::simulate::check_options(opts)?;
     let draws = latin_hypercube(u, opts.seed, opts.replications);
     let base = without_uncertainty(&input.sources.workload_origin, &input.sources.workload)?;
-    let names = |i: &Input| {
-        crate::pattern::compared(&i.scenario, &i.book)
-            .iter()
-            .map(|p| p.kind().name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = |i: &Input| crate::pattern::names(&crate::pattern::compared(&i.scenario, &i.book));
     let as_written = names(input);
     let checked: Vec<Result<(), ForecastError>> = draws
         .values

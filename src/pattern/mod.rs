@@ -13,7 +13,7 @@ use serde::Serialize;
 pub use crate::billing::outcome::{Component, Infeasibility, N_COMPONENTS, Outcome};
 pub use reason::{Figure, Reason};
 pub use registry::{
-    Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, compared, pattern, patterns,
+    Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, compared, names, pattern, patterns,
 };
 
 /// Which architecture.

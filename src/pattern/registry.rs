@@ -171,6 +171,14 @@ pub fn compared(s: &Scenario, book: &PriceBook) -> Vec<&'static dyn Pattern> {
         .collect()
 }
 
+/// The names of `ps` as messages list them: `lambda, agentcore`.
+pub fn names(ps: &[&'static dyn Pattern]) -> String {
+    ps.iter()
+        .map(|p| p.kind().name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The pattern of a kind.
 pub fn pattern(kind: PatternKind) -> &'static dyn Pattern {
     *REGISTRY

@@ -227,3 +227,22 @@ fn a_bedrock_tpm_sweep_needs_max_tokens_and_one_kind_of_quota() {
             .code(2);
     }
 }
+
+#[test]
+fn a_quota_sweep_of_a_pattern_the_workload_does_not_compare_is_refused() {
+    // The seed example names no instance type: Lambda Managed Instances are not compared.
+    agentcost()
+        .args([
+            "capacity",
+            "seed-example",
+            "--pattern",
+            "lambda_managed",
+            "--quota",
+            "5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "this workload does not compare `lambda_managed` (it compares lambda, agentcore)",
+        ));
+}
