@@ -93,6 +93,16 @@ pub fn sample_batch_into<R: Rng + ?Sized>(
     docs: &mut Vec<Document>,
 ) {
     docs.clear();
+    sample_batch_append(s, batch, rng, docs);
+}
+
+/// [`sample_batch_into`] without clearing `docs`: the batch's documents are appended.
+pub fn sample_batch_append<R: Rng + ?Sized>(
+    s: &Scenario,
+    batch: u32,
+    rng: &mut R,
+    docs: &mut Vec<Document>,
+) {
     // Validation keeps the 99.99th percentile within the key's range; the rare draw beyond it is
     // cut there, so one draw can never materialise an unbounded batch.
     let size = s

@@ -131,33 +131,36 @@ pub fn plan_calls(
     processing: impl Fn(&Document) -> f64,
 ) -> UnitCalls {
     let mut start = 0.0;
-    unit.iter()
-        .map(|d| {
-            let total = processing(d);
-            let calls = d.llm_calls as u32;
-            let mut c = DocCalls::layout(start, total, calls, d.io_wait_seconds.get());
-            start += total;
-            if calls > 0 {
-                let n = d.llm_calls;
-                c.input = d.input_tokens / n;
-                c.output = d.output_tokens / n;
-                c.cached = d.cached_tokens / n;
-                if stateless && d.position > 0 {
-                    c.first_input = d.rebuild_tokens;
-                    // The rebuilt context is the case file's: what a batch-scoped cache holds.
-                    if scope == CacheScope::Batch {
-                        c.first_cached = d.rebuild_tokens;
-                    }
+    let mut lay = |d: &Document| {
+        let total = processing(d);
+        let calls = d.llm_calls as u32;
+        let mut c = DocCalls::layout(start, total, calls, d.io_wait_seconds.get());
+        start += total;
+        if calls > 0 {
+            let n = d.llm_calls;
+            c.input = d.input_tokens / n;
+            c.output = d.output_tokens / n;
+            c.cached = d.cached_tokens / n;
+            if stateless && d.position > 0 {
+                c.first_input = d.rebuild_tokens;
+                // The rebuilt context is the case file's: what a batch-scoped cache holds.
+                if scope == CacheScope::Batch {
+                    c.first_cached = d.rebuild_tokens;
                 }
             }
-            c.key = match scope {
-                CacheScope::Workload => 0,
-                CacheScope::Batch => u64::from(d.batch),
-                CacheScope::Document => u64::from(d.batch) << 32 | u64::from(d.position),
-            };
-            c
-        })
-        .collect()
+        }
+        c.key = match scope {
+            CacheScope::Workload => 0,
+            CacheScope::Batch => u64::from(d.batch),
+            CacheScope::Document => u64::from(d.batch) << 32 | u64::from(d.position),
+        };
+        c
+    };
+    // Most units are one document: building that one inline skips the general collect.
+    if let [d] = unit {
+        return smallvec::smallvec![lay(d)];
+    }
+    unit.iter().map(lay).collect()
 }
 
 /// USD per million tokens of one model at the workload's service tier, and how its tokens count

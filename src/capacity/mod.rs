@@ -166,14 +166,14 @@ impl<T> Slab<T> {
             .expect("job ids refer to jobs in flight")
     }
 
-    /// Removes and returns the item with id `i`.
+    /// Drops the item with id `i`, freeing its id.
     ///
     /// # Panics
     /// As [`Slab::get_mut`].
-    pub fn remove(&mut self, i: usize) -> T {
+    pub fn free(&mut self, i: usize) {
+        assert!(self.items[i].is_some(), "job ids refer to jobs in flight");
+        // Dropped in place: taking it out first would copy it.
+        self.items[i] = None;
         self.free.push(i);
-        self.items[i]
-            .take()
-            .expect("job ids refer to jobs in flight")
     }
 }

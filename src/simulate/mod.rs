@@ -3,21 +3,24 @@
 //! priced (volume tiers and free tier apply to the month's totals). Replications run in parallel
 //! and are merged in index order, so output never depends on the thread count.
 
+mod draws;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::arrivals::{Arrival, ArrivalStream};
 use crate::billing::lambda::{
     after_free_tier, gb_seconds_after_free_tier, per_million, tiered_cost,
 };
+use crate::capacity::engine::CapacitySim;
 use crate::capacity::{CapacityStats, Sink};
 use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario};
 use crate::error::RunError;
 use crate::pattern::{self, Component, Infeasibility, Outcome, Pattern, PerPattern};
 use crate::pricing::PriceBook;
-use crate::sampling::{Document, StreamRng, sample_batch_into, stream};
+use crate::sampling::{Document, stream};
 use crate::stats::Sketch;
 use crate::units::{GbSeconds, Seconds, Usd};
+use draws::{Chunk, MAX_EMPTY_MONTHS, MonthDraws, Step};
 
 /// Seed used when none is given.
 pub const DEFAULT_SEED: u64 = 42;
@@ -99,12 +102,18 @@ impl Sink for Tally {
         _wait: f64,
         _latency: f64,
     ) {
-        let n = f64::from(documents);
-        let o = outcome.share(n);
-        let cost = self.estimate.document_cost(&o).get();
+        // Dividing by one changes no bit: a one-document unit skips the copy and the divisions.
+        let shared;
+        let o = if documents == 1 {
+            outcome
+        } else {
+            shared = outcome.share(f64::from(documents));
+            &shared
+        };
+        let cost = self.estimate.document_cost(o).get();
         for j in 0..documents {
             self.documents += 1.0;
-            self.sum.accumulate(&o);
+            self.sum.accumulate(o);
             match o.infeasible {
                 None => self.feasible += 1.0,
                 Some(Infeasibility::Timeout) => self.infeasible[0] += 1.0,
@@ -116,7 +125,7 @@ impl Sink for Tally {
             }
             self.costs.add(cost);
             if let Some(r) = &mut self.records {
-                r.push((first + j as u64, o));
+                r.push((first + j as u64, *o));
             }
         }
     }
@@ -300,56 +309,49 @@ fn replicate_reporting(
     index: usize,
     tick: &dyn Fn(u64),
 ) -> Result<Replication, RunError> {
-    let mut rng = stream(opts.seed, index as u64);
     let step = opts.timeline_step_seconds;
     let compared = crate::pattern::compared(s, book);
-    let mut sims = PerPattern::from_fn(&compared, |p| {
-        let seed = crate::capacity::llm::seed_for(opts.seed, index as u64, p.kind().name());
-        p.simulator(s, book, Seconds(step), opts.trace_waits, seed)
-    });
-    let keep = opts.keep_documents && index == 0;
     let estimate = pilot_rates(s, book, opts.seed, index);
-    let mut tallies = estimate.map(|_, rates| Tally {
-        estimate: *rates,
-        records: keep.then(Vec::new),
-        ..Tally::default()
+    let keep = opts.keep_documents && index == 0;
+    let mut lanes = PerPattern::from_fn(&compared, |p| {
+        let seed = crate::capacity::llm::seed_for(opts.seed, index as u64, p.kind().name());
+        Lane {
+            sim: p.simulator(s, book, Seconds(step), opts.trace_waits, seed),
+            tally: Tally {
+                estimate: *estimate.get(p.kind()),
+                records: keep.then(Vec::new),
+                ..Tally::default()
+            },
+            unit_is_batch: p.unit_is_batch(s),
+        }
     });
-    let unit_is_batch = PerPattern::from_fn(&compared, |p| p.unit_is_batch(s));
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
+    let mut draws = MonthDraws::new(s, stream(opts.seed, index as u64), limit);
     let mut unreported = 0u64;
-    let n = for_each_batch(s, &mut rng, limit, |step| {
-        match step {
-            Step::Arrival(t) => {
-                for (sim, tally) in sims.values_mut().zip(tallies.values_mut()) {
-                    sim.advance_to(t, tally);
-                }
-            }
-            Step::Batch(t, n, docs) => {
-                unreported += docs.len() as u64;
-                if unreported >= PROGRESS_DOCUMENTS {
-                    tick(unreported);
-                    unreported = 0;
-                }
-                if let Some(kept) = &mut kept {
-                    kept.extend_from_slice(docs);
-                }
-                for ((p, sim), batch) in sims.iter_mut().zip(unit_is_batch.values()) {
-                    if *batch {
-                        sim.arrive(t, n, docs, false);
-                    } else {
-                        for (j, d) in docs.iter().enumerate() {
-                            sim.arrive(t, n + j as u64, std::slice::from_ref(d), true);
-                        }
-                    }
-                    if sim.waiting() > opts.max_backlog {
-                        return Err(overloaded(s, book, p, sim.waiting(), t));
-                    }
-                }
-            }
+    let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
+    draws.fill(&mut chunk);
+    while !chunk.steps.is_empty() {
+        // The next chunk is drawn while the patterns, each on its own, simulate this one: every
+        // pattern sees the same steps in the same order whatever runs where.
+        let ((), overload) = rayon::join(
+            || draws.fill(&mut next),
+            || run_chunk(&mut lanes, &chunk, opts.max_backlog),
+        );
+        if let Some((p, waiting, t)) = overload {
+            return Err(overloaded(s, book, p, waiting, t));
         }
-        Ok(())
-    })?;
+        unreported += chunk.docs.len() as u64;
+        if unreported >= PROGRESS_DOCUMENTS {
+            tick(unreported);
+            unreported = 0;
+        }
+        if let Some(kept) = &mut kept {
+            kept.extend_from_slice(&chunk.docs);
+        }
+        std::mem::swap(&mut chunk, &mut next);
+    }
+    let n = draws.documents();
     tick(unreported);
     if n == 0 {
         return Err(RunError::Parameter {
@@ -360,16 +362,15 @@ fn replicate_reporting(
             ),
         });
     }
-    for (sim, tally) in sims.values_mut().zip(tallies.values_mut()) {
-        sim.drain(tally);
+    for lane in lanes.values_mut() {
+        lane.sim.drain(&mut lane.tally);
     }
-    let simulated_seconds = sims
+    let simulated_seconds = lanes
         .values()
-        .map(|sim| sim.stats().clock)
+        .map(|lane| lane.sim.stats().clock)
         .fold(0.0, f64::max);
-    let mut patterns = sims
-        .zip(tallies)
-        .into_map(|p, (sim, tally)| price_month(s, book, p, tally, sim.into_stats()));
+    let mut patterns =
+        lanes.into_map(|p, lane| price_month(s, book, p, lane.tally, lane.sim.into_stats()));
     // What a run keeps of each finished replication until the report is built must be small:
     // sketches keep only their span, and only replication 0's timeline is drawn (a month's is
     // ~140 kB a pattern).
@@ -490,83 +491,79 @@ fn demand(s: &Scenario, per_unit: f64) -> String {
     out
 }
 
-/// One step of a month's draws, as [`for_each_batch`] makes them.
-enum Step<'a> {
-    /// Arrivals at this time follow; simulations catch up to it first.
-    Arrival(f64),
-    /// A batch arriving at a time, with its first document's index within the replication.
-    Batch(f64, u64, &'a [Document]),
+/// One pattern's simulation within a replication, with what it has billed so far.
+struct Lane<'a> {
+    sim: Box<dyn CapacitySim + 'a>,
+    tally: Tally,
+    /// Whether a batch arrives as one unit (else each document alone, rebuilding shared context).
+    unit_is_batch: bool,
 }
 
-/// Draws a month's arrivals and documents from `rng` in the order every replication makes them,
-/// stopping after `limit` documents: each arrival, then the batches it brings (a burst brings
-/// several). Returns the documents drawn; stops at the first error `f` returns.
-fn for_each_batch<E>(
-    s: &Scenario,
-    rng: &mut StreamRng,
-    limit: u64,
-    mut f: impl FnMut(Step<'_>) -> Result<(), E>,
-) -> Result<u64, E> {
-    let mut arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
-    let (mut n, mut batch) = (0u64, 0u32);
-    // One buffer for every batch's documents: the capacity simulations keep only plans.
-    let mut docs = Vec::new();
-    let mut empty_months = 0u32;
-    loop {
-        let Some(a) = arrivals.next(rng) else {
-            // A month that drew no arrival tells nothing of the cost per document, and the month's
-            // figures are its expected volume times that cost: counting it as $0 would pull the
-            // monthly mean down. It is redrawn from the same stream (conditioning on at least one
-            // arrival), which only a tiny month or one of few large batches ever needs.
-            if n == 0 && empty_months < MAX_EMPTY_MONTHS {
-                empty_months += 1;
-                arrivals = ArrivalStream::new(&s.arrivals, s.batching.mean_batch_size);
-                continue;
-            }
-            break;
-        };
-        let t = a.time();
-        f(Step::Arrival(t))?;
-        let mut burst_left = match a {
-            Arrival::Batch(_) => 0.0,
-            Arrival::Burst(_, docs) => docs,
-        };
-        loop {
-            if n >= limit {
-                return Ok(n);
-            }
-            sample_batch_into(s, batch, rng, &mut docs);
-            batch = batch.wrapping_add(1);
-            f(Step::Batch(t, n, &docs))?;
-            n += docs.len() as u64;
-            burst_left -= docs.len() as f64;
-            if burst_left <= 0.0 {
-                break;
+impl Lane<'_> {
+    /// Runs the chunk's steps; at the first batch after which the backlog passed `max_backlog`,
+    /// stops with (that step's index, the backlog, the time).
+    fn run(&mut self, chunk: &Chunk, max_backlog: usize) -> Option<(usize, usize, f64)> {
+        for (k, step) in chunk.steps.iter().enumerate() {
+            match *step {
+                Step::Arrival(t) => self.sim.advance_to(t, &mut self.tally),
+                Step::Batch {
+                    t,
+                    first,
+                    start,
+                    end,
+                } => {
+                    let docs = chunk.batch(start, end);
+                    if self.unit_is_batch {
+                        self.sim.arrive(t, first, docs, false);
+                    } else {
+                        for (j, d) in docs.iter().enumerate() {
+                            self.sim
+                                .arrive(t, first + j as u64, std::slice::from_ref(d), true);
+                        }
+                    }
+                    if self.sim.waiting() > max_backlog {
+                        return Some((k, self.sim.waiting(), t));
+                    }
+                }
             }
         }
+        None
     }
-    Ok(n)
 }
 
-/// Months a replication redraws while they bring no document, before it gives up. A month that
-/// expects λ arrivals is empty with probability e^(−λ); at λ = 10⁻⁴ all these redraws fail with
-/// probability e^(−10) ≈ 5·10⁻⁵. An empty month of draws costs a few microseconds.
-const MAX_EMPTY_MONTHS: u32 = 100_000;
+/// Every pattern's simulation through one chunk, in parallel when threads are free. An overload
+/// is the first in the order a sequential run meets it (step, then pattern), so the error never
+/// depends on scheduling.
+fn run_chunk(
+    lanes: &mut PerPattern<Lane<'_>>,
+    chunk: &Chunk,
+    max_backlog: usize,
+) -> Option<(&'static dyn Pattern, usize, f64)> {
+    let mut each: Vec<(&'static dyn Pattern, &mut Lane<'_>)> = lanes.iter_mut().collect();
+    each.par_iter_mut()
+        .enumerate()
+        .filter_map(|(i, (p, lane))| {
+            lane.run(chunk, max_backlog)
+                .map(|(k, waiting, t)| ((k, i), (*p, waiting, t)))
+        })
+        .min_by_key(|(order, _)| *order)
+        .map(|(_, found)| found)
+}
 
 /// Draws exactly the random numbers replication `index` draws for its month's arrivals and
 /// documents (its pilot aside), and nothing else: the floor that benchmarks hold the whole
 /// pipeline against. Returns the documents drawn and their total CPU seconds.
 pub fn draw_month(s: &Scenario, opts: &RunOptions, index: usize) -> (u64, f64) {
-    let mut rng = stream(opts.seed, index as u64);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
-    let mut cpu = 0.0;
-    let Ok(n) = for_each_batch(s, &mut rng, limit, |step| {
-        if let Step::Batch(_, _, docs) = step {
+    let mut draws = MonthDraws::new(s, stream(opts.seed, index as u64), limit);
+    let (mut cpu, mut docs) = (0.0, Vec::new());
+    while let Some(step) = draws.next_into(&mut docs) {
+        if let Step::Batch { .. } = step {
             cpu += docs.iter().map(|d| d.cpu_seconds).sum::<Seconds>().get();
+            docs.clear();
         }
-        Ok::<(), std::convert::Infallible>(())
-    });
-    (n, cpu)
+    }
+    (draws.documents(), cpu)
 }
 
 /// How a month's totals turn the first-tier list prices that outcomes carry into what is billed.
@@ -976,6 +973,28 @@ mod tests {
         let one = fingerprint(1, &input, &o);
         assert_eq!(one, fingerprint(2, &input, &o));
         assert_ne!(one, fingerprint(2, &input, &RunOptions { seed: 4, ..o }));
+    }
+
+    #[test]
+    fn a_replication_over_many_chunks_is_the_same_on_any_thread_count() {
+        // Three patterns simulated side by side over several chunks of draws, on 1 to 3 threads.
+        let input = Input::from_arg("steady-long-waits", None).unwrap();
+        let o = RunOptions {
+            documents: Some(3 * draws::CHUNK_DOCUMENTS + 17),
+            ..opts(11, 0, 1)
+        };
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let r = pool.install(|| replicate(&input.scenario, &input.book, &o, 0).unwrap());
+            assert_eq!(r.patterns.patterns().len(), 3);
+            serde_json::to_string(&r).unwrap()
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(3));
     }
 
     #[test]
