@@ -531,6 +531,56 @@ mod tests {
     use crate::pattern::{Component, PatternKind};
     use crate::simulate::{RunOptions, replicate};
 
+    use super::{DocCalls, Stretch, UnitCalls, segments};
+
+    /// Two documents: 1 s of work, then 2 calls of 3 s around 1 s gaps; then 2 s of work alone.
+    fn two_documents() -> UnitCalls {
+        let a = DocCalls::layout(0.0, 9.0, 2, 6.0);
+        let b = DocCalls::layout(9.0, 2.0, 0, 0.0);
+        [a, b].into_iter().collect()
+    }
+
+    /// Planned offsets of every call and the timeline's end.
+    fn call_times(calls: &[DocCalls]) -> (Vec<(f64, f64)>, f64) {
+        let (mut at, mut out) = (0.0, Vec::new());
+        for (len, gap) in segments(calls) {
+            if !gap {
+                out.push((at, len));
+            }
+            at += len;
+        }
+        (out, at)
+    }
+
+    /// Issue 14: a contended run slows only its non-call work: calls keep their latencies and
+    /// order, all fall within the stretched run, and the stretched timeline maps back onto the
+    /// planned one.
+    #[test]
+    fn a_stretch_slows_the_work_between_calls_and_keeps_the_calls() {
+        let calls = two_documents();
+        let (planned, end) = call_times(&calls);
+        assert_eq!(end, 11.0);
+        assert_eq!(planned, vec![(1.0, 3.0), (5.0, 3.0)]);
+        // 5 s of non-call work slowed to 10 s: a run of 16 s.
+        let st = Stretch::new(&calls, 11.0, 16.0).expect("a stretch");
+        let slow = st.calls(&calls);
+        let (got, end) = call_times(&slow);
+        assert!((end - 16.0).abs() < 1e-12, "{end}");
+        assert_eq!(got, vec![(2.0, 3.0), (7.0, 3.0)]);
+        assert!((slow[1].start - 12.0).abs() < 1e-12);
+        for (t, tau) in [(0.0, 0.0), (2.0, 1.0), (3.5, 2.5), (10.0, 8.0), (16.0, 11.0)] {
+            assert!((st.planned_at(&calls, t) - tau).abs() < 1e-12, "{t}");
+        }
+        // A run no longer than planned stretches nothing.
+        assert_eq!(Stretch::new(&calls, 11.0, 11.0), None);
+        // A cut attempt (crashed after 5 planned seconds, 2 of them non-call work) that takes
+        // 8 s: its 2 s of work take 5, so the call it reached starts at 2.5 s.
+        let st = Stretch::new(&calls, 5.0, 8.0).expect("a stretch");
+        let (got, _) = call_times(&st.calls(&calls));
+        assert_eq!(got[0], (2.5, 3.0));
+        assert!((st.planned_at(&calls, 8.0) - 5.0).abs() < 1e-12);
+    }
+
     fn workload(extra: &str) -> String {
         format!(
             r#"
