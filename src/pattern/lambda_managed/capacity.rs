@@ -376,16 +376,16 @@ impl ManagedModel<'_> {
 }
 
 /// What an attempt booked of the fleet's vCPUs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum Booked {
     /// Its uncontended rate from its start to its planned end: the fleet had room for it.
     Alone { rate: f64, end: f64 },
-    /// Pieces `(from, to, rate)` in time order, filled into what the fleet had left.
-    Pieces(Vec<(f64, f64, f64)>),
+    /// `rate` vCPUs from `from` to `to`: the fleet was short, so it waits for room or runs slower.
+    Shared { from: f64, to: f64, rate: f64 },
 }
 
 /// The fleet's vCPUs as the attempts in flight booked them. An attempt books when it starts and
-/// keeps its booking: the fleet's future use is known then, and a later attempt fills only what
+/// keeps its booking: the fleet's future use is known then, and a later attempt gets only what
 /// is left (see the module doc).
 #[derive(Debug, Default)]
 struct Cpu {
@@ -395,92 +395,128 @@ struct Cpu {
     /// the attempt ends, as it did before CPU was shared, so runs that never contend add and
     /// subtract the same numbers in the same order.
     ends: BTreeMap<(u64, usize), f64>,
-    /// Future changes of [`Booked::Pieces`] bookings, `(time bits, id, k)` → change of load;
-    /// applied as the clock passes them. Times are finite and non-negative, so their bits sort as
-    /// they do.
-    steps: BTreeMap<(u64, usize, u32), f64>,
+    /// Future changes of [`Booked::Shared`] bookings, `(time bits, id, 0 start | 1 end)` → change
+    /// of load, applied as the clock passes them. Times are finite and non-negative, so their
+    /// bits sort as they do.
+    steps: BTreeMap<(u64, usize, u8), f64>,
+    /// Of `steps`, the starts still to come: while there are none, the booked load only falls.
+    rises: usize,
     /// Bookings by job id.
     booked: Vec<Option<Booked>>,
 }
 
-/// Below this many vCPUs left, the fleet counts as full: the running sum of rates leaves slivers.
+/// Below this share of the fleet's vCPUs left, the fleet counts as full: the running sum of
+/// rates leaves slivers.
 const CPU_SLIVER: f64 = 1e-9;
 
-/// Fills `work` vCPU-seconds at no more than `cap` vCPUs into what `capacity` vCPUs leave from
-/// `now` on, given the load `level` at `now` and its future changes `future` (sorted by time):
-/// the pieces `(from, to, rate)` it runs at. `cap` and `work` are positive.
-fn fill(
+/// When, and at what constant rate of at most `cap` vCPUs, `work` vCPU-seconds finish soonest in
+/// what `capacity` vCPUs leave after `now`: `(from, rate)`. `back` gives the booked load's future
+/// changes latest first; once they have all passed, nothing is booked. The rate is at most what
+/// is left at every later time, so no booking takes the fleet past its vCPUs. The walk goes
+/// back from the end of the bookings and stops as soon as no earlier start can end sooner: on a
+/// saturated fleet, after the few bookings that end once it stops being full. `cap` and `work`
+/// are positive.
+fn place(
     now: f64,
-    mut level: f64,
-    future: &[(f64, f64)],
     capacity: f64,
     (cap, work): (f64, f64),
-) -> Vec<(f64, f64, f64)> {
-    let mut pieces = Vec::new();
-    let (mut t, mut left, mut i) = (now, work, 0);
-    loop {
-        while let Some(&(_, change)) = future.get(i).filter(|f| f.0 <= t) {
-            level += change;
-            i += 1;
+    back: impl Iterator<Item = (f64, f64)>,
+) -> (f64, f64) {
+    let sliver = CPU_SLIVER * capacity.max(1.0);
+    // (end, from, rate) of the best start so far; at the end of the bookings the fleet is free.
+    let mut best = (f64::INFINITY, now, cap);
+    let (mut level, mut free) = (0.0, f64::INFINITY);
+    let mut consider = |from: f64, level: f64, free: &mut f64| {
+        *free = free.min(capacity - level);
+        let rate = cap.min(*free);
+        if rate <= sliver {
+            return false;
         }
-        let next = future.get(i).map_or(f64::INFINITY, |f| f.0);
-        let free = capacity - level;
-        // Once every booking has ended the whole fleet is free; a fleet still full then would be
-        // one that shrank under its bookings, which scale-in never does.
-        let rate = if free > CPU_SLIVER * capacity.max(1.0) {
-            cap.min(free)
-        } else if next == f64::INFINITY {
-            cap
-        } else {
-            0.0
-        };
-        if rate > 0.0 {
-            let end = t + left / rate;
-            if end <= next {
-                pieces.push((t, end, rate));
-                return pieces;
-            }
-            pieces.push((t, next, rate));
-            left -= rate * (next - t);
-            if left <= 0.0 {
-                return pieces;
-            }
+        let end = from + work / rate;
+        if end <= best.0 {
+            best = (end, from, rate);
         }
-        t = next;
+        // An earlier start gets no more than this rate.
+        now + work / rate < best.0
+    };
+    for (at, change) in back {
+        if at <= now {
+            // Changes already past (bookings alone past their planned end) leave the load now.
+            break;
+        }
+        if !consider(at, level, &mut free) {
+            return (best.1, best.2);
+        }
+        level -= change;
     }
+    consider(now, level, &mut free);
+    // A fleet full after every booking has ended would be one shrunk under its bookings, which
+    // scale-in never does: then the work runs at its own rate once they end.
+    (best.1, best.2)
 }
 
 impl Cpu {
-    /// Load at `now` once bookings alone past their planned end (their calls were delayed) are
-    /// set aside, and the sorted future changes of every booking.
-    fn committed(&self, now: f64) -> (f64, Vec<(f64, f64)>) {
-        let mut level = self.load;
-        let mut future = Vec::with_capacity(self.ends.len() + self.steps.len());
-        for (&(bits, _), &rate) in &self.ends {
-            let at = f64::from_bits(bits);
-            if at <= now {
-                level -= rate;
-            } else {
-                future.push((at, -rate));
-            }
-        }
-        future.extend(
-            self.steps
-                .iter()
-                .map(|(&(bits, _, _), &change)| (f64::from_bits(bits), change)),
-        );
-        future.sort_by(|a, b| a.0.total_cmp(&b.0));
-        (level.max(0.0), future)
-    }
-
-    /// Load at `now` without the bookings alone past their planned end.
+    /// Load at `now` without the bookings alone past their planned end (their calls were
+    /// delayed, and their CPU work is done).
     fn level(&self, now: f64) -> f64 {
         let past: f64 = self
             .ends
             .range(..=(now.to_bits(), usize::MAX))
             .map(|(_, r)| r)
             .sum();
-        self.load - past
+        (self.load - past).max(0.0)
+    }
+
+    /// [`Cpu::level`] at `now` and the future changes of every booking, in time order.
+    fn committed(&self, now: f64) -> (f64, Vec<(f64, f64)>) {
+        let mut future = Vec::with_capacity(self.ends.len() + self.steps.len());
+        let mut ends = self.ends.iter().peekable();
+        let mut steps = self.steps.iter().peekable();
+        loop {
+            let e = ends.peek().map(|(k, r)| (f64::from_bits(k.0), -**r));
+            let s = steps.peek().map(|(k, c)| (f64::from_bits(k.0), **c));
+            let next = match (e, s) {
+                (Some(e), Some(s)) if e.0 <= s.0 => {
+                    ends.next();
+                    e
+                }
+                (_, Some(s)) => {
+                    steps.next();
+                    s
+                }
+                (Some(e), None) => {
+                    ends.next();
+                    e
+                }
+                (None, None) => break,
+            };
+            if next.0 > now {
+                future.push(next);
+            }
+        }
+        (self.level(now), future)
+    }
+
+    /// The future changes of every booking, latest first.
+    fn back(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let mut ends = self
+            .ends
+            .iter()
+            .rev()
+            .map(|(k, r)| (f64::from_bits(k.0), -*r))
+            .peekable();
+        let mut steps = self
+            .steps
+            .iter()
+            .rev()
+            .map(|(k, c)| (f64::from_bits(k.0), *c))
+            .peekable();
+        std::iter::from_fn(move || match (ends.peek(), steps.peek()) {
+            (Some(e), Some(s)) if e.0 >= s.0 => ends.next(),
+            (_, Some(_)) => steps.next(),
+            (Some(_), None) => ends.next(),
+            (None, None) => None,
+        })
     }
 
     /// The most vCPUs the bookings use from `now` on.
@@ -510,46 +546,51 @@ impl Cpu {
             self.booked.resize(id + 1, None);
         }
         let work = rate * ran;
-        if work <= 0.0 || (self.steps.is_empty() && self.level(now) + rate <= capacity) {
+        if work <= 0.0 || (self.rises == 0 && self.level(now) + rate <= capacity) {
             self.load += rate;
             let end = now + ran;
             self.ends.insert((end.to_bits(), id), rate);
             self.booked[id] = Some(Booked::Alone { rate, end });
             return (ran, work);
         }
-        let (level, future) = self.committed(now);
-        let mut pieces = fill(now, level, &future, capacity, (rate, work));
-        let full = (pieces.last().map_or(now, |p| p.1) - now).max(ran);
+        let (from, shared) = place(now, capacity, (rate, work), self.back());
+        let to = from + work / shared;
+        let full = (to - now).max(ran);
         let cut = now + limit;
-        pieces.retain(|p| p.0 < cut);
-        for p in &mut pieces {
-            p.1 = p.1.min(cut);
+        let to = to.min(cut);
+        let done = shared * (to - from).max(0.0);
+        if from >= cut {
+            self.booked[id] = None;
+            return (full, 0.0);
         }
-        let mut done = 0.0;
-        for (k, &(from, to, r)) in pieces.iter().enumerate() {
-            done += r * (to - from);
-            let k = k as u32;
-            if from <= now {
-                self.load += r;
-            } else {
-                self.steps.insert((from.to_bits(), id, 2 * k), r);
-            }
-            self.steps.insert((to.to_bits(), id, 2 * k + 1), -r);
+        if from <= now {
+            self.load += shared;
+        } else {
+            self.steps.insert((from.to_bits(), id, 0), shared);
+            self.rises += 1;
         }
-        self.booked[id] = Some(Booked::Pieces(pieces));
+        self.steps.insert((to.to_bits(), id, 1), -shared);
+        self.booked[id] = Some(Booked::Shared {
+            from,
+            to,
+            rate: shared,
+        });
         (full, done)
     }
 
     /// Integrates the load from `from` to `to` into `area`, applying the changes it passes.
     fn advance(&mut self, from: f64, to: f64, area: &mut f64) {
         let mut t = from;
-        while let Some((&(bits, _, _), &change)) = self.steps.first_key_value() {
+        while let Some((&(bits, _, kind), &change)) = self.steps.first_key_value() {
             let at = f64::from_bits(bits);
             if at > to {
                 break;
             }
             *area += self.load * (at - t).max(0.0);
             self.load = (self.load + change).max(0.0);
+            if kind == 0 {
+                self.rises -= 1;
+            }
             t = at.max(t);
             self.steps.pop_first();
         }
@@ -559,23 +600,17 @@ impl Cpu {
     /// Releases job `id`'s booking at `now` (`running`: attempts still in flight): what it has
     /// not yet used is freed.
     fn release(&mut self, id: usize, now: f64, running: u32) {
-        let booked = self.booked.get_mut(id).and_then(Option::take);
-        let current = match &booked {
+        let current = match self.booked.get_mut(id).and_then(Option::take) {
             Some(Booked::Alone { rate, end }) => {
                 self.ends.remove(&(end.to_bits(), id));
-                *rate
+                rate
             }
-            Some(Booked::Pieces(pieces)) => {
-                let mut current = 0.0;
-                for (k, &(from, to, r)) in pieces.iter().enumerate() {
-                    let k = k as u32;
-                    if from <= now && now < to {
-                        current += r;
-                    }
-                    self.steps.remove(&(from.to_bits(), id, 2 * k));
-                    self.steps.remove(&(to.to_bits(), id, 2 * k + 1));
+            Some(Booked::Shared { from, to, rate }) => {
+                if self.steps.remove(&(from.to_bits(), id, 0)).is_some() {
+                    self.rises -= 1;
                 }
-                current
+                self.steps.remove(&(to.to_bits(), id, 1));
+                if from <= now && now < to { rate } else { 0.0 }
             }
             None => 0.0,
         };
@@ -584,21 +619,18 @@ impl Cpu {
             self.load = 0.0;
             self.ends.clear();
             self.steps.clear();
+            self.rises = 0;
         } else {
             self.load = (self.load - current).max(0.0);
         }
     }
 
-    /// vCPU-seconds job `id`'s pieces do by `now`, when it booked pieces.
+    /// vCPU-seconds job `id`'s shared booking does by `now`; `None` for a booking alone.
     fn done_by(&self, id: usize, now: f64) -> Option<f64> {
         match self.booked.get(id)? {
-            Some(Booked::Pieces(pieces)) => Some(
-                pieces
-                    .iter()
-                    .map(|&(from, to, r)| r * (to.min(now) - from).max(0.0))
-                    .sum(),
-            ),
-            _ => None,
+            Some(Booked::Shared { from, to, rate }) => Some(rate * (to.min(now) - from).max(0.0)),
+            Some(Booked::Alone { .. }) => None,
+            None => Some(0.0),
         }
     }
 }
@@ -751,7 +783,7 @@ max_instances = 2
         let mut ends: Vec<(f64, usize)> = Vec::new();
         let mut work = 0.0;
         let mut done_total = 0.0;
-        let mut end_one = |cpu: &mut Cpu, ends: &mut Vec<(f64, usize)>, clock: &mut f64| {
+        let end_one = |cpu: &mut Cpu, ends: &mut Vec<(f64, usize)>, clock: &mut f64| {
             ends.sort_by(|a, b| b.0.total_cmp(&a.0));
             let (t, id) = ends.pop().expect("an attempt in flight");
             let mut a = 0.0;
@@ -825,13 +857,25 @@ max_instances = 2
         }
     }
 
+    /// [`place`] given the future changes in time order.
+    fn place_fwd(capacity: f64, work: (f64, f64), future: &[(f64, f64)]) -> (f64, f64) {
+        place(0.0, capacity, work, future.iter().rev().copied())
+    }
+
     #[test]
-    fn fill_defers_work_until_the_fleet_has_room() {
-        // 2 vCPUs all used until t = 5, then 1 free: 3 vCPU-seconds at up to 1 vCPU run 5..8.
-        let pieces = fill(0.0, 2.0, &[(5.0, -1.0)], 2.0, (1.0, 3.0));
-        assert_eq!(pieces, vec![(5.0, 8.0, 1.0)]);
-        // Half a vCPU free at once, then everything: 0.5 × 2 s, then 1 vCPU for the other 2.
-        let pieces = fill(0.0, 1.5, &[(2.0, -1.5)], 2.0, (1.0, 3.0));
-        assert_eq!(pieces, vec![(0.0, 2.0, 0.5), (2.0, 4.0, 1.0)]);
+    fn place_finds_the_soonest_end_within_what_is_left() {
+        // 2 vCPUs all used until t = 5, then 1 until 7: 3 vCPU-seconds at up to 1 vCPU run 5..8.
+        assert_eq!(place_fwd(2.0, (1.0, 3.0), &[(5.0, -1.0), (7.0, -1.0)]), (5.0, 1.0));
+        // Half a vCPU free until 2, then all: waiting for room (end 5) beats half a vCPU (end 6).
+        assert_eq!(place_fwd(2.0, (1.0, 3.0), &[(2.0, -1.5)]), (2.0, 1.0));
+        // Half a vCPU free until 20: taking it now (end 6) beats waiting (end 23).
+        assert_eq!(place_fwd(2.0, (1.0, 3.0), &[(20.0, -1.5)]), (0.0, 0.5));
+        // A booking that starts later caps the rate over its time, even after this one's end.
+        assert_eq!(
+            place_fwd(2.0, (1.0, 3.0), &[(1.0, 1.5), (9.0, -1.5)]),
+            (0.0, 0.5)
+        );
+        // Nothing booked: at once, at its own rate.
+        assert_eq!(place_fwd(2.0, (1.0, 3.0), &[]), (0.0, 1.0));
     }
 }
