@@ -568,7 +568,13 @@ mod tests {
         assert!((end - 16.0).abs() < 1e-12, "{end}");
         assert_eq!(got, vec![(2.0, 3.0), (7.0, 3.0)]);
         assert!((slow[1].start - 12.0).abs() < 1e-12);
-        for (t, tau) in [(0.0, 0.0), (2.0, 1.0), (3.5, 2.5), (10.0, 8.0), (16.0, 11.0)] {
+        for (t, tau) in [
+            (0.0, 0.0),
+            (2.0, 1.0),
+            (3.5, 2.5),
+            (10.0, 8.0),
+            (16.0, 11.0),
+        ] {
             assert!((st.planned_at(&calls, t) - tau).abs() < 1e-12, "{t}");
         }
         // A run no longer than planned stretches nothing.
