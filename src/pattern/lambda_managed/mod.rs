@@ -23,7 +23,7 @@ use crate::billing::lambda::per_million;
 use crate::billing::lambda_managed::instance_cost;
 use crate::billing::services::token_cost;
 use crate::capacity::CapacityStats;
-use crate::capacity::llm::{UnitCalls, plan_calls};
+use crate::capacity::llm::{DocCalls, UnitCalls, plan_calls};
 use crate::config::{LambdaManagedConfig, MONTH_SECONDS, Scenario};
 use crate::pricing::{Ec2Prices, PriceBook};
 use crate::sampling::Document;
@@ -146,28 +146,35 @@ pub fn planned_run(book: &PriceBook, p: &Plan, i: usize) -> (Seconds, f64, bool)
 }
 
 /// An attempt's share of instance time at the target utilisation, in instance-seconds: the larger
-/// of its slot occupancy and its CPU occupancy.
-pub fn allocated_instance_seconds(s: &Scenario, book: &PriceBook, p: &Plan, ran: Seconds) -> f64 {
+/// of its slot occupancy (`ran` seconds) and its CPU occupancy (`cpu_seconds` of vCPU work done:
+/// the same work whether it ran alone or stretched by contention).
+pub fn allocated_instance_seconds(
+    s: &Scenario,
+    book: &PriceBook,
+    ran: Seconds,
+    cpu_seconds: f64,
+) -> f64 {
     let (cfg, _) = settings(s, book);
     let slots = f64::from(cfg.slots_per_instance());
     let vcpus = cfg.environment_vcpus_per_instance();
     let by_slot = ran.get() / slots;
-    let by_cpu = p.cpu_rate * ran.get() / vcpus;
+    let by_cpu = cpu_seconds / vcpus;
     by_slot.max(by_cpu) / cfg.target_cpu_utilization
 }
 
-/// Bills an attempt that ran `ran` seconds and whose calls cost `tokens` into `o`.
+/// Bills an attempt that ran `ran` seconds, did `cpu_seconds` of vCPU work and whose calls cost
+/// `tokens` into `o`.
 pub fn bill_run(
     s: &Scenario,
     book: &PriceBook,
     p: &Plan,
-    ran: Seconds,
+    (ran, cpu_seconds): (Seconds, f64),
     tokens: Usd,
     o: &mut Outcome,
 ) {
     let (cfg, ec2) = settings(s, book);
     let (on_demand, fee) = instance_cost(
-        allocated_instance_seconds(s, book, p, ran),
+        allocated_instance_seconds(s, book, ran, cpu_seconds),
         cfg.instance.usd_per_hour,
         ec2.management_fee_share,
     );
@@ -179,7 +186,7 @@ pub fn bill_run(
         Component::LambdaRequests,
         per_million(1.0, ec2.request_usd_per_million),
     );
-    o.billed_cpu_seconds += Seconds(p.cpu_rate * ran.get());
+    o.billed_cpu_seconds += Seconds(cpu_seconds);
     o.duration_seconds += ran;
     o.attempts += 1.0;
     super::lambda::attempt_services(book, p.documents, s.lambda.log_kb_per_invocation, o);
@@ -197,8 +204,80 @@ pub fn bill_attempt(
 ) -> (Seconds, bool) {
     let (ran, progress, whole) = planned_run(book, p, i);
     let tokens = progress * token_cost(p.tokens_in, p.tokens_out, pin, pout);
-    bill_run(s, book, p, ran, tokens, o);
+    bill_run(s, book, p, (ran, p.cpu_rate * ran.get()), tokens, o);
     (ran, whole)
+}
+
+/// The pieces of a unit's planned timeline in order: (seconds, whether it is non-call work).
+fn segments(calls: &[DocCalls]) -> impl Iterator<Item = (f64, bool)> + '_ {
+    calls.iter().flat_map(|d| {
+        (0..=d.calls).flat_map(move |k| {
+            let call = (k > 0).then_some((d.call_seconds, false));
+            call.into_iter().chain(std::iter::once((d.gap, true)))
+        })
+    })
+}
+
+/// Non-call seconds in the first `tau` seconds of the planned timeline (past its end, all of
+/// it counts as non-call work).
+fn non_call_until(calls: &[DocCalls], tau: f64) -> f64 {
+    let (mut at, mut total) = (0.0, 0.0);
+    for (len, gap) in segments(calls) {
+        if tau <= at {
+            return total;
+        }
+        if gap {
+            total += (tau - at).min(len);
+        }
+        at += len;
+    }
+    total + (tau - at).max(0.0)
+}
+
+/// An attempt whose first `cut` seconds of planned timeline take `run` seconds on a contended
+/// fleet: only the non-call work (the CPU, with the context rebuild that shares its gaps) slows,
+/// by one factor; calls keep their latencies and order. `None` when nothing stretches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stretch {
+    factor: f64,
+}
+
+impl Stretch {
+    /// The stretch that makes `cut` planned seconds of `calls` last `run` seconds, if any: none
+    /// when `run` is not longer or when the cut holds no non-call work to slow (the attempt then
+    /// just ends later).
+    pub fn new(calls: &[DocCalls], cut: f64, run: f64) -> Option<Self> {
+        let work = non_call_until(calls, cut);
+        (run > cut && work > 0.0).then(|| Self {
+            factor: 1.0 + (run - cut) / work,
+        })
+    }
+
+    /// The layout with the non-call gaps slowed: documents start later, calls keep their length.
+    pub fn calls(self, calls: &[DocCalls]) -> UnitCalls {
+        calls
+            .iter()
+            .map(|d| DocCalls {
+                start: d.start + (self.factor - 1.0) * non_call_until(calls, d.start),
+                gap: d.gap * self.factor,
+                ..*d
+            })
+            .collect()
+    }
+
+    /// Planned seconds done after `t` stretched seconds.
+    pub fn planned_at(self, calls: &[DocCalls], t: f64) -> f64 {
+        let (mut planned, mut stretched) = (0.0, 0.0);
+        for (len, gap) in segments(calls) {
+            let k = if gap { self.factor } else { 1.0 };
+            if t <= stretched + len * k {
+                return planned + (t - stretched) / k;
+            }
+            planned += len;
+            stretched += len * k;
+        }
+        planned + (t - stretched) / self.factor
+    }
 }
 
 /// Charges what happens once per unit, as the Lambda pattern does: the SQS send and delete (or
@@ -451,6 +530,62 @@ mod tests {
     use crate::load::Input;
     use crate::pattern::{Component, PatternKind};
     use crate::simulate::{RunOptions, replicate};
+
+    use super::{DocCalls, Stretch, UnitCalls, segments};
+
+    /// Two documents: 1 s of work, then 2 calls of 3 s around 1 s gaps; then 2 s of work alone.
+    fn two_documents() -> UnitCalls {
+        let a = DocCalls::layout(0.0, 9.0, 2, 6.0);
+        let b = DocCalls::layout(9.0, 2.0, 0, 0.0);
+        [a, b].into_iter().collect()
+    }
+
+    /// Planned offsets of every call and the timeline's end.
+    fn call_times(calls: &[DocCalls]) -> (Vec<(f64, f64)>, f64) {
+        let (mut at, mut out) = (0.0, Vec::new());
+        for (len, gap) in segments(calls) {
+            if !gap {
+                out.push((at, len));
+            }
+            at += len;
+        }
+        (out, at)
+    }
+
+    /// Issue 14: a contended run slows only its non-call work: calls keep their latencies and
+    /// order, all fall within the stretched run, and the stretched timeline maps back onto the
+    /// planned one.
+    #[test]
+    fn a_stretch_slows_the_work_between_calls_and_keeps_the_calls() {
+        let calls = two_documents();
+        let (planned, end) = call_times(&calls);
+        assert_eq!(end, 11.0);
+        assert_eq!(planned, vec![(1.0, 3.0), (5.0, 3.0)]);
+        // 5 s of non-call work slowed to 10 s: a run of 16 s.
+        let st = Stretch::new(&calls, 11.0, 16.0).expect("a stretch");
+        let slow = st.calls(&calls);
+        let (got, end) = call_times(&slow);
+        assert!((end - 16.0).abs() < 1e-12, "{end}");
+        assert_eq!(got, vec![(2.0, 3.0), (7.0, 3.0)]);
+        assert!((slow[1].start - 12.0).abs() < 1e-12);
+        for (t, tau) in [
+            (0.0, 0.0),
+            (2.0, 1.0),
+            (3.5, 2.5),
+            (10.0, 8.0),
+            (16.0, 11.0),
+        ] {
+            assert!((st.planned_at(&calls, t) - tau).abs() < 1e-12, "{t}");
+        }
+        // A run no longer than planned stretches nothing.
+        assert_eq!(Stretch::new(&calls, 11.0, 11.0), None);
+        // A cut attempt (crashed after 5 planned seconds, 2 of them non-call work) that takes
+        // 8 s: its 2 s of work take 5, so the call it reached starts at 2.5 s.
+        let st = Stretch::new(&calls, 5.0, 8.0).expect("a stretch");
+        let (got, _) = call_times(&st.calls(&calls));
+        assert_eq!(got[0], (2.5, 3.0));
+        assert!((st.planned_at(&calls, 8.0) - 5.0).abs() < 1e-12);
+    }
 
     fn workload(extra: &str) -> String {
         format!(
