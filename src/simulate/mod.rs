@@ -240,10 +240,13 @@ pub fn replicate_many(
     }
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
     let (done, documents) = (AtomicUsize::new(0), AtomicU64::new(0));
+    // Replications enough to keep every thread busy leave nothing to gain from running a
+    // replication's patterns side by side, only the cost of handing chunks between threads.
+    let side_by_side = indices.len() < rayon::current_num_threads();
     indices
         .par_iter()
         .map(|&i| {
-            let r = replicate_reporting(s, book, opts, i, &|k| {
+            let r = replicate_reporting(s, book, opts, (i, side_by_side), &|k| {
                 progress(Progress {
                     replications: done.load(Relaxed),
                     documents: documents.fetch_add(k, Relaxed) + k,
@@ -297,16 +300,17 @@ pub fn replicate(
     opts: &RunOptions,
     index: usize,
 ) -> Result<Replication, RunError> {
-    replicate_reporting(s, book, opts, index, &|_| {})
+    replicate_reporting(s, book, opts, (index, true), &|_| {})
 }
 
 /// [`replicate`], calling `tick` with the documents simulated since its last call (every
-/// [`PROGRESS_DOCUMENTS`], and once at the end).
+/// [`PROGRESS_DOCUMENTS`], and once at the end); `side_by_side`: the patterns simulate each chunk
+/// in parallel while the next is drawn (the same results either way).
 fn replicate_reporting(
     s: &Scenario,
     book: &PriceBook,
     opts: &RunOptions,
-    index: usize,
+    (index, side_by_side): (usize, bool),
     tick: &dyn Fn(u64),
 ) -> Result<Replication, RunError> {
     let step = opts.timeline_step_seconds;
@@ -334,10 +338,16 @@ fn replicate_reporting(
     while !chunk.steps.is_empty() {
         // The next chunk is drawn while the patterns, each on its own, simulate this one: every
         // pattern sees the same steps in the same order whatever runs where.
-        let ((), overload) = rayon::join(
-            || draws.fill(&mut next),
-            || run_chunk(&mut lanes, &chunk, opts.max_backlog),
-        );
+        let overload = if side_by_side {
+            rayon::join(
+                || draws.fill(&mut next),
+                || run_chunk(&mut lanes, &chunk, opts.max_backlog),
+            )
+            .1
+        } else {
+            draws.fill(&mut next);
+            run_chunk_in_turn(&mut lanes, &chunk, opts.max_backlog)
+        };
         if let Some((p, waiting, t)) = overload {
             return Err(overloaded(s, book, p, waiting, t));
         }
@@ -545,6 +555,23 @@ fn run_chunk(
         .filter_map(|(i, (p, lane))| {
             lane.run(chunk, max_backlog)
                 .map(|(k, waiting, t)| ((k, i), (*p, waiting, t)))
+        })
+        .min_by_key(|(order, _)| *order)
+        .map(|(_, found)| found)
+}
+
+/// [`run_chunk`] on the calling thread, pattern after pattern.
+fn run_chunk_in_turn(
+    lanes: &mut PerPattern<Lane<'_>>,
+    chunk: &Chunk,
+    max_backlog: usize,
+) -> Option<(&'static dyn Pattern, usize, f64)> {
+    lanes
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, (p, lane))| {
+            lane.run(chunk, max_backlog)
+                .map(|(k, waiting, t)| ((k, i), (p, waiting, t)))
         })
         .min_by_key(|(order, _)| *order)
         .map(|(_, found)| found)
@@ -995,6 +1022,16 @@ mod tests {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(3));
+        // A run whose replications fill the threads simulates the patterns in turn: the same.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let in_turn = pool.install(|| simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap());
+        assert_eq!(
+            one,
+            serde_json::to_string(&in_turn.replications[0]).unwrap()
+        );
     }
 
     #[test]
