@@ -1,7 +1,10 @@
 //! Monte Carlo replications: each one simulates a month (or a window of it) of arrivals through
 //! both patterns' capacity simulations, which bill every attempt as it starts; then the month is
 //! priced (volume tiers and free tier apply to the month's totals). Replications run in parallel
-//! and are merged in index order, so output never depends on the thread count.
+//! and are merged in index order; within a replication, when threads are free, the patterns
+//! simulate each chunk of the month's draws side by side while the next chunk is drawn
+//! (module `draws`). Each pattern sees the same steps in the same order either way, so output never
+//! depends on the thread count.
 
 mod draws;
 
