@@ -9,7 +9,7 @@ pub mod capacity;
 
 use crate::capacity::llm::{EndKind, Ending, Run, UnitCalls, plan_calls};
 
-use super::lambda::model_prices;
+use super::lambda::{event_message_request, model_prices, receive_and_fetch};
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
 use crate::billing::lambda::{billed_ms, gb_seconds, per_million};
@@ -18,9 +18,6 @@ use crate::config::{Invocation, MONTH_SECONDS, Scenario, SessionEnd};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 use crate::units::{GbSeconds, Seconds, Usd};
-
-/// Bytes of the S3 event notification carried by the input queue.
-const EVENT_MESSAGE_KB: f64 = 2.0;
 
 /// A session's activities, inline for the common one-document session.
 type Activities = smallvec::SmallVec<[Activity; 1]>;
@@ -307,17 +304,7 @@ fn bill_around_session(
         Component::Dynamodb,
         per_million(wru, sp.dynamodb_usd_per_million_wru),
     );
-    o.add(
-        Component::Sqs,
-        per_million(
-            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-            sp.sqs_usd_per_million_requests,
-        ),
-    );
-    o.add(
-        Component::S3,
-        Usd(p.documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
-    );
+    receive_and_fetch(book, p.documents, o);
     if ac.log_payloads {
         let logged = p.payload_kb + if success { p.result_kb } else { 0.0 };
         o.add(
@@ -340,11 +327,7 @@ fn bill_around_session(
 pub fn finish(s: &Scenario, book: &PriceBook, p: &Plan, o: &mut Outcome) {
     let ac = &s.agentcore;
     let sp = &book.services;
-    let sqs_in = per_million(
-        sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-        sp.sqs_usd_per_million_requests,
-    );
-    o.add(Component::Sqs, 2.0 * sqs_in);
+    o.add(Component::Sqs, 2.0 * event_message_request(book));
     if !o.failed {
         let chunks = sqs_requests(p.result_kb, sp.sqs_billing_chunk_kb);
         o.add(

@@ -212,22 +212,32 @@ pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
     finish_services(book, p.documents, o);
 }
 
-/// What each attempt of a unit of `documents` documents costs besides compute: one SQS receive,
-/// an S3 GET of each document, `log_kb` of logs. Shared with the managed-instance pattern, which
-/// uses the same queue, bucket and log settings.
-pub(crate) fn attempt_services(book: &PriceBook, documents: usize, log_kb: f64, o: &mut Outcome) {
+/// USD of one SQS request (send, receive or delete) on a document's S3 event message: every
+/// pattern's input queue carries that message.
+pub(crate) fn event_message_request(book: &PriceBook) -> Usd {
     let sp = &book.services;
-    o.add(
-        Component::Sqs,
-        per_million(
-            sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-            sp.sqs_usd_per_million_requests,
-        ),
-    );
+    per_million(
+        sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
+        sp.sqs_usd_per_million_requests,
+    )
+}
+
+/// What every pattern's attempt at a unit of `documents` documents starts with: one receive of its
+/// event message from the input queue and an S3 GET of each document.
+pub(crate) fn receive_and_fetch(book: &PriceBook, documents: usize, o: &mut Outcome) {
+    o.add(Component::Sqs, event_message_request(book));
     o.add(
         Component::S3,
-        Usd(documents as f64 * sp.s3_get_usd_per_thousand / 1000.0),
+        Usd(documents as f64 * book.services.s3_get_usd_per_thousand / 1000.0),
     );
+}
+
+/// What each attempt of a unit of `documents` documents costs besides compute: the receive and
+/// fetch, and `log_kb` of logs. Shared with the managed-instance pattern, which uses the same
+/// queue, bucket and log settings.
+pub(crate) fn attempt_services(book: &PriceBook, documents: usize, log_kb: f64, o: &mut Outcome) {
+    let sp = &book.services;
+    receive_and_fetch(book, documents, o);
     o.add(
         Component::CloudwatchLogs,
         Usd(kb_to_gb(log_kb) * sp.cloudwatch_logs_ingest_usd_per_gb),
@@ -238,11 +248,7 @@ pub(crate) fn attempt_services(book: &PriceBook, documents: usize, log_kb: f64, 
 /// which uses the same queue, bucket and topic.
 pub(crate) fn finish_services(book: &PriceBook, documents: usize, o: &mut Outcome) {
     let sp = &book.services;
-    let once = per_million(
-        sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-        sp.sqs_usd_per_million_requests,
-    );
-    o.add(Component::Sqs, 2.0 * once);
+    o.add(Component::Sqs, 2.0 * event_message_request(book));
     if o.infeasible.is_none() && !o.failed {
         o.add(
             Component::S3,
