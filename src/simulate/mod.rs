@@ -344,12 +344,12 @@ fn replicate_reporting(
         let overload = if side_by_side {
             rayon::join(
                 || draws.fill(&mut next),
-                || run_chunk(&mut lanes, &chunk, opts.max_backlog),
+                || run_chunk(&mut lanes, &chunk, opts.max_backlog, true),
             )
             .1
         } else {
             draws.fill(&mut next);
-            run_chunk_in_turn(&mut lanes, &chunk, opts.max_backlog)
+            run_chunk(&mut lanes, &chunk, opts.max_backlog, false)
         };
         if let Some((p, waiting, t)) = overload {
             return Err(overloaded(s, book, p, waiting, t));
@@ -544,40 +544,31 @@ impl Lane<'_> {
     }
 }
 
-/// Every pattern's simulation through one chunk, in parallel when threads are free. An overload
-/// is the first in the order a sequential run meets it (step, then pattern), so the error never
-/// depends on scheduling.
+/// Every pattern's simulation through one chunk, in parallel with `side_by_side`, else in turn.
+/// An overload is the first in the order a sequential run meets it (step, then pattern), so the
+/// error never depends on scheduling.
 fn run_chunk(
     lanes: &mut PerPattern<Lane<'_>>,
     chunk: &Chunk,
     max_backlog: usize,
+    side_by_side: bool,
 ) -> Option<(&'static dyn Pattern, usize, f64)> {
     let mut each: Vec<(&'static dyn Pattern, &mut Lane<'_>)> = lanes.iter_mut().collect();
-    each.par_iter_mut()
-        .enumerate()
-        .filter_map(|(i, (p, lane))| {
-            lane.run(chunk, max_backlog)
-                .map(|(k, waiting, t)| ((k, i), (*p, waiting, t)))
-        })
-        .min_by_key(|(order, _)| *order)
-        .map(|(_, found)| found)
-}
-
-/// [`run_chunk`] on the calling thread, pattern after pattern.
-fn run_chunk_in_turn(
-    lanes: &mut PerPattern<Lane<'_>>,
-    chunk: &Chunk,
-    max_backlog: usize,
-) -> Option<(&'static dyn Pattern, usize, f64)> {
-    lanes
-        .iter_mut()
-        .enumerate()
-        .filter_map(|(i, (p, lane))| {
-            lane.run(chunk, max_backlog)
-                .map(|(k, waiting, t)| ((k, i), (p, waiting, t)))
-        })
-        .min_by_key(|(order, _)| *order)
-        .map(|(_, found)| found)
+    let run = |(p, lane): &mut (&'static dyn Pattern, &mut Lane<'_>)| {
+        lane.run(chunk, max_backlog)
+            .map(|(k, waiting, t)| (k, (*p, waiting, t)))
+    };
+    let found: Vec<_> = if side_by_side {
+        each.par_iter_mut().map(run).collect()
+    } else {
+        each.iter_mut().map(run).collect()
+    };
+    // In pattern order, and the first of equal steps is kept.
+    found
+        .into_iter()
+        .flatten()
+        .min_by_key(|(k, _)| *k)
+        .map(|(_, overload)| overload)
 }
 
 /// Draws exactly the random numbers replication `index` draws for its month's arrivals and
