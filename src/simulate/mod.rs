@@ -2,11 +2,12 @@
 //! both patterns' capacity simulations, which bill every attempt as it starts; then the month is
 //! priced (volume tiers and free tier apply to the month's totals). Replications run in parallel
 //! and are merged in index order; within a replication, when threads are free, the patterns
-//! simulate each chunk of the month's draws side by side while the next chunk is drawn
-//! (module `draws`). Each pattern sees the same steps in the same order either way, so output never
-//! depends on the thread count.
+//! run through the month's draws (module `draws`) side by side, each at its own pace, while the
+//! draws run ahead (module `pipeline`). Each pattern sees the same steps in the same order either
+//! way, so output never depends on the thread count.
 
 mod draws;
+mod pipeline;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -307,14 +308,14 @@ pub fn replicate(
 }
 
 /// [`replicate`], calling `tick` with the documents simulated since its last call (every
-/// [`PROGRESS_DOCUMENTS`], and once at the end); `side_by_side`: the patterns simulate each chunk
-/// in parallel while the next is drawn (the same results either way).
+/// [`PROGRESS_DOCUMENTS`], and once at the end); `side_by_side`: the draws and each pattern run
+/// as tasks of their own on the thread pool (the same results either way).
 fn replicate_reporting(
     s: &Scenario,
     book: &PriceBook,
     opts: &RunOptions,
     (index, side_by_side): (usize, bool),
-    tick: &dyn Fn(u64),
+    tick: &(dyn Fn(u64) + Sync),
 ) -> Result<Replication, RunError> {
     let step = opts.timeline_step_seconds;
     let compared = crate::pattern::compared(s, book);
@@ -335,37 +336,23 @@ fn replicate_reporting(
     let mut kept = keep.then(Vec::new);
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
     let mut draws = MonthDraws::new(s, stream(opts.seed, index as u64), limit);
-    let mut unreported = 0u64;
-    let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
-    draws.fill(&mut chunk);
-    while !chunk.steps.is_empty() {
-        // The next chunk is drawn while the patterns, each on its own, simulate this one: every
-        // pattern sees the same steps in the same order whatever runs where.
-        let overload = if side_by_side {
-            rayon::join(
-                || draws.fill(&mut next),
-                || run_chunk(&mut lanes, &chunk, opts.max_backlog, true),
-            )
-            .1
-        } else {
-            draws.fill(&mut next);
-            run_chunk(&mut lanes, &chunk, opts.max_backlog, false)
-        };
-        if let Some((p, waiting, t)) = overload {
-            return Err(overloaded(s, book, p, waiting, t));
-        }
-        unreported += chunk.docs.len() as u64;
-        if unreported >= PROGRESS_DOCUMENTS {
-            tick(unreported);
-            unreported = 0;
-        }
-        if let Some(kept) = &mut kept {
-            kept.extend_from_slice(&chunk.docs);
-        }
-        std::mem::swap(&mut chunk, &mut next);
+    let overload = if side_by_side {
+        let each = lanes.iter_mut().collect();
+        let ticks = (tick, PROGRESS_DOCUMENTS);
+        pipeline::run(each, &mut draws, kept.as_mut(), opts.max_backlog, ticks)
+    } else {
+        in_turn(
+            &mut lanes,
+            &mut draws,
+            kept.as_mut(),
+            opts.max_backlog,
+            tick,
+        )
+    };
+    if let Some((p, waiting, t)) = overload {
+        return Err(overloaded(s, book, p, waiting, t));
     }
     let n = draws.documents();
-    tick(unreported);
     if n == 0 {
         return Err(RunError::Parameter {
             name: "arrivals",
@@ -544,31 +531,43 @@ impl Lane<'_> {
     }
 }
 
-/// Every pattern's simulation through one chunk, in parallel with `side_by_side`, else in turn.
-/// An overload is the first in the order a sequential run meets it (step, then pattern), so the
-/// error never depends on scheduling.
-fn run_chunk(
+/// Every pattern's simulation through the month `draws` yields, one chunk at a time and each
+/// pattern in turn (appending the documents to `kept`); returns the first overload, in the order
+/// [`pipeline::run`] finds it.
+fn in_turn(
     lanes: &mut PerPattern<Lane<'_>>,
-    chunk: &Chunk,
+    draws: &mut MonthDraws<'_>,
+    mut kept: Option<&mut Vec<Document>>,
     max_backlog: usize,
-    side_by_side: bool,
+    tick: &dyn Fn(u64),
 ) -> Option<(&'static dyn Pattern, usize, f64)> {
-    let mut each: Vec<(&'static dyn Pattern, &mut Lane<'_>)> = lanes.iter_mut().collect();
-    let run = |(p, lane): &mut (&'static dyn Pattern, &mut Lane<'_>)| {
-        lane.run(chunk, max_backlog)
-            .map(|(k, waiting, t)| (k, (*p, waiting, t)))
-    };
-    let found: Vec<_> = if side_by_side {
-        each.par_iter_mut().map(run).collect()
-    } else {
-        each.iter_mut().map(run).collect()
-    };
-    // In pattern order, and the first of equal steps is kept.
-    found
-        .into_iter()
-        .flatten()
-        .min_by_key(|(k, _)| *k)
-        .map(|(_, overload)| overload)
+    let (mut chunk, mut unreported) = (Chunk::default(), 0);
+    loop {
+        draws.fill(&mut chunk);
+        if chunk.steps.is_empty() {
+            tick(unreported);
+            return None;
+        }
+        if let Some(kept) = &mut kept {
+            kept.extend_from_slice(&chunk.docs);
+        }
+        // Pattern order, and the first of equal steps kept.
+        let found = lanes
+            .iter_mut()
+            .filter_map(|(p, lane)| {
+                let (k, waiting, t) = lane.run(&chunk, max_backlog)?;
+                Some((k, (p, waiting, t)))
+            })
+            .min_by_key(|(k, _)| *k);
+        if let Some((_, overload)) = found {
+            return Some(overload);
+        }
+        unreported += chunk.docs.len() as u64;
+        if unreported >= PROGRESS_DOCUMENTS {
+            tick(unreported);
+            unreported = 0;
+        }
+    }
 }
 
 /// Draws exactly the random numbers replication `index` draws for its month's arrivals and
@@ -1026,6 +1025,38 @@ mod tests {
             one,
             serde_json::to_string(&in_turn.replications[0]).unwrap()
         );
+    }
+
+    #[test]
+    fn an_overload_is_the_one_a_sequential_run_meets_on_any_thread_count() {
+        // Both patterns overload within the month-end burst; AgentCore's queue passes the guard a
+        // thousand batches before Lambda's, though Lambda comes first in pattern order, and the
+        // patterns run at their own pace when side by side.
+        let input = Input::from_arg("month-end-burst", None).unwrap();
+        let o = RunOptions {
+            max_backlog: 10_000,
+            replications: 1,
+            ..RunOptions::default()
+        };
+        let run = |threads, side_by_side: bool| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let r = pool.install(|| {
+                if side_by_side {
+                    replicate(&input.scenario, &input.book, &o, 0).map(|_| ())
+                } else {
+                    simulate(&input.scenario, &input.book, &o, &|_| {}).map(|_| ())
+                }
+            });
+            format!("{:?}", r.unwrap_err())
+        };
+        let in_turn = run(1, false);
+        assert!(in_turn.contains("agentcore"), "{in_turn}");
+        for threads in 1..=3 {
+            assert_eq!(in_turn, run(threads, true));
+        }
     }
 
     #[test]
