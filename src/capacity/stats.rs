@@ -127,7 +127,8 @@ impl CapacityStats {
         }
     }
 
-    /// Moves the clock to `now`, integrating the state that held since the last change.
+    /// Moves the clock to `now`, integrating the state that held since the last change; a
+    /// timeline step entered carries that state in.
     pub fn advance(&mut self, now: f64, executions: u32, idle: u32, waiting: u32) {
         let dt = now - self.clock;
         if dt > 0.0 {
@@ -138,11 +139,7 @@ impl CapacityStats {
             }
             self.clock = now;
         }
-        self.mark(executions, idle, waiting);
-    }
-
-    /// Records the current state in the timeline step of the clock (and fills steps skipped over).
-    pub fn mark(&mut self, executions: u32, idle: u32, waiting: u32) {
+        // Within the step of the last change, that state is already in the step's maxima.
         let step = self.step_index();
         while self.timeline.len() <= step {
             // A step with no event still saw the state carried into it.
@@ -153,12 +150,26 @@ impl CapacityStats {
                 throttles: 0,
             });
         }
-        let t = &mut self.timeline[step];
+    }
+
+    /// Records the state after a change in the timeline step of the clock. Call
+    /// [`CapacityStats::advance`] to the change's time first.
+    pub fn mark(&mut self, executions: u32, idle: u32, waiting: u32) {
+        let t = self.current_step();
         t.concurrency_max = t.concurrency_max.max(executions);
         t.idle_max = t.idle_max.max(idle);
         t.queue_max = t.queue_max.max(waiting);
         self.peak_concurrency = self.peak_concurrency.max(executions);
         self.peak_backlog = self.peak_backlog.max(waiting);
+    }
+
+    /// The clock's timeline step: the last, since [`CapacityStats::advance`] fills up to it
+    /// (which saves a division an event).
+    fn current_step(&mut self) -> &mut TimelineStep {
+        debug_assert_eq!(self.timeline.len(), self.step_index() + 1);
+        self.timeline
+            .last_mut()
+            .expect("advance fills the timeline up to the clock's step")
     }
 
     /// The timeline step the clock is in. Through `u32`: a float's conversion to a 64-bit
