@@ -127,7 +127,17 @@ pub enum Support {
 
 impl Dist {
     /// Draws one value. Never negative for the families validation accepts.
+    #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // Constants (token counts, result sizes) are several of a document's fields: inlined,
+        // they cost a comparison instead of a call.
+        match self {
+            Dist::Constant(v) => *v,
+            _ => self.draw(rng),
+        }
+    }
+
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,
             Dist::Uniform { min, max } => {
