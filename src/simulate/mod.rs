@@ -1052,6 +1052,35 @@ mod tests {
     }
 
     #[test]
+    fn a_documents_cost_is_its_outcome_with_the_rates_applied_to_the_bit() {
+        // `document_cost` repeats `apply` without the copy; every rate and the fixed cost differ
+        // from 1 and 0 so each component's factor is seen.
+        let mut o = Outcome::default();
+        for (k, c) in o.costs.iter_mut().enumerate() {
+            *c = Usd(1e-5 * (k as f64 + 1.0).sqrt());
+        }
+        for fixed_component in [
+            None,
+            Some(Component::Checker),
+            Some(Component::LambdaCompute),
+        ] {
+            let rates = MonthRates {
+                k_gb: 0.873,
+                k_req: 0.61,
+                fixed_component,
+                fixed_per_doc: Usd(3.3e-6),
+                k_fleet: 1.27,
+            };
+            let mut applied = o;
+            rates.apply(&mut applied);
+            assert_eq!(
+                rates.document_cost(&o).get().to_bits(),
+                applied.total().get().to_bits()
+            );
+        }
+    }
+
+    #[test]
     fn an_overload_is_the_one_a_sequential_run_meets_on_any_thread_count() {
         // Both patterns overload within the month-end burst; AgentCore's queue passes the guard a
         // thousand batches before Lambda's, though Lambda comes first in pattern order, and the
