@@ -693,40 +693,38 @@ impl MonthRates {
 
     /// Applies the rates to an outcome priced at list prices.
     pub fn apply(&self, o: &mut Outcome) {
-        for c in Component::LAMBDA_DURATION {
-            o.costs[c as usize] *= self.k_gb;
-        }
-        o.costs[Component::LambdaRequests as usize] *= self.k_req;
-        for c in Component::FLEET {
-            o.costs[c as usize] *= self.k_fleet;
+        for (k, x) in o.costs.iter_mut().enumerate() {
+            *x *= self.factor(k);
         }
         if let Some(c) = self.fixed_component {
             o.add(c, self.fixed_per_doc);
         }
     }
 
+    /// The factor component `k`'s list-price cost is billed at: a factor of 1 changes no bit.
+    fn factor(&self, k: usize) -> f64 {
+        if Component::LAMBDA_DURATION.iter().any(|c| *c as usize == k) {
+            self.k_gb
+        } else if k == Component::LambdaRequests as usize {
+            self.k_req
+        } else if Component::FLEET.iter().any(|c| *c as usize == k) {
+            self.k_fleet
+        } else {
+            1.0
+        }
+    }
+
     /// The USD of one document's list-price outcome at these rates.
     pub fn document_cost(&self, o: &Outcome) -> Usd {
-        // `apply` then `total`, component by component without copying the outcome (this runs
-        // once a document); a factor of 1 changes no bit.
+        // `apply` then `total`, component by component without copying the outcome: this runs
+        // once a document.
         let fixed = self.fixed_component.map(|c| c as usize);
-        let factor = |k: usize| {
-            if Component::LAMBDA_DURATION.iter().any(|c| *c as usize == k) {
-                self.k_gb
-            } else if k == Component::LambdaRequests as usize {
-                self.k_req
-            } else if Component::FLEET.iter().any(|c| *c as usize == k) {
-                self.k_fleet
-            } else {
-                1.0
-            }
-        };
         Usd(o
             .costs
             .iter()
             .enumerate()
             .map(|(k, x)| {
-                let v = x.get() * factor(k);
+                let v = x.get() * self.factor(k);
                 if fixed == Some(k) {
                     v + self.fixed_per_doc.get()
                 } else {
