@@ -21,8 +21,13 @@ pub fn duration_seconds(init: Seconds, cpu: Seconds, io_wait: Seconds, vcpu_shar
 /// noise such as 9.500000000000002 s cannot push a bill up by a whole granule.
 pub fn billed_ms(duration: Seconds, granularity_ms: u64) -> Millis {
     let us = (duration.get() * 1e6).round().max(0.0) as u64;
-    let g = granularity_ms.max(1) * 1000;
-    Millis(us.div_ceil(g) * granularity_ms.max(1))
+    // Today's 1 ms granularity divides by a constant, which compiles to a multiplication: a
+    // 64-bit division by a run-time value is among the slowest instructions, and this runs for
+    // every attempt. Both branches give the same integer.
+    if granularity_ms <= 1 {
+        return Millis(us.div_ceil(1000));
+    }
+    Millis(us.div_ceil(granularity_ms * 1000) * granularity_ms)
 }
 
 /// GB-seconds of one invocation: billed seconds × configured memory in GB (1 GB = 1,024 MB).
@@ -52,14 +57,13 @@ pub fn per_million(count: f64, usd_per_million: f64) -> Usd {
     Usd(count * usd_per_million / 1e6)
 }
 
-/// Ephemeral storage above the included amount: (storage − included) GB × billed seconds × price.
-pub fn ephemeral_storage_cost(
-    billed: Millis,
-    storage_mb: f64,
-    included_mb: f64,
-    usd_per_gb_s: f64,
-) -> Usd {
-    let extra_gb = (storage_mb - included_mb).max(0.0) / 1024.0;
+/// GB of ephemeral storage billed: what is configured above the included amount.
+pub fn extra_storage_gb(storage_mb: f64, included_mb: f64) -> f64 {
+    (storage_mb - included_mb).max(0.0) / 1024.0
+}
+
+/// Ephemeral storage above the included amount ([`extra_storage_gb`]): GB × billed seconds × price.
+pub fn ephemeral_storage_cost(billed: Millis, extra_gb: f64, usd_per_gb_s: f64) -> Usd {
     Usd(extra_gb * billed.get() as f64 / 1000.0 * usd_per_gb_s)
 }
 
@@ -269,11 +273,12 @@ mod tests {
     #[test]
     fn ephemeral_storage_bills_only_above_512_mb() {
         assert_eq!(
-            ephemeral_storage_cost(Millis(1000), 512.0, 512.0, 0.0000000309),
+            ephemeral_storage_cost(Millis(1000), extra_storage_gb(512.0, 512.0), 0.0000000309),
             Usd(0.0)
         );
         // 1,536 MB = 1 GB above the included 512 MB, for 2 s.
-        let c = ephemeral_storage_cost(Millis(2000), 1536.0, 512.0, 0.0000000309);
+        assert_eq!(extra_storage_gb(256.0, 512.0), 0.0);
+        let c = ephemeral_storage_cost(Millis(2000), extra_storage_gb(1536.0, 512.0), 0.0000000309);
         assert!((c.get() - 2.0 * 0.0000000309).abs() < 1e-18);
     }
 }

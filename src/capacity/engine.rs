@@ -129,6 +129,7 @@ impl<M: Model> Simulator<M> {
     /// Ends the run, returning the statistics; the LLM figures per minute span the arrivals.
     pub fn into_stats(mut self) -> CapacityStats {
         let mut stats = self.core.stats;
+        stats.end();
         self.model.finish_stats(&mut stats);
         stats.llm = self.core.llm.into_stats(self.last_arrival);
         stats

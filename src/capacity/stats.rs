@@ -62,6 +62,10 @@ pub struct CapacityStats {
     /// The LLM calls' figures.
     #[serde(default)]
     pub llm: super::llm::LlmStats,
+    /// A clock below this is still in the timeline's last step: the step is worked out again
+    /// only past it, not with a division every event. Bookkeeping, not a measurement.
+    #[serde(skip)]
+    step_check: f64,
     /// The instance fleet of a pattern that runs on one (managed instances); `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<FleetStats>,
@@ -140,6 +144,14 @@ impl CapacityStats {
             self.clock = now;
         }
         // Within the step of the last change, that state is already in the step's maxima.
+        if self.clock >= self.step_check {
+            self.enter_steps(executions, idle, waiting);
+        }
+    }
+
+    /// Fills the timeline up to the clock's step, each step entered carrying the state in, and
+    /// sets the clock below which the step cannot change.
+    fn enter_steps(&mut self, executions: u32, idle: u32, waiting: u32) {
         let step = self.step_index();
         while self.timeline.len() <= step {
             // A step with no event still saw the state carried into it.
@@ -150,6 +162,9 @@ impl CapacityStats {
                 throttles: 0,
             });
         }
+        // Below (step + 1)·(1 − 1e-9) steps' seconds, the clock's quotient by the step rounds
+        // below step + 1 (both roundings are within 2⁻⁵² of it), so its step stays `step`.
+        self.step_check = (step as f64 + 1.0) * self.step_seconds * (1.0 - 1e-9);
     }
 
     /// Records the state after a change in the timeline step of the clock. Call
@@ -173,10 +188,16 @@ impl CapacityStats {
     }
 
     /// The timeline step the clock is in. Through `u32`: a float's conversion to a 64-bit
-    /// integer costs a dozen instructions without AVX-512 and this runs twice an event; a month
-    /// has thousands of steps, and a clock 2³² steps long would have exhausted memory first.
+    /// integer costs a dozen instructions without AVX-512; a month has thousands of steps, and a
+    /// clock 2³² steps long would have exhausted memory first.
     fn step_index(&self) -> usize {
         (self.clock / self.step_seconds) as u32 as usize
+    }
+
+    /// Ends the run: drops the bookkeeping kept while it ran, so finished statistics are equal
+    /// however they were reached (a shard file's round trip included).
+    pub fn end(&mut self) {
+        self.step_check = 0.0;
     }
 
     /// Records a finished unit's wait and latency.
@@ -193,13 +214,10 @@ impl CapacityStats {
         }
     }
 
-    /// Counts a throttled unit at the clock.
+    /// Counts a throttled unit at the clock. Call [`CapacityStats::advance`] to its time first.
     pub fn throttle(&mut self) {
         self.throttles += 1;
-        let step = self.step_index();
-        if let Some(t) = self.timeline.get_mut(step) {
-            t.throttles += 1;
-        }
+        self.current_step().throttles += 1;
     }
 
     /// Share of the simulated time spent at the limit.
@@ -217,6 +235,47 @@ impl CapacityStats {
             self.queue_area / self.clock
         } else {
             0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The step a clock is in, by the division every event once paid.
+    fn divided(clock: f64, step: f64) -> usize {
+        (clock / step) as u32 as usize
+    }
+
+    #[test]
+    fn the_timeline_reaches_the_clocks_step_at_and_around_every_boundary() {
+        use rand::RngExt;
+        let mut rng = crate::sampling::stream(11, 0);
+        for step in [1.0, 7.0, 60.0, 0.1 * 36.0, 1.0 / 3.0 * 900.0] {
+            let mut s = CapacityStats::new(10.0, step, false);
+            let mut clock = 0.0;
+            for _ in 0..20_000 {
+                // Exact boundaries, the floats either side of them, and plain steps forward.
+                let k = (clock / step).floor() + 1.0;
+                let boundary = k * step;
+                clock = match rng.random_range(0..4) {
+                    0 => boundary,
+                    1 => f64::from_bits(boundary.to_bits() - 1).max(clock),
+                    2 => f64::from_bits(boundary.to_bits() + 1),
+                    _ => clock + rng.random::<f64>() * step * 0.7,
+                };
+                s.advance(clock, 1, 0, 0);
+                assert_eq!(s.timeline.len(), divided(clock, step) + 1, "clock {clock}");
+            }
+            // Late in a month the floats are coarse: the same holds there.
+            let late = clock + 2_591_000.0;
+            s.advance(late, 1, 0, 0);
+            for i in 0..5_000u64 {
+                let t = f64::from_bits(late.to_bits() + i * 997);
+                s.advance(t, 1, 0, 0);
+                assert_eq!(s.timeline.len(), divided(t, step) + 1, "clock {t}");
+            }
         }
     }
 }

@@ -6,13 +6,12 @@
 //! `checker_interval_minutes` and flags sessions older than `checker_threshold_minutes`; the unit
 //! is then retried, up to `max_attempts`.
 
-use super::{Plan, bill_attempt_as, finish, limit, plan, planned_cut};
+use super::{Charges, Plan, bill_attempt_as, finish, limit, plan, planned_cut};
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::{Bedrock, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
 use crate::config::Scenario;
 use crate::pattern::Infeasibility;
-use crate::pattern::lambda::model_prices;
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 
@@ -41,8 +40,8 @@ pub struct AgentCoreModel<'a> {
     creation: RateLimit,
     data_plane: RateLimit,
     wake_pending: bool,
-    /// The model's (input, output) USD per million tokens, looked up once.
-    prices: (f64, f64),
+    /// What the pattern charges that never changes within the run.
+    charges: Charges,
 }
 
 /// The AgentCore pattern's simulation.
@@ -68,7 +67,7 @@ pub fn new<'a>(
         creation: RateLimit::new(acp.session_creation_tps, acp.session_creation_tps.max(1.0)),
         data_plane: RateLimit::new(acp.data_plane_tps, acp.data_plane_tps.max(1.0)),
         wake_pending: false,
-        prices: model_prices(s, book),
+        charges: Charges::new(s, book),
     };
     let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
     Simulator::new(model, quota, step_seconds, trace_waits, llm)
@@ -139,10 +138,10 @@ impl Model for AgentCoreModel<'_> {
             let t = bill_attempt_as(
                 s,
                 book,
+                &self.charges,
                 &job.plan,
                 job.attempt,
                 None,
-                self.prices,
                 &mut job.outcome,
             );
             if t.success {
@@ -177,10 +176,10 @@ impl Model for AgentCoreModel<'_> {
                         let t = bill_attempt_as(
                             s,
                             book,
+                            &self.charges,
                             &job.plan,
                             job.attempt,
                             actual,
-                            self.prices,
                             &mut job.outcome,
                         );
                         if t.success {
@@ -230,7 +229,7 @@ impl AgentCoreModel<'_> {
             core.events.push(found, Event::Retry(id));
             return;
         }
-        let (s, book) = (self.s, self.book);
-        core.complete(id, now, sink, |p, o| finish(s, book, p, o));
+        let (c, book) = (&self.charges, self.book);
+        core.complete(id, now, sink, |p, o| finish(c, book, p, o));
     }
 }

@@ -9,7 +9,7 @@ pub mod capacity;
 
 use crate::capacity::llm::{EndKind, Ending, Run, UnitCalls, plan_calls};
 
-use super::lambda::{event_message_request, model_prices, receive_and_fetch};
+use super::lambda::{Services, model_prices, receive_and_fetch};
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
 use crate::billing::lambda::{billed_ms, gb_seconds, per_million};
@@ -160,7 +160,57 @@ pub fn bill_attempt(
     i: usize,
     o: &mut Outcome,
 ) -> AttemptTiming {
-    bill_attempt_as(s, book, p, i, None, model_prices(s, book), o)
+    bill_attempt_as(s, book, &Charges::new(s, book), p, i, None, o)
+}
+
+/// What the AgentCore pattern charges that depends on the workload and the price book alone:
+/// looked up and worked out once a run by the operations each attempt would repeat, so every
+/// charge is the same to the bit (the simulation bills every attempt of a month).
+#[derive(Debug, Clone, Copy)]
+pub struct Charges {
+    /// The model's (input, output) USD per million tokens.
+    pub prices: (f64, f64),
+    /// The input queue's and bucket's charges.
+    services: Services,
+    /// An async invoker's run, the same every attempt (a sync invoker's lasts its session).
+    invoker: Option<HelperRun>,
+    /// The results Lambda's run.
+    results: HelperRun,
+    /// One write of the tracking row.
+    tracking_write: Usd,
+    /// (USD per vCPU-hour, USD per GB-hour) of the platform.
+    rates: (f64, f64),
+}
+
+impl Charges {
+    /// The workload's charges under `book`.
+    pub fn new(s: &Scenario, book: &PriceBook) -> Self {
+        let ac = &s.agentcore;
+        let sp = &book.services;
+        let invoker = match ac.invocation {
+            Invocation::Sync => None,
+            Invocation::Async => Some(HelperRun::new(
+                s,
+                book,
+                Seconds(ac.invoker_seconds),
+                ac.invoker_memory_mb,
+            )),
+        };
+        let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
+        Self {
+            prices: model_prices(s, book),
+            services: Services::new(s, book),
+            invoker,
+            results: HelperRun::new(
+                s,
+                book,
+                Seconds(ac.results_lambda_seconds),
+                ac.results_lambda_memory_mb,
+            ),
+            tracking_write: per_million(wru, sp.dynamodb_usd_per_million_wru),
+            rates: book.agentcore.rates(ac.platform),
+        }
+    }
 }
 
 /// As [`bill_attempt`]; with `actual`, the attempt's calls ran as events and it ended as the
@@ -170,10 +220,10 @@ pub fn bill_attempt(
 pub fn bill_attempt_as(
     s: &Scenario,
     book: &PriceBook,
+    c: &Charges,
     p: &Plan,
     i: usize,
     actual: Option<(&Ending, &Run)>,
-    (pin, pout): (f64, f64),
     o: &mut Outcome,
 ) -> AttemptTiming {
     let ac = &s.agentcore;
@@ -244,7 +294,7 @@ pub fn bill_attempt_as(
         Seconds(acp.min_billed_seconds),
         acp.partial_seconds,
     );
-    let (cpu_rate, mem_rate) = acp.rates(ac.platform);
+    let (cpu_rate, mem_rate) = c.rates;
     let cpu_used = p.vcpu_seconds
         * if p.processing > Seconds::ZERO {
             ran / p.processing
@@ -262,9 +312,12 @@ pub fn bill_attempt_as(
     let success = matches!((end, kind), (AttemptEnd::Success, EndKind::Planned));
     let tokens = match actual {
         Some((_, run)) => Usd(run.token_usd),
-        None => progress * token_cost(p.tokens_in, p.tokens_out, pin, pout),
+        None => {
+            let (pin, pout) = c.prices;
+            progress * token_cost(p.tokens_in, p.tokens_out, pin, pout)
+        }
     };
-    bill_around_session(s, book, p, success, p.startup + ran + added, tokens, o);
+    bill_around_session(s, book, c, p, success, p.startup + ran + added, tokens, o);
     AttemptTiming {
         busy: p.startup + ran + added,
         tail,
@@ -275,9 +328,11 @@ pub fn bill_attempt_as(
 /// Bills what one attempt costs around its session: the invoker Lambda (which a sync invoker
 /// keeps waiting for `session`), the tracking row, the input message, the S3 read, the
 /// payload logs, and the calls' `tokens`; a failed attempt's row is marked failed by the checker.
+#[allow(clippy::too_many_arguments)] // the run's charges, the plan and what the attempt did
 fn bill_around_session(
     s: &Scenario,
     book: &PriceBook,
+    c: &Charges,
     p: &Plan,
     success: bool,
     session: Seconds,
@@ -287,24 +342,17 @@ fn bill_around_session(
     let ac = &s.agentcore;
     let sp = &book.services;
     // Invoker Lambda: validates, writes the tracking row, invokes; a sync invoker waits for the session.
-    let wait = match ac.invocation {
-        Invocation::Sync => session,
-        Invocation::Async => Seconds::ZERO,
-    };
-    helper_lambda(
-        s,
-        book,
-        Component::InvokerLambda,
-        Seconds(ac.invoker_seconds) + wait,
-        ac.invoker_memory_mb,
-        o,
-    );
-    let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
-    o.add(
-        Component::Dynamodb,
-        per_million(wru, sp.dynamodb_usd_per_million_wru),
-    );
-    receive_and_fetch(book, p.documents, o);
+    let invoker = c.invoker.unwrap_or_else(|| {
+        HelperRun::new(
+            s,
+            book,
+            Seconds(ac.invoker_seconds) + session,
+            ac.invoker_memory_mb,
+        )
+    });
+    invoker.bill(Component::InvokerLambda, o);
+    o.add(Component::Dynamodb, c.tracking_write);
+    receive_and_fetch(&c.services, book, p.documents, o);
     if ac.log_payloads {
         let logged = p.payload_kb + if success { p.result_kb } else { 0.0 };
         o.add(
@@ -315,42 +363,27 @@ fn bill_around_session(
     o.add(Component::LlmTokens, tokens);
     if !success {
         // The checker marks the stale row failed before the retry.
-        o.add(
-            Component::Dynamodb,
-            per_million(wru, sp.dynamodb_usd_per_million_wru),
-        );
+        o.add(Component::Dynamodb, c.tracking_write);
     }
 }
 
 /// Charges what happens once per session: input-queue send and delete, and on success the
 /// results queue, results Lambda, S3 write and the agent's success update. `o.failed` must be set.
-pub fn finish(s: &Scenario, book: &PriceBook, p: &Plan, o: &mut Outcome) {
-    let ac = &s.agentcore;
+pub fn finish(c: &Charges, book: &PriceBook, p: &Plan, o: &mut Outcome) {
     let sp = &book.services;
-    o.add(Component::Sqs, 2.0 * event_message_request(book));
+    o.add(Component::Sqs, 2.0 * c.services.event_message);
     if !o.failed {
         let chunks = sqs_requests(p.result_kb, sp.sqs_billing_chunk_kb);
         o.add(
             Component::Sqs,
             per_million(3.0 * chunks, sp.sqs_usd_per_million_requests),
         );
-        helper_lambda(
-            s,
-            book,
-            Component::ResultsLambda,
-            Seconds(ac.results_lambda_seconds),
-            ac.results_lambda_memory_mb,
-            o,
-        );
+        c.results.bill(Component::ResultsLambda, o);
         o.add(
             Component::S3,
             Usd(p.documents as f64 * sp.s3_put_usd_per_thousand / 1000.0),
         );
-        let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
-        o.add(
-            Component::Dynamodb,
-            per_million(wru, sp.dynamodb_usd_per_million_wru),
-        );
+        o.add(Component::Dynamodb, c.tracking_write);
     }
 }
 
@@ -368,7 +401,7 @@ pub fn bill_unit(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
             break;
         }
     }
-    finish(s, book, &p, &mut o);
+    finish(&Charges::new(s, book), book, &p, &mut o);
     o
 }
 
@@ -437,29 +470,34 @@ fn stretch(all: &[Activity], done: &[Activity], added: &[f64]) -> Activities {
         .collect()
 }
 
-/// Bills one run of a helper Lambda (the invoker or the results function) lasting `seconds` at
-/// `memory_mb` as `component`, with its request; duration at the first-tier list price, which the
-/// month's totals rescale.
-fn helper_lambda(
-    s: &Scenario,
-    book: &PriceBook,
-    component: Component,
-    seconds: Seconds,
-    memory_mb: f64,
-    o: &mut Outcome,
-) {
-    let lp = &book.lambda;
-    let gbs = gb_seconds(billed_ms(seconds, lp.billing_granularity_ms), memory_mb);
-    o.lambda_gb_seconds += gbs;
-    o.lambda_requests += 1.0;
-    o.add(
-        component,
-        gbs.priced_at(lp.tiers(s.lambda.architecture)[0].usd_per_gb_second),
-    );
-    o.add(
-        Component::LambdaRequests,
-        per_million(1.0, lp.request_usd_per_million),
-    );
+/// One run of a helper Lambda (the invoker or the results function) lasting a given time at a
+/// given memory: its GB-seconds, their USD at the first-tier list price (which the month's totals
+/// rescale) and its request.
+#[derive(Debug, Clone, Copy)]
+struct HelperRun {
+    gbs: GbSeconds,
+    duration: Usd,
+    request: Usd,
+}
+
+impl HelperRun {
+    fn new(s: &Scenario, book: &PriceBook, seconds: Seconds, memory_mb: f64) -> Self {
+        let lp = &book.lambda;
+        let gbs = gb_seconds(billed_ms(seconds, lp.billing_granularity_ms), memory_mb);
+        Self {
+            gbs,
+            duration: gbs.priced_at(lp.tiers(s.lambda.architecture)[0].usd_per_gb_second),
+            request: per_million(1.0, lp.request_usd_per_million),
+        }
+    }
+
+    /// Bills the run as `component`, with its request.
+    fn bill(self, component: Component, o: &mut Outcome) {
+        o.lambda_gb_seconds += self.gbs;
+        o.lambda_requests += 1.0;
+        o.add(component, self.duration);
+        o.add(Component::LambdaRequests, self.request);
+    }
 }
 
 /// The AgentCore Runtime pattern as a [`Pattern`](super::Pattern).

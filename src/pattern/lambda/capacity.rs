@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Plan, bill_run, finish, model_prices, plan, planned_run};
+use super::{Charges, Plan, bill_run, finish, plan, planned_run};
 use crate::billing::services::token_cost;
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::{Bedrock, EndKind, Next, Settings};
@@ -39,8 +39,8 @@ pub struct LambdaModel<'a> {
     warm: VecDeque<f64>,
     scaling: RateLimit,
     wake_pending: bool,
-    /// The model's (input, output) USD per million tokens, looked up once.
-    prices: (f64, f64),
+    /// What the pattern charges that never changes within the run.
+    charges: Charges,
 }
 
 /// The Lambda pattern's simulation.
@@ -70,7 +70,7 @@ pub fn new<'a>(
         warm: VecDeque::new(),
         scaling: RateLimit::new(per_10s / 10.0, per_10s),
         wake_pending: false,
-        prices: model_prices(s, book),
+        charges: Charges::new(s, book),
     };
     let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
     Simulator::new(model, limit, step_seconds, trace_waits, llm)
@@ -150,9 +150,10 @@ impl Model for LambdaModel<'_> {
                 continue;
             }
             // As `bill_attempt`, with the planned run already at hand.
-            let (pin, pout) = self.prices;
+            let c = &self.charges;
+            let (pin, pout) = c.prices;
             let tokens = progress * token_cost(job.plan.tokens_in, job.plan.tokens_out, pin, pout);
-            let seconds = bill_run(s, book, &job.plan, cold, ran, tokens, &mut job.outcome);
+            let seconds = bill_run(s, book, c, &job.plan, cold, ran, tokens, &mut job.outcome);
             if whole {
                 job.outcome.failed = false;
             }
@@ -182,7 +183,8 @@ impl Model for LambdaModel<'_> {
                         let run = core.llm.run(id);
                         job.added_wait += run.added_total();
                         let tokens = Usd(run.token_usd);
-                        bill_run(s, book, &job.plan, cold, ran, tokens, &mut job.outcome);
+                        let c = &self.charges;
+                        bill_run(s, book, c, &job.plan, cold, ran, tokens, &mut job.outcome);
                         if whole && e.kind == EndKind::Planned {
                             job.outcome.failed = false;
                         }
@@ -217,7 +219,7 @@ impl LambdaModel<'_> {
             core.events.push(at, Event::Requeue(id));
             return;
         }
-        let book = self.book;
-        core.complete(id, now, sink, |p, o| finish(book, p, o));
+        let (c, book) = (&self.charges, self.book);
+        core.complete(id, now, sink, |p, o| finish(c, book, p, o));
     }
 }

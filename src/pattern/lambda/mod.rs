@@ -8,7 +8,7 @@ pub mod capacity;
 
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::lambda::{
-    billed_ms, ephemeral_storage_cost, gb_seconds, per_million, vcpu_share,
+    billed_ms, ephemeral_storage_cost, extra_storage_gb, gb_seconds, per_million, vcpu_share,
 };
 use crate::billing::services::{kb_to_gb, sqs_requests, token_cost};
 use crate::capacity::llm::{UnitCalls, plan_calls};
@@ -139,15 +139,52 @@ pub fn bill_attempt(
     o: &mut Outcome,
 ) -> Seconds {
     let (ran, progress, _) = planned_run(book, p, i, cold);
-    let (pin, pout) = model_prices(s, book);
+    let c = Charges::new(s, book);
+    let (pin, pout) = c.prices;
     let tokens = progress * token_cost(p.tokens_in, p.tokens_out, pin, pout);
-    bill_run(s, book, p, cold, ran, tokens, o)
+    bill_run(s, book, &c, p, cold, ran, tokens, o)
+}
+
+/// What the Lambda pattern charges that depends on the workload and the price book alone:
+/// looked up and worked out once a run by the operations each attempt would repeat, so every
+/// charge is the same to the bit (the simulation bills every attempt of a month).
+#[derive(Debug, Clone, Copy)]
+pub struct Charges {
+    /// The model's (input, output) USD per million tokens.
+    pub prices: (f64, f64),
+    /// The queue's, bucket's and topic's charges.
+    pub services: Services,
+    /// USD per GB-second of duration at the first tier of the workload's architecture.
+    gb_second: f64,
+    /// One invocation's request.
+    request: Usd,
+    /// GB of ephemeral storage above what is included.
+    extra_storage_gb: f64,
+}
+
+impl Charges {
+    /// The workload's charges under `book`.
+    pub fn new(s: &Scenario, book: &PriceBook) -> Self {
+        let lp = &book.lambda;
+        Self {
+            prices: model_prices(s, book),
+            services: Services::new(s, book),
+            gb_second: lp.tiers(s.lambda.architecture)[0].usd_per_gb_second,
+            request: per_million(1.0, lp.request_usd_per_million),
+            extra_storage_gb: extra_storage_gb(
+                s.lambda.ephemeral_storage_mb,
+                lp.ephemeral_storage_included_mb,
+            ),
+        }
+    }
 }
 
 /// Bills an attempt that ran `ran` seconds after its INIT (cold) and whose calls cost `tokens`.
+#[allow(clippy::too_many_arguments)] // the run's charges, the plan and what the attempt did
 pub fn bill_run(
     s: &Scenario,
     book: &PriceBook,
+    c: &Charges,
     p: &Plan,
     cold: bool,
     ran: Seconds,
@@ -161,20 +198,13 @@ pub fn bill_run(
     let gbs = gb_seconds(ms, cfg.memory_mb);
     o.lambda_gb_seconds += gbs;
     o.lambda_requests += 1.0;
-    o.add(
-        Component::LambdaCompute,
-        gbs.priced_at(lp.tiers(cfg.architecture)[0].usd_per_gb_second),
-    );
-    o.add(
-        Component::LambdaRequests,
-        per_million(1.0, lp.request_usd_per_million),
-    );
+    o.add(Component::LambdaCompute, gbs.priced_at(c.gb_second));
+    o.add(Component::LambdaRequests, c.request);
     o.add(
         Component::EphemeralStorage,
         ephemeral_storage_cost(
             ms,
-            cfg.ephemeral_storage_mb,
-            lp.ephemeral_storage_included_mb,
+            c.extra_storage_gb,
             lp.ephemeral_storage_usd_per_gb_second,
         ),
     );
@@ -187,7 +217,7 @@ pub fn bill_run(
     if cold {
         o.cold_starts += 1.0;
     }
-    attempt_services(book, p.documents, cfg.log_kb_per_invocation, o);
+    attempt_services(&c.services, book, p.documents, o);
     o.add(Component::LlmTokens, tokens);
     init + ran
 }
@@ -208,24 +238,49 @@ impl Plan {
 
 /// Charges what happens once per unit: the SQS send and delete (or DLQ move), the result write
 /// and the completion notice. `o.failed` must already say whether the last attempt failed.
-pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
-    finish_services(book, p.documents, o);
+pub fn finish(c: &Charges, book: &PriceBook, p: &Plan, o: &mut Outcome) {
+    finish_services(&c.services, book, p.documents, o);
 }
 
-/// USD of one SQS request (send, receive or delete) on a document's S3 event message: every
-/// pattern's input queue carries that message.
-pub(crate) fn event_message_request(book: &PriceBook) -> Usd {
-    let sp = &book.services;
-    per_million(
-        sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
-        sp.sqs_usd_per_million_requests,
-    )
+/// The input queue's, bucket's, logs' and topic's charges that depend on the workload and the
+/// price book alone, worked out once as [`Charges`] are. Every pattern's input queue carries a
+/// document's S3 event message; the managed-instance pattern also shares the logs and the topic.
+#[derive(Debug, Clone, Copy)]
+pub struct Services {
+    /// One SQS request (send, receive or delete) on a document's event message.
+    pub event_message: Usd,
+    /// One invocation's log ingestion (`log_kb_per_invocation`).
+    log: Usd,
+    /// One completion notice.
+    notice: Usd,
+}
+
+impl Services {
+    /// The workload's service charges under `book`.
+    pub fn new(s: &Scenario, book: &PriceBook) -> Self {
+        let sp = &book.services;
+        Self {
+            event_message: per_million(
+                sqs_requests(EVENT_MESSAGE_KB, sp.sqs_billing_chunk_kb),
+                sp.sqs_usd_per_million_requests,
+            ),
+            log: Usd(
+                kb_to_gb(s.lambda.log_kb_per_invocation) * sp.cloudwatch_logs_ingest_usd_per_gb
+            ),
+            notice: per_million(1.0, sp.sns_publish_usd_per_million),
+        }
+    }
 }
 
 /// What every pattern's attempt at a unit of `documents` documents starts with: one receive of its
 /// event message from the input queue and an S3 GET of each document.
-pub(crate) fn receive_and_fetch(book: &PriceBook, documents: usize, o: &mut Outcome) {
-    o.add(Component::Sqs, event_message_request(book));
+pub(crate) fn receive_and_fetch(
+    sv: &Services,
+    book: &PriceBook,
+    documents: usize,
+    o: &mut Outcome,
+) {
+    o.add(Component::Sqs, sv.event_message);
     o.add(
         Component::S3,
         Usd(documents as f64 * book.services.s3_get_usd_per_thousand / 1000.0),
@@ -233,31 +288,23 @@ pub(crate) fn receive_and_fetch(book: &PriceBook, documents: usize, o: &mut Outc
 }
 
 /// What each attempt of a unit of `documents` documents costs besides compute: the receive and
-/// fetch, and `log_kb` of logs. Shared with the managed-instance pattern, which uses the same
+/// fetch, and the invocation's logs. Shared with the managed-instance pattern, which uses the same
 /// queue, bucket and log settings.
-pub(crate) fn attempt_services(book: &PriceBook, documents: usize, log_kb: f64, o: &mut Outcome) {
-    let sp = &book.services;
-    receive_and_fetch(book, documents, o);
-    o.add(
-        Component::CloudwatchLogs,
-        Usd(kb_to_gb(log_kb) * sp.cloudwatch_logs_ingest_usd_per_gb),
-    );
+pub(crate) fn attempt_services(sv: &Services, book: &PriceBook, documents: usize, o: &mut Outcome) {
+    receive_and_fetch(sv, book, documents, o);
+    o.add(Component::CloudwatchLogs, sv.log);
 }
 
 /// [`finish`] for a unit of `documents` documents: shared with the managed-instance pattern,
 /// which uses the same queue, bucket and topic.
-pub(crate) fn finish_services(book: &PriceBook, documents: usize, o: &mut Outcome) {
-    let sp = &book.services;
-    o.add(Component::Sqs, 2.0 * event_message_request(book));
+pub(crate) fn finish_services(sv: &Services, book: &PriceBook, documents: usize, o: &mut Outcome) {
+    o.add(Component::Sqs, 2.0 * sv.event_message);
     if o.infeasible.is_none() && !o.failed {
         o.add(
             Component::S3,
-            Usd(documents as f64 * sp.s3_put_usd_per_thousand / 1000.0),
+            Usd(documents as f64 * book.services.s3_put_usd_per_thousand / 1000.0),
         );
-        o.add(
-            Component::Sns,
-            per_million(1.0, sp.sns_publish_usd_per_million),
-        );
+        o.add(Component::Sns, sv.notice);
     }
 }
 
@@ -301,7 +348,7 @@ pub fn bill_unit(
             break;
         }
     }
-    finish(book, &p, &mut o);
+    finish(&Charges::new(s, book), book, &p, &mut o);
     o
 }
 

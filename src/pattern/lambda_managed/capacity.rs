@@ -58,7 +58,7 @@ use crate::capacity::llm::{Bedrock, EndKind, Next, Settings};
 use crate::capacity::{CapacityStats, FleetStats, Sink};
 use crate::config::{LambdaManagedConfig, MAX_INSTANCES, Scenario};
 use crate::pattern::Infeasibility;
-use crate::pattern::lambda::model_prices;
+use crate::pattern::lambda::{Services, model_prices};
 use crate::pricing::PriceBook;
 use crate::sampling::Document;
 use crate::units::{Seconds, Usd};
@@ -113,6 +113,8 @@ pub struct ManagedModel<'a> {
     clock: f64,
     fleet: FleetStats,
     prices: (f64, f64),
+    /// The queue's, bucket's, logs' and topic's charges, worked out once.
+    services: Services,
 }
 
 /// The managed-instance pattern's simulation.
@@ -156,6 +158,7 @@ pub fn new<'a>(
             ..FleetStats::default()
         },
         prices: model_prices(s, book),
+        services: Services::new(s, book),
     };
     let limit = f64::from(max) * f64::from(slots_per_instance);
     let llm = Bedrock::new(Settings::from_scenario(s, book), seed);
@@ -315,7 +318,8 @@ impl Model for ManagedModel<'_> {
             };
             let (pin, pout) = self.prices;
             let tokens = progress * token_cost_of(&job.plan, pin, pout);
-            bill_run(s, book, &job.plan, (ran, cpu), tokens, &mut job.outcome);
+            let sv = &self.services;
+            bill_run(s, book, sv, &job.plan, (ran, cpu), tokens, &mut job.outcome);
             if whole {
                 job.outcome.failed = false;
             }
@@ -360,7 +364,8 @@ impl Model for ManagedModel<'_> {
                             .cpu
                             .done_by(id, now)
                             .unwrap_or(job.plan.cpu_rate * ran.get());
-                        bill_run(s, book, &job.plan, (ran, cpu), tokens, &mut job.outcome);
+                        let sv = &self.services;
+                        bill_run(s, book, sv, &job.plan, (ran, cpu), tokens, &mut job.outcome);
                         if whole && e.kind == EndKind::Planned {
                             job.outcome.failed = false;
                         }
@@ -411,8 +416,8 @@ impl ManagedModel<'_> {
             core.events.push(at, Event::Requeue(id));
             return;
         }
-        let book = self.book;
-        core.complete(id, now, sink, |p, o| finish(book, p, o));
+        let (sv, book) = (&self.services, self.book);
+        core.complete(id, now, sink, |p, o| finish(sv, book, p, o));
     }
 }
 

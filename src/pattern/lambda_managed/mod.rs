@@ -17,7 +17,7 @@
 
 pub mod capacity;
 
-use super::lambda::model_prices;
+use super::lambda::{Services, model_prices};
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::lambda::per_million;
 use crate::billing::lambda_managed::instance_cost;
@@ -167,6 +167,7 @@ pub fn allocated_instance_seconds(
 pub fn bill_run(
     s: &Scenario,
     book: &PriceBook,
+    services: &Services,
     p: &Plan,
     (ran, cpu_seconds): (Seconds, f64),
     tokens: Usd,
@@ -189,7 +190,7 @@ pub fn bill_run(
     o.billed_cpu_seconds += Seconds(cpu_seconds);
     o.duration_seconds += ran;
     o.attempts += 1.0;
-    super::lambda::attempt_services(book, p.documents, s.lambda.log_kb_per_invocation, o);
+    super::lambda::attempt_services(services, book, p.documents, o);
     o.add(Component::LlmTokens, tokens);
 }
 
@@ -197,6 +198,7 @@ pub fn bill_run(
 pub fn bill_attempt(
     s: &Scenario,
     book: &PriceBook,
+    services: &Services,
     p: &Plan,
     i: usize,
     (pin, pout): (f64, f64),
@@ -204,7 +206,15 @@ pub fn bill_attempt(
 ) -> (Seconds, bool) {
     let (ran, progress, whole) = planned_run(book, p, i);
     let tokens = progress * token_cost(p.tokens_in, p.tokens_out, pin, pout);
-    bill_run(s, book, p, (ran, p.cpu_rate * ran.get()), tokens, o);
+    bill_run(
+        s,
+        book,
+        services,
+        p,
+        (ran, p.cpu_rate * ran.get()),
+        tokens,
+        o,
+    );
     (ran, whole)
 }
 
@@ -282,26 +292,27 @@ impl Stretch {
 
 /// Charges what happens once per unit, as the Lambda pattern does: the SQS send and delete (or
 /// DLQ move), and on success the result write and the completion notice.
-pub fn finish(book: &PriceBook, p: &Plan, o: &mut Outcome) {
-    super::lambda::finish_services(book, p.documents, o);
+pub fn finish(services: &Services, book: &PriceBook, p: &Plan, o: &mut Outcome) {
+    super::lambda::finish_services(services, book, p.documents, o);
 }
 
 /// Bills a whole unit with no capacity simulation (every attempt as planned).
 pub fn bill_unit(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Outcome {
     let p = plan(s, book, unit, stateless);
     let prices = model_prices(s, book);
+    let services = Services::new(s, book);
     let mut o = Outcome {
         infeasible: p.infeasible,
         failed: true,
         ..Outcome::default()
     };
     for i in 0..p.ends.allowed() {
-        if bill_attempt(s, book, &p, i, prices, &mut o).1 {
+        if bill_attempt(s, book, &services, &p, i, prices, &mut o).1 {
             o.failed = false;
             break;
         }
     }
-    finish(book, &p, &mut o);
+    finish(&services, book, &p, &mut o);
     o
 }
 
