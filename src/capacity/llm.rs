@@ -622,6 +622,8 @@ impl Bedrock {
     }
 
     /// Records an admitted call's tokens: `read` and `write` of them from and to the cache.
+    /// Inlined into its loops: once a call, its prologue and epilogue were a fifth of its cost.
+    #[inline(always)]
     fn record(&mut self, now: f64, input: f64, output: f64, (read, write): (f64, f64)) {
         let settled = self.settled(input, read, output);
         self.minutes.record(now, settled);
