@@ -862,12 +862,19 @@ mod tests {
         }
     }
 
-    fn fingerprint(threads: usize, input: &Input, o: &RunOptions) -> Vec<(f64, f64, u64, u64)> {
-        let pool = rayon::ThreadPoolBuilder::new()
+    /// Runs `f` on a pool of `threads` threads.
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .unwrap();
-        let sim = pool.install(|| simulate(&input.scenario, &input.book, o, &|_| {}).unwrap());
+            .unwrap()
+            .install(f)
+    }
+
+    fn fingerprint(threads: usize, input: &Input, o: &RunOptions) -> Vec<(f64, f64, u64, u64)> {
+        let sim = in_pool(threads, || {
+            simulate(&input.scenario, &input.book, o, &|_| {}).unwrap()
+        });
         sim.replications
             .iter()
             .flat_map(|r| {
@@ -1026,11 +1033,9 @@ mod tests {
             ..opts(11, 0, 1)
         };
         let run = |threads| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let r = pool.install(|| replicate(&input.scenario, &input.book, &o, 0).unwrap());
+            let r = in_pool(threads, || {
+                replicate(&input.scenario, &input.book, &o, 0).unwrap()
+            });
             assert_eq!(r.patterns.patterns().len(), 3);
             serde_json::to_string(&r).unwrap()
         };
@@ -1038,11 +1043,9 @@ mod tests {
         assert_eq!(one, run(2));
         assert_eq!(one, run(3));
         // A run whose replications fill the threads simulates the patterns in turn: the same.
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let in_turn = pool.install(|| simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap());
+        let in_turn = in_pool(1, || {
+            simulate(&input.scenario, &input.book, &o, &|_| {}).unwrap()
+        });
         assert_eq!(
             one,
             serde_json::to_string(&in_turn.replications[0]).unwrap()
@@ -1090,11 +1093,7 @@ mod tests {
             ..RunOptions::default()
         };
         let run = |threads, side_by_side: bool| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let r = pool.install(|| {
+            let r = in_pool(threads, || {
                 if side_by_side {
                     replicate(&input.scenario, &input.book, &o, 0).map(|_| ())
                 } else {
