@@ -9,7 +9,7 @@ pub mod capacity;
 
 use crate::capacity::llm::{EndKind, Ending, Run, UnitCalls, plan_calls};
 
-use super::lambda::{Services, model_prices, receive_and_fetch};
+use super::lambda::{self, receive_and_fetch};
 use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
 use crate::billing::lambda::{billed_ms, gb_seconds, per_million};
@@ -168,10 +168,9 @@ pub fn bill_attempt(
 /// charge is the same to the bit (the simulation bills every attempt of a month).
 #[derive(Debug, Clone, Copy)]
 pub struct Charges {
-    /// The model's (input, output) USD per million tokens.
-    pub prices: (f64, f64),
-    /// The input queue's and bucket's charges.
-    services: Services,
+    /// What its functions are charged as Lambdas, with the token prices and the input queue's and
+    /// bucket's charges.
+    pub lambda: lambda::Charges,
     /// An async invoker's run, the same every attempt (a sync invoker's lasts its session).
     invoker: Option<HelperRun>,
     /// The results Lambda's run.
@@ -187,10 +186,11 @@ impl Charges {
     pub fn new(s: &Scenario, book: &PriceBook) -> Self {
         let ac = &s.agentcore;
         let sp = &book.services;
+        let lambda = lambda::Charges::new(s, book);
         let invoker = match ac.invocation {
             Invocation::Sync => None,
             Invocation::Async => Some(HelperRun::new(
-                s,
+                &lambda,
                 book,
                 Seconds(ac.invoker_seconds),
                 ac.invoker_memory_mb,
@@ -198,11 +198,10 @@ impl Charges {
         };
         let wru = dynamodb_wru(ac.tracking_item_kb, sp.dynamodb_wru_kb);
         Self {
-            prices: model_prices(s, book),
-            services: Services::new(s, book),
+            lambda,
             invoker,
             results: HelperRun::new(
-                s,
+                &lambda,
                 book,
                 Seconds(ac.results_lambda_seconds),
                 ac.results_lambda_memory_mb,
@@ -313,7 +312,7 @@ pub fn bill_attempt_as(
     let tokens = match actual {
         Some((_, run)) => Usd(run.token_usd),
         None => {
-            let (pin, pout) = c.prices;
+            let (pin, pout) = c.lambda.prices;
             progress * token_cost(p.tokens_in, p.tokens_out, pin, pout)
         }
     };
@@ -344,7 +343,7 @@ fn bill_around_session(
     // Invoker Lambda: validates, writes the tracking row, invokes; a sync invoker waits for the session.
     let invoker = c.invoker.unwrap_or_else(|| {
         HelperRun::new(
-            s,
+            &c.lambda,
             book,
             Seconds(ac.invoker_seconds) + session,
             ac.invoker_memory_mb,
@@ -352,7 +351,7 @@ fn bill_around_session(
     });
     invoker.bill(Component::InvokerLambda, o);
     o.add(Component::Dynamodb, c.tracking_write);
-    receive_and_fetch(&c.services, book, p.documents, o);
+    receive_and_fetch(&c.lambda.services, book, p.documents, o);
     if ac.log_payloads {
         let logged = p.payload_kb + if success { p.result_kb } else { 0.0 };
         o.add(
@@ -371,7 +370,7 @@ fn bill_around_session(
 /// results queue, results Lambda, S3 write and the agent's success update. `o.failed` must be set.
 pub fn finish(c: &Charges, book: &PriceBook, p: &Plan, o: &mut Outcome) {
     let sp = &book.services;
-    o.add(Component::Sqs, 2.0 * c.services.event_message);
+    o.add(Component::Sqs, 2.0 * c.lambda.services.event_message);
     if !o.failed {
         let chunks = sqs_requests(p.result_kb, sp.sqs_billing_chunk_kb);
         o.add(
@@ -472,7 +471,7 @@ fn stretch(all: &[Activity], done: &[Activity], added: &[f64]) -> Activities {
 
 /// One run of a helper Lambda (the invoker or the results function) lasting a given time at a
 /// given memory: its GB-seconds, their USD at the first-tier list price (which the month's totals
-/// rescale) and its request.
+/// rescale) and its request, priced as the Lambda pattern's function is.
 #[derive(Debug, Clone, Copy)]
 struct HelperRun {
     gbs: GbSeconds,
@@ -481,13 +480,15 @@ struct HelperRun {
 }
 
 impl HelperRun {
-    fn new(s: &Scenario, book: &PriceBook, seconds: Seconds, memory_mb: f64) -> Self {
-        let lp = &book.lambda;
-        let gbs = gb_seconds(billed_ms(seconds, lp.billing_granularity_ms), memory_mb);
+    fn new(lambda: &lambda::Charges, book: &PriceBook, seconds: Seconds, memory_mb: f64) -> Self {
+        let gbs = gb_seconds(
+            billed_ms(seconds, book.lambda.billing_granularity_ms),
+            memory_mb,
+        );
         Self {
             gbs,
-            duration: gbs.priced_at(lp.tiers(s.lambda.architecture)[0].usd_per_gb_second),
-            request: per_million(1.0, lp.request_usd_per_million),
+            duration: gbs.priced_at(lambda.gb_second),
+            request: lambda.request,
         }
     }
 

@@ -154,10 +154,11 @@ pub struct Charges {
     pub prices: (f64, f64),
     /// The queue's, bucket's and topic's charges.
     pub services: Services,
-    /// USD per GB-second of duration at the first tier of the workload's architecture.
-    gb_second: f64,
+    /// USD per GB-second of duration at the first tier of the workload's architecture (every
+    /// function of every pattern runs on it; the month's totals rescale to the tiers reached).
+    pub(crate) gb_second: f64,
     /// One invocation's request.
-    request: Usd,
+    pub(crate) request: Usd,
     /// GB of ephemeral storage above what is included.
     extra_storage_gb: f64,
 }
