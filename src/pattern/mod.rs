@@ -185,4 +185,41 @@ mod tests {
         assert!(o.failed);
         assert_eq!(o.attempts, 1.0);
     }
+
+    #[test]
+    fn the_charges_worked_out_once_follow_the_workloads_storage_and_platform() {
+        // No built-in example sets either, so this is where they reach a bill through the charges.
+        use crate::pricing::Platform;
+        use crate::units::{Seconds, Usd};
+        let input = crate::load::Input::embedded_default(None).unwrap();
+        let (mut s, book) = (input.scenario.clone(), &input.book);
+        let doc = crate::sampling::Document {
+            cpu_seconds: Seconds(1.0),
+            io_wait_seconds: Seconds(1.0),
+            ..Default::default()
+        };
+        // 1,536 MB is 1 GB above the included 512 MB: 1 GB × the billed seconds × the price.
+        s.lambda.ephemeral_storage_mb = 1536.0;
+        let o = lambda::bill_unit(&s, book, &[doc], false, false);
+        let secs = o.billed_memory_seconds.get();
+        assert!(secs > 0.0);
+        assert_eq!(
+            o.costs[Component::EphemeralStorage as usize],
+            Usd(secs * book.lambda.ephemeral_storage_usd_per_gb_second)
+        );
+        // One vCPU-second at the platform's rate per vCPU-hour.
+        let ap = &book.agentcore;
+        for (platform, rate) in [
+            (Platform::V1, ap.v1_cpu_usd_per_vcpu_hour),
+            (Platform::V2, ap.v2_cpu_usd_per_vcpu_hour),
+        ] {
+            s.agentcore.platform = platform;
+            let o = agentcore::bill_unit(&s, book, &[doc], false);
+            assert_eq!(
+                o.costs[Component::AgentcoreCpu as usize],
+                Usd(rate / 3600.0),
+                "{platform:?}"
+            );
+        }
+    }
 }
