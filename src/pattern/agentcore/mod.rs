@@ -152,15 +152,16 @@ pub fn limit(p: &Plan) -> Seconds {
     p.limit
 }
 
-/// Bills session attempt `i` into `o` and returns its timing.
+/// Bills session attempt `i` at the run's charges `c` into `o` and returns its timing.
 pub fn bill_attempt(
     s: &Scenario,
     book: &PriceBook,
+    c: &Charges,
     p: &Plan,
     i: usize,
     o: &mut Outcome,
 ) -> AttemptTiming {
-    bill_attempt_as(s, book, &Charges::new(s, book), p, i, None, o)
+    bill_attempt_as(s, book, c, p, i, None, o)
 }
 
 /// What the AgentCore pattern charges that depends on the workload and the price book alone:
@@ -214,8 +215,7 @@ impl Charges {
 
 /// As [`bill_attempt`]; with `actual`, the attempt's calls ran as events and it ended as the
 /// [`Ending`] says, each document waiting the run's added seconds: that wait is idle I/O, billed
-/// as memory (and by a sync invoker) but not as CPU. `prices` are the model's (input, output)
-/// USD per million tokens, looked up once by the caller.
+/// as memory (and by a sync invoker) but not as CPU.
 pub fn bill_attempt_as(
     s: &Scenario,
     book: &PriceBook,
@@ -389,18 +389,19 @@ pub fn finish(c: &Charges, book: &PriceBook, p: &Plan, o: &mut Outcome) {
 /// Bills a whole session with no capacity simulation (every attempt as planned).
 pub fn bill_unit(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Outcome {
     let p = plan(s, book, unit, stateless);
+    let c = Charges::new(s, book);
     let mut o = Outcome {
         infeasible: p.infeasible,
         failed: true,
         ..Outcome::default()
     };
     for i in 0..p.ends.allowed() {
-        if bill_attempt(s, book, &p, i, &mut o).success {
+        if bill_attempt(s, book, &c, &p, i, &mut o).success {
             o.failed = false;
             break;
         }
     }
-    finish(&Charges::new(s, book), book, &p, &mut o);
+    finish(&c, book, &p, &mut o);
     o
 }
 

@@ -127,22 +127,23 @@ pub fn planned_run(book: &PriceBook, p: &Plan, i: usize, cold: bool) -> (Seconds
     }
 }
 
-/// Bills attempt `i` (cold: pays INIT) into `o`; returns the attempt's wall-clock time.
+/// Bills attempt `i` (cold: pays INIT) at the run's charges `c` into `o`; returns the attempt's
+/// wall-clock time.
 ///
 /// INIT counts toward the 900 s limit, so a cold attempt that would finish warm can still time out.
 pub fn bill_attempt(
     s: &Scenario,
     book: &PriceBook,
+    c: &Charges,
     p: &Plan,
     i: usize,
     cold: bool,
     o: &mut Outcome,
 ) -> Seconds {
     let (ran, progress, _) = planned_run(book, p, i, cold);
-    let c = Charges::new(s, book);
     let (pin, pout) = c.prices;
     let tokens = progress * token_cost(p.tokens_in, p.tokens_out, pin, pout);
-    bill_run(s, book, &c, p, cold, ran, tokens, o)
+    bill_run(s, book, c, p, cold, ran, tokens, o)
 }
 
 /// What the Lambda pattern charges that depends on the workload and the price book alone:
@@ -337,19 +338,20 @@ pub fn bill_unit(
     cold: bool,
 ) -> Outcome {
     let p = plan(s, book, unit, stateless);
+    let c = Charges::new(s, book);
     let mut o = Outcome {
         infeasible: p.infeasible,
         failed: true,
         ..Outcome::default()
     };
     for i in 0..p.ends.allowed() {
-        bill_attempt(s, book, &p, i, cold && i == 0, &mut o);
+        bill_attempt(s, book, &c, &p, i, cold && i == 0, &mut o);
         if succeeded(book, &p, i, cold && i == 0) {
             o.failed = false;
             break;
         }
     }
-    finish(&Charges::new(s, book), book, &p, &mut o);
+    finish(&c, book, &p, &mut o);
     o
 }
 
