@@ -63,12 +63,12 @@ impl<P, E> Core<P, E> {
 
 /// What makes a pattern's simulation its own.
 pub trait Model: Send {
-    /// The pattern's plan of a unit.
-    type Plan: Send;
+    /// The pattern's plan of a unit; the default is a blank slot that [`Model::plan_into`] fills.
+    type Plan: Send + Default;
     /// The pattern's events.
     type Event: Copy + Send;
-    /// Plans a unit's work.
-    fn plan(&self, documents: &[Document], stateless: bool) -> Self::Plan;
+    /// Plans a unit's work into `plan`, overwriting all of it (a slot reused from a finished unit).
+    fn plan_into(&self, documents: &[Document], stateless: bool, plan: &mut Self::Plan);
     /// Whether the plan can never succeed.
     fn infeasible(plan: &Self::Plan) -> Option<Infeasibility>;
     /// (executions holding capacity, of which idle) right now.
@@ -144,23 +144,21 @@ impl<M: Model> Simulator<M> {
         stateless: bool,
     ) {
         self.last_arrival = now;
-        let plan = self.model.plan(documents, stateless);
-        let outcome = Outcome {
-            infeasible: M::infeasible(&plan),
+        // Written over a freed job's slot in place (see `Slab`): every field is set here.
+        let (id, job) = self.core.jobs.vacant(Job::default);
+        self.model.plan_into(documents, stateless, &mut job.plan);
+        job.arrival = now;
+        job.first_document = first_document;
+        job.documents = documents.len() as u32;
+        job.attempt = 0;
+        job.started = now;
+        job.first_start = None;
+        job.outcome = Outcome {
+            infeasible: M::infeasible(&job.plan),
             failed: true,
             ..Outcome::default()
         };
-        let id = self.core.jobs.insert(Job {
-            arrival: now,
-            first_document,
-            documents: documents.len() as u32,
-            plan,
-            attempt: 0,
-            started: now,
-            first_start: None,
-            outcome,
-            added_wait: 0.0,
-        });
+        job.added_wait = 0.0;
         self.core.stats.units += 1;
         self.touch(now);
         self.core.queue.push_back(id);

@@ -123,20 +123,22 @@ pub type UnitCalls = smallvec::SmallVec<[DocCalls; 1]>;
 
 /// Lays out a unit's calls, its documents in order; `processing(d)` is a document's processing
 /// time in the pattern (its CPU at the pattern's share, rebuild and calls included), and
-/// `stateless` documents send their rebuilt context with their first call.
+/// `stateless` documents send their rebuilt context with their first call. Written into `calls`,
+/// replacing what it held: a plan's slot is reused in place.
 pub fn plan_calls(
     unit: &[Document],
     stateless: bool,
     scope: CacheScope,
     processing: impl Fn(&Document) -> f64,
-) -> UnitCalls {
+    calls: &mut UnitCalls,
+) {
     let mut start = 0.0;
     let mut lay = |d: &Document| {
         let total = processing(d);
-        let calls = d.llm_calls as u32;
-        let mut c = DocCalls::layout(start, total, calls, d.io_wait_seconds.get());
+        let n_calls = d.llm_calls as u32;
+        let mut c = DocCalls::layout(start, total, n_calls, d.io_wait_seconds.get());
         start += total;
-        if calls > 0 {
+        if n_calls > 0 {
             let n = d.llm_calls;
             c.input = d.input_tokens / n;
             c.output = d.output_tokens / n;
@@ -156,11 +158,13 @@ pub fn plan_calls(
         };
         c
     };
-    // Most units are one document: building that one inline skips the general collect.
+    calls.clear();
+    // Most units are one document: pushing that one skips the general extend.
     if let [d] = unit {
-        return smallvec::smallvec![lay(d)];
+        calls.push(lay(d));
+        return;
     }
-    unit.iter().map(lay).collect()
+    calls.extend(unit.iter().map(lay));
 }
 
 /// USD per million tokens of one model at the workload's service tier, and how its tokens count

@@ -99,7 +99,7 @@ pub enum AttemptEnd {
 /// How a unit's attempts end, from its first document's crash draw: computed on demand rather
 /// than stored as a list, because a month plans tens of millions of units.
 /// An infeasible unit fails every attempt: at the time limit, or (out of memory) part-way through.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Ends {
     crashes: u32,
     crash_point: f64,
@@ -168,6 +168,60 @@ mod tests {
         assert_eq!(ends(&memory), [Crash(0.3); 3]);
         let payload = Ends::new(0, 0.3, 3, Some(Infeasibility::Payload));
         assert_eq!(ends(&payload), [Crash(0.0)]);
+    }
+
+    #[test]
+    fn a_plan_written_over_a_used_slot_is_the_plan_made_fresh() {
+        // The simulation plans each unit over a finished unit's plan: every field must be
+        // rewritten. A stateless batch of three (context rebuilt, several calls, a crash and an
+        // over-limit document) first, then a plain one-document unit over it.
+        use crate::sampling::Document;
+        use crate::units::Seconds;
+        let input = crate::load::Input::from_arg("steady-long-waits", None).unwrap();
+        let (s, book) = (&input.scenario, &input.book);
+        let doc = |position: u32, llm_calls: f64, memory: f64| Document {
+            batch: 7,
+            position,
+            batch_size: 3,
+            cpu_seconds: Seconds(2.0 + f64::from(position)),
+            io_wait_seconds: Seconds(30.0),
+            llm_calls,
+            input_tokens: 1_000.0 * llm_calls,
+            output_tokens: 200.0 * llm_calls,
+            peak_memory_mb: memory,
+            payload_kb: 50.0,
+            result_kb: 4.0,
+            rebuild_seconds: Seconds(5.0),
+            rebuild_tokens: 9_000.0,
+            lambda_init_seconds: Seconds(0.7),
+            startup_seconds: Seconds(1.5),
+            crashes: 1,
+            crash_point: 0.4,
+            ..Default::default()
+        };
+        let batch = [doc(0, 3.0, 500.0), doc(1, 2.0, 1e6), doc(2, 4.0, 700.0)];
+        let single = [Document {
+            crashes: 0,
+            crash_point: 0.9,
+            ..doc(0, 1.0, 300.0)
+        }];
+        let mut used = lambda::plan(s, book, &batch, true);
+        lambda::plan_into(s, book, &single, false, &mut used);
+        let fresh = lambda::plan(s, book, &single, false);
+        assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
+        let mut used = agentcore::plan(s, book, &batch, true);
+        agentcore::plan_into(s, book, &single, false, &mut used);
+        let fresh = agentcore::plan(s, book, &single, false);
+        assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
+        let mut used = lambda_managed::plan(s, book, &batch, true);
+        lambda_managed::plan_into(s, book, &single, false, &mut used);
+        let fresh = lambda_managed::plan(s, book, &single, false);
+        assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
+        // And the batch over the single unit: the other way round grows the plan's lists.
+        let mut used = agentcore::plan(s, book, &single, false);
+        agentcore::plan_into(s, book, &batch, true, &mut used);
+        let fresh = agentcore::plan(s, book, &batch, true);
+        assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! `checker_interval_minutes` and flags sessions older than `checker_threshold_minutes`; the unit
 //! is then retried, up to `max_attempts`.
 
-use super::{Charges, Plan, bill_attempt_as, finish, limit, plan, planned_cut};
+use super::{Charges, Plan, bill_attempt_as, finish, limit, plan_into, planned_cut};
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::{Bedrock, Next, Settings};
 use crate::capacity::{RateLimit, Sink};
@@ -77,8 +77,8 @@ impl Model for AgentCoreModel<'_> {
     type Plan = Plan;
     type Event = Event;
 
-    fn plan(&self, documents: &[Document], stateless: bool) -> Plan {
-        plan(self.s, self.book, documents, stateless)
+    fn plan_into(&self, documents: &[Document], stateless: bool, plan: &mut Plan) {
+        plan_into(self.s, self.book, documents, stateless, plan);
     }
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {

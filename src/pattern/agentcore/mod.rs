@@ -23,7 +23,7 @@ use crate::units::{GbSeconds, Seconds, Usd};
 type Activities = smallvec::SmallVec<[Activity; 1]>;
 
 /// What one session will do, before knowing when it runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
     activities: Activities,
     /// Processing time after start-up.
@@ -66,28 +66,30 @@ pub struct AttemptTiming {
 /// Plans a session processing `unit` in order. `stateless`: one session per document, so
 /// documents after a batch's first rebuild the shared context.
 pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Plan {
+    let mut p = Plan::default();
+    plan_into(s, book, unit, stateless, &mut p);
+    p
+}
+
+/// [`plan`] into `p`, overwriting all of it: the simulation reuses a finished unit's slot.
+pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool, p: &mut Plan) {
     let ac = &s.agentcore;
     let acp = &book.agentcore;
     let threads = s.document.threads.min(acp.max_vcpus);
-    let mut p = Plan {
-        activities: Activities::new(),
-        processing: Seconds::ZERO,
-        startup: unit[0].startup_seconds,
-        limit: Seconds(match ac.invocation {
-            // The invoker Lambda waits for the answer, so its own timeout binds too.
-            Invocation::Sync => acp.sync_timeout_seconds.min(book.lambda.timeout_seconds),
-            Invocation::Async => acp.async_max_lifetime_seconds,
-        }),
-        vcpu_seconds: Seconds::ZERO,
-        tokens_in: 0.0,
-        tokens_out: 0.0,
-        payload_kb: 0.0,
-        result_kb: 0.0,
-        documents: unit.len(),
-        infeasible: None,
-        ends: Ends::new(0, 0.0, 0, None),
-        calls: UnitCalls::new(),
-    };
+    p.activities.clear();
+    p.processing = Seconds::ZERO;
+    p.startup = unit[0].startup_seconds;
+    p.limit = Seconds(match ac.invocation {
+        // The invoker Lambda waits for the answer, so its own timeout binds too.
+        Invocation::Sync => acp.sync_timeout_seconds.min(book.lambda.timeout_seconds),
+        Invocation::Async => acp.async_max_lifetime_seconds,
+    });
+    p.vcpu_seconds = Seconds::ZERO;
+    p.tokens_in = 0.0;
+    p.tokens_out = 0.0;
+    p.payload_kb = 0.0;
+    p.result_kb = 0.0;
+    p.documents = unit.len();
     let mut peak_mb: f64 = 0.0;
     for d in unit {
         let rebuild = if stateless {
@@ -117,21 +119,26 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
-    p.calls = plan_calls(unit, stateless, s.document.cache_scope, |d| {
-        let rebuild = if stateless {
-            d.rebuild_seconds
-        } else {
-            Seconds::ZERO
-        };
-        (d.cpu_seconds / threads + d.io_wait_seconds + rebuild).get()
-    });
+    plan_calls(
+        unit,
+        stateless,
+        s.document.cache_scope,
+        |d| {
+            let rebuild = if stateless {
+                d.rebuild_seconds
+            } else {
+                Seconds::ZERO
+            };
+            (d.cpu_seconds / threads + d.io_wait_seconds + rebuild).get()
+        },
+        &mut p.calls,
+    );
     p.ends = Ends::new(
         unit[0].crashes,
         unit[0].crash_point,
         s.failures.max_attempts,
         p.infeasible,
     );
-    p
 }
 
 /// How far attempt `i` runs as planned: (seconds of processing after start-up, whether it runs

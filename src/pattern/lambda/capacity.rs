@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Charges, Plan, bill_run, finish, plan, planned_run};
+use super::{Charges, Plan, bill_run, finish, plan_into, planned_run};
 use crate::billing::services::token_cost;
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::{Bedrock, EndKind, Next, Settings};
@@ -80,8 +80,8 @@ impl Model for LambdaModel<'_> {
     type Plan = Plan;
     type Event = Event;
 
-    fn plan(&self, documents: &[Document], stateless: bool) -> Plan {
-        plan(self.s, self.book, documents, stateless)
+    fn plan_into(&self, documents: &[Document], stateless: bool, plan: &mut Plan) {
+        plan_into(self.s, self.book, documents, stateless, plan);
     }
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {

@@ -21,7 +21,7 @@ use crate::units::{GbSeconds, Seconds, Usd};
 const EVENT_MESSAGE_KB: f64 = 2.0;
 
 /// What one invocation will do, before knowing when it runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// Processing time at the function's vCPU share (no INIT).
     pub processing: Seconds,
@@ -43,6 +43,13 @@ pub struct Plan {
 /// Plans one invocation processing `unit` in order. `stateless`: documents after a batch's first
 /// must rebuild the shared context.
 pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Plan {
+    let mut p = Plan::default();
+    plan_into(s, book, unit, stateless, &mut p);
+    p
+}
+
+/// [`plan`] into `p`, overwriting all of it: the simulation reuses a finished unit's slot.
+pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool, p: &mut Plan) {
     let lp = &book.lambda;
     let cfg = &s.lambda;
     let first = &unit[0];
@@ -77,30 +84,33 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
-    let calls = plan_calls(unit, stateless, s.document.cache_scope, |d| {
-        let rebuild = if stateless {
-            d.rebuild_seconds
-        } else {
-            Seconds::ZERO
-        };
-        (d.cpu_seconds / share + d.io_wait_seconds + rebuild).get()
-    });
-    Plan {
-        processing,
-        share,
-        init,
-        tokens_in,
-        tokens_out,
-        documents: unit.len(),
+    plan_calls(
+        unit,
+        stateless,
+        s.document.cache_scope,
+        |d| {
+            let rebuild = if stateless {
+                d.rebuild_seconds
+            } else {
+                Seconds::ZERO
+            };
+            (d.cpu_seconds / share + d.io_wait_seconds + rebuild).get()
+        },
+        &mut p.calls,
+    );
+    p.processing = processing;
+    p.share = share;
+    p.init = init;
+    p.tokens_in = tokens_in;
+    p.tokens_out = tokens_out;
+    p.documents = unit.len();
+    p.infeasible = infeasible;
+    p.ends = Ends::new(
+        first.crashes,
+        first.crash_point,
+        s.failures.max_attempts,
         infeasible,
-        ends: Ends::new(
-            first.crashes,
-            first.crash_point,
-            s.failures.max_attempts,
-            infeasible,
-        ),
-        calls,
-    }
+    );
 }
 
 /// How far attempt `i` (cold: after INIT) runs as planned: (seconds of processing, share of

@@ -50,7 +50,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Plan, Stretch, bill_run, finish, plan, planned_run, settings};
+use super::{Plan, Stretch, bill_run, finish, plan_into, planned_run, settings};
 use crate::billing::services::token_cost;
 use crate::capacity::engine::{Core, Model, Simulator};
 use crate::capacity::llm::UnitCalls;
@@ -237,8 +237,8 @@ impl Model for ManagedModel<'_> {
     type Plan = Plan;
     type Event = Event;
 
-    fn plan(&self, documents: &[Document], stateless: bool) -> Plan {
-        plan(self.s, self.book, documents, stateless)
+    fn plan_into(&self, documents: &[Document], stateless: bool, plan: &mut Plan) {
+        plan_into(self.s, self.book, documents, stateless, plan);
     }
 
     fn infeasible(plan: &Plan) -> Option<Infeasibility> {

@@ -46,7 +46,7 @@ pub(crate) fn settings<'a>(
 }
 
 /// What one invocation will do, before knowing when it runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// Processing time at the environment's vCPUs, uncontended.
     pub processing: Seconds,
@@ -75,6 +75,13 @@ impl Plan {
 /// its environment's vCPUs; its memory is its share of the environment when every concurrent
 /// slot is busy (invocations of one environment share its memory).
 pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) -> Plan {
+    let mut p = Plan::default();
+    plan_into(s, book, unit, stateless, &mut p);
+    p
+}
+
+/// [`plan`] into `p`, overwriting all of it: the simulation reuses a finished unit's slot.
+pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool, p: &mut Plan) {
     let (cfg, ec2) = settings(s, book);
     let share = s.document.threads.min(cfg.environment_vcpus);
     let rebuild = |d: &Document| {
@@ -101,29 +108,30 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
     } else {
         None
     };
-    let calls = plan_calls(unit, stateless, s.document.cache_scope, |d| {
-        (d.cpu_seconds / share + d.io_wait_seconds + rebuild(d)).get()
-    });
+    plan_calls(
+        unit,
+        stateless,
+        s.document.cache_scope,
+        |d| (d.cpu_seconds / share + d.io_wait_seconds + rebuild(d)).get(),
+        &mut p.calls,
+    );
     let first = &unit[0];
-    Plan {
-        processing,
-        cpu_rate: if processing > Seconds::ZERO {
-            cpu / processing.get()
-        } else {
-            0.0
-        },
-        tokens_in,
-        tokens_out,
-        documents: unit.len(),
+    p.processing = processing;
+    p.cpu_rate = if processing > Seconds::ZERO {
+        cpu / processing.get()
+    } else {
+        0.0
+    };
+    p.tokens_in = tokens_in;
+    p.tokens_out = tokens_out;
+    p.documents = unit.len();
+    p.infeasible = infeasible;
+    p.ends = Ends::new(
+        first.crashes,
+        first.crash_point,
+        s.failures.max_attempts,
         infeasible,
-        ends: Ends::new(
-            first.crashes,
-            first.crash_point,
-            s.failures.max_attempts,
-            infeasible,
-        ),
-        calls,
-    }
+    );
 }
 
 /// How far attempt `i` runs as planned: (seconds, share of the work done, whether it runs to
