@@ -716,16 +716,29 @@ impl MonthRates {
 
     /// The USD of one document's list-price outcome at these rates.
     pub fn document_cost(&self, o: &Outcome) -> Usd {
-        // `apply` then `total`, component by component without copying the outcome: this runs
-        // once a document.
-        let fixed = self.fixed_component.map(|c| c as usize);
+        // This runs once a document. The places the fixed share takes in today's patterns are
+        // named, so each sum is unrolled with its place known and tests no component at run time.
+        match self.fixed_component {
+            None => self.cost_fixed_at(o, pattern::N_COMPONENTS),
+            Some(Component::Checker) => self.cost_fixed_at(o, Component::Checker as usize),
+            Some(Component::ManagedInstances) => {
+                self.cost_fixed_at(o, Component::ManagedInstances as usize)
+            }
+            Some(c) => self.cost_fixed_at(o, c as usize),
+        }
+    }
+
+    /// `apply` then `total`, component by component without copying the outcome; the fixed share
+    /// is added to component `fixed` (none when `fixed` is past the last).
+    #[inline(always)]
+    fn cost_fixed_at(&self, o: &Outcome, fixed: usize) -> Usd {
         Usd(o
             .costs
             .iter()
             .enumerate()
             .map(|(k, x)| {
                 let v = x.get() * self.factor(k);
-                if fixed == Some(k) {
+                if k == fixed {
                     v + self.fixed_per_doc.get()
                 } else {
                     v
