@@ -154,9 +154,11 @@ fn linear_exp2(y: f64) -> f64 {
 }
 
 fn sketch_bucket(x: f64) -> usize {
-    // The clamp keeps the argument non-negative, so the cast floors.
+    // The clamp keeps the argument non-negative, so the cast floors, and below the last bucket
+    // (about 39,800), so it fits a u32, whose conversion is one instruction where a usize's
+    // takes several.
     ((linear_log2(x.clamp(SKETCH_MIN, SKETCH_MAX)) - linear_log2(SKETCH_MIN)) * (1.0 / SKETCH_STEP))
-        as usize
+        as u32 as usize
 }
 
 fn sketch_buckets() -> usize {
