@@ -205,11 +205,19 @@ impl Sketch {
     pub fn add(&mut self, x: f64) {
         self.n += 1;
         let x = if x.is_nan() { 0.0 } else { x.max(0.0) };
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
         if x == 0.0 {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
             self.zeros += 1;
             return;
+        }
+        // Positive from here: plain comparisons keep the extremes exactly as `min` and `max`
+        // would (no NaN on either side, no zero's sign in question), without their NaN tests.
+        if x < self.min {
+            self.min = x;
+        }
+        if x > self.max {
+            self.max = x;
         }
         // sketch_bucket clamps, so i is below sketch_buckets().
         let i = sketch_bucket(x);
