@@ -211,15 +211,21 @@ impl<M: Model> Simulator<M> {
 /// the same way. Each simulation's event loop stays monomorphic inside; one virtual call per
 /// arrival and per time advance is all the indirection costs.
 pub trait CapacitySim: Send {
-    /// A unit of `documents` arrives at `now`, its first document numbered `first_document`;
-    /// `stateless` units rebuild shared context (one document of a batch processed alone).
-    fn arrive(&mut self, now: f64, first_document: u64, documents: &[Document], stateless: bool);
+    /// A batch's `documents` arrive at `now`, the first numbered `first_document`: as one unit
+    /// when `as_unit`, else each document as a unit of its own that rebuilds the batch's shared
+    /// context. Returns the units waiting then. (One call a batch: the loop over its documents
+    /// and the backlog's reading stay inside the monomorphic simulation.)
+    fn arrive_batch(
+        &mut self,
+        now: f64,
+        first_document: u64,
+        documents: &[Document],
+        as_unit: bool,
+    ) -> usize;
     /// Processes every event up to and including `t`.
     fn advance_to(&mut self, t: f64, sink: &mut dyn Sink);
     /// Runs every remaining event.
     fn drain(&mut self, sink: &mut dyn Sink);
-    /// Units waiting in the queue now.
-    fn waiting(&self) -> usize;
     /// What was measured so far.
     fn stats(&self) -> &CapacityStats;
     /// Ends the run, returning the statistics.
@@ -227,8 +233,22 @@ pub trait CapacitySim: Send {
 }
 
 impl<M: Model> CapacitySim for Simulator<M> {
-    fn arrive(&mut self, now: f64, first_document: u64, documents: &[Document], stateless: bool) {
-        Simulator::arrive(self, now, first_document, documents, stateless);
+    fn arrive_batch(
+        &mut self,
+        now: f64,
+        first_document: u64,
+        documents: &[Document],
+        as_unit: bool,
+    ) -> usize {
+        if as_unit {
+            Simulator::arrive(self, now, first_document, documents, false);
+        } else {
+            for (j, d) in documents.iter().enumerate() {
+                let first = first_document + j as u64;
+                Simulator::arrive(self, now, first, std::slice::from_ref(d), true);
+            }
+        }
+        Simulator::waiting(self)
     }
 
     fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
@@ -237,10 +257,6 @@ impl<M: Model> CapacitySim for Simulator<M> {
 
     fn drain(&mut self, sink: &mut dyn Sink) {
         Simulator::drain(self, sink);
-    }
-
-    fn waiting(&self) -> usize {
-        Simulator::waiting(self)
     }
 
     fn stats(&self) -> &CapacityStats {

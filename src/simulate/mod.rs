@@ -513,16 +513,9 @@ impl Lane<'_> {
                     end,
                 } => {
                     let docs = chunk.batch(start, end);
-                    if self.unit_is_batch {
-                        self.sim.arrive(t, first, docs, false);
-                    } else {
-                        for (j, d) in docs.iter().enumerate() {
-                            self.sim
-                                .arrive(t, first + j as u64, std::slice::from_ref(d), true);
-                        }
-                    }
-                    if self.sim.waiting() > max_backlog {
-                        return Some((k, self.sim.waiting(), t));
+                    let waiting = self.sim.arrive_batch(t, first, docs, self.unit_is_batch);
+                    if waiting > max_backlog {
+                        return Some((k, waiting, t));
                     }
                 }
             }
