@@ -144,21 +144,33 @@ impl<M: Model> Simulator<M> {
         stateless: bool,
     ) {
         self.last_arrival = now;
-        // Written over a freed job's slot in place (see `Slab`): every field is set here.
+        // Written over a freed job's slot in place (see `Slab`). Every field is named, so a
+        // field added to `Job` cannot be left holding the last unit's value.
         let (id, job) = self.core.jobs.vacant(Job::default);
-        self.model.plan_into(documents, stateless, &mut job.plan);
-        job.arrival = now;
-        job.first_document = first_document;
-        job.documents = documents.len() as u32;
-        job.attempt = 0;
-        job.started = now;
-        job.first_start = None;
-        job.outcome = Outcome {
-            infeasible: M::infeasible(&job.plan),
+        let Job {
+            arrival,
+            first_document: first,
+            documents: count,
+            plan,
+            attempt,
+            started,
+            first_start,
+            outcome,
+            added_wait,
+        } = job;
+        self.model.plan_into(documents, stateless, plan);
+        *arrival = now;
+        *first = first_document;
+        *count = documents.len() as u32;
+        *attempt = 0;
+        *started = now;
+        *first_start = None;
+        *outcome = Outcome {
+            infeasible: M::infeasible(plan),
             failed: true,
             ..Outcome::default()
         };
-        job.added_wait = 0.0;
+        *added_wait = 0.0;
         self.core.stats.units += 1;
         self.touch(now);
         self.core.queue.push_back(id);

@@ -283,15 +283,15 @@ impl Window {
     }
 }
 
-/// The minute of the simulated clock `t` falls in, a whole number. As a float: a conversion to
-/// an integer costs a dozen instructions without AVX-512, and calls ask for minutes several times
-/// each.
 /// Tokens of quota a call of `input` tokens (`read` of them from the cache) and `output` tokens
 /// settles at, output counting `burndown` times.
 fn settled_at(burndown: f64, input: f64, read: f64, output: f64) -> f64 {
     input - read + output * burndown
 }
 
+/// The minute of the simulated clock `t` falls in, a whole number. As a float: a conversion to
+/// an integer costs a dozen instructions without AVX-512, and calls ask for minutes several times
+/// each.
 fn minute_of(t: f64) -> f64 {
     (t.max(0.0) * (1.0 / 60.0)).floor()
 }
