@@ -10,11 +10,30 @@ pub mod registry;
 
 use serde::Serialize;
 
+use crate::sampling::Document;
+use crate::units::Seconds;
+
 pub use crate::billing::outcome::{Component, Infeasibility, N_COMPONENTS, Outcome};
 pub use reason::{Figure, Reason};
 pub use registry::{
     Costs, FixedMonthly, Pattern, PerPattern, TimelineColumns, compared, names, pattern, patterns,
 };
+
+/// A document's processing time at `vcpus` vCPUs: its CPU work spread over them, its waits, and
+/// in a `stateless` unit the rebuild of its batch's shared context. One rule for every pattern.
+pub(crate) fn processing_seconds(d: &Document, vcpus: f64, stateless: bool) -> Seconds {
+    let rebuild = if stateless {
+        d.rebuild_seconds
+    } else {
+        Seconds::ZERO
+    };
+    d.cpu_seconds / vcpus + d.io_wait_seconds + rebuild
+}
+
+/// A document's input tokens, in a `stateless` unit with its rebuilt context's.
+pub(crate) fn input_tokens(d: &Document, stateless: bool) -> f64 {
+    d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 }
+}
 
 /// Which architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -10,7 +10,9 @@ pub mod capacity;
 use crate::capacity::llm::{EndKind, Ending, Run, UnitCalls, plan_calls};
 
 use super::lambda::{self, receive_and_fetch};
-use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
+use super::{
+    AttemptEnd, Component, Ends, Infeasibility, Outcome, input_tokens, processing_seconds,
+};
 use crate::billing::agentcore::{Activity, billed_memory, cpu_cost, memory_cost, memory_segments};
 use crate::billing::lambda::{billed_ms, gb_seconds, per_million};
 use crate::billing::services::{dynamodb_wru, kb_to_gb, sqs_requests, token_cost};
@@ -92,20 +94,15 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
     p.documents = unit.len();
     let mut peak_mb: f64 = 0.0;
     for d in unit {
-        let rebuild = if stateless {
-            d.rebuild_seconds
-        } else {
-            Seconds::ZERO
-        };
         let a = Activity {
-            seconds: d.cpu_seconds / threads + d.io_wait_seconds + rebuild,
+            seconds: processing_seconds(d, threads, stateless),
             peak_mb: d.peak_memory_mb,
         };
         p.processing += a.seconds;
         p.activities.push(a);
         peak_mb = peak_mb.max(d.peak_memory_mb);
         p.vcpu_seconds += d.cpu_seconds;
-        p.tokens_in += d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 };
+        p.tokens_in += input_tokens(d, stateless);
         p.tokens_out += d.output_tokens;
         p.payload_kb += d.payload_kb;
         p.result_kb += d.result_kb;
@@ -123,14 +120,7 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
         unit,
         stateless,
         s.document.cache_scope,
-        |d| {
-            let rebuild = if stateless {
-                d.rebuild_seconds
-            } else {
-                Seconds::ZERO
-            };
-            (d.cpu_seconds / threads + d.io_wait_seconds + rebuild).get()
-        },
+        |d| processing_seconds(d, threads, stateless).get(),
         &mut p.calls,
     );
     p.ends = Ends::new(

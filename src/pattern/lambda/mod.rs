@@ -6,7 +6,9 @@
 
 pub mod capacity;
 
-use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
+use super::{
+    AttemptEnd, Component, Ends, Infeasibility, Outcome, input_tokens, processing_seconds,
+};
 use crate::billing::lambda::{
     billed_ms, ephemeral_storage_cost, extra_storage_gb, gb_seconds, per_million, vcpu_share,
 };
@@ -62,13 +64,8 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
     let (mut processing, mut tokens_in, mut tokens_out, mut memory_needed) =
         (Seconds::ZERO, 0.0, 0.0, 0.0f64);
     for d in unit {
-        let rebuild = if stateless {
-            d.rebuild_seconds
-        } else {
-            Seconds::ZERO
-        };
-        processing += d.cpu_seconds / share + d.io_wait_seconds + rebuild;
-        tokens_in += d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 };
+        processing += processing_seconds(d, share, stateless);
+        tokens_in += input_tokens(d, stateless);
         tokens_out += d.output_tokens;
         memory_needed = memory_needed.max(d.peak_memory_mb);
     }
@@ -88,14 +85,7 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
         unit,
         stateless,
         s.document.cache_scope,
-        |d| {
-            let rebuild = if stateless {
-                d.rebuild_seconds
-            } else {
-                Seconds::ZERO
-            };
-            (d.cpu_seconds / share + d.io_wait_seconds + rebuild).get()
-        },
+        |d| processing_seconds(d, share, stateless).get(),
         &mut p.calls,
     );
     p.processing = processing;

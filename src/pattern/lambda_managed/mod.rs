@@ -18,7 +18,9 @@
 pub mod capacity;
 
 use super::lambda::{Services, model_prices};
-use super::{AttemptEnd, Component, Ends, Infeasibility, Outcome};
+use super::{
+    AttemptEnd, Component, Ends, Infeasibility, Outcome, input_tokens, processing_seconds,
+};
 use crate::billing::lambda::per_million;
 use crate::billing::lambda_managed::instance_cost;
 use crate::billing::services::token_cost;
@@ -84,19 +86,12 @@ pub fn plan(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool) 
 pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: bool, p: &mut Plan) {
     let (cfg, ec2) = settings(s, book);
     let share = s.document.threads.min(cfg.environment_vcpus);
-    let rebuild = |d: &Document| {
-        if stateless {
-            d.rebuild_seconds
-        } else {
-            Seconds::ZERO
-        }
-    };
     let (mut processing, mut cpu, mut tokens_in, mut tokens_out, mut memory) =
         (Seconds::ZERO, 0.0, 0.0, 0.0, 0.0f64);
     for d in unit {
-        processing += d.cpu_seconds / share + d.io_wait_seconds + rebuild(d);
+        processing += processing_seconds(d, share, stateless);
         cpu += d.cpu_seconds.get();
-        tokens_in += d.input_tokens + if stateless { d.rebuild_tokens } else { 0.0 };
+        tokens_in += input_tokens(d, stateless);
         tokens_out += d.output_tokens;
         memory = memory.max(d.peak_memory_mb);
     }
@@ -112,7 +107,7 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
         unit,
         stateless,
         s.document.cache_scope,
-        |d| (d.cpu_seconds / share + d.io_wait_seconds + rebuild(d)).get(),
+        |d| processing_seconds(d, share, stateless).get(),
         &mut p.calls,
     );
     let first = &unit[0];
