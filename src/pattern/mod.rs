@@ -142,6 +142,20 @@ impl Ends {
         }
     }
 
+    /// Endings for `unit`: its first document's crash draw decides every attempt's.
+    pub fn of_unit(
+        unit: &[Document],
+        max_attempts: u32,
+        infeasible: Option<Infeasibility>,
+    ) -> Self {
+        Self::new(
+            unit[0].crashes,
+            unit[0].crash_point,
+            max_attempts,
+            infeasible,
+        )
+    }
+
     /// Attempts the unit may make before it is dead-lettered. An oversized payload is refused
     /// before any work starts and no retry can change that: one rejected attempt, then the DLQ.
     pub fn allowed(&self) -> usize {

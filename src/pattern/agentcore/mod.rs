@@ -123,12 +123,7 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
         |d| processing_seconds(d, threads, stateless).get(),
         &mut p.calls,
     );
-    p.ends = Ends::new(
-        unit[0].crashes,
-        unit[0].crash_point,
-        s.failures.max_attempts,
-        p.infeasible,
-    );
+    p.ends = Ends::of_unit(unit, s.failures.max_attempts, p.infeasible);
 }
 
 /// How far attempt `i` runs as planned: (seconds of processing after start-up, whether it runs

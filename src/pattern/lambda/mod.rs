@@ -95,12 +95,7 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
     p.tokens_out = tokens_out;
     p.documents = unit.len();
     p.infeasible = infeasible;
-    p.ends = Ends::new(
-        first.crashes,
-        first.crash_point,
-        s.failures.max_attempts,
-        infeasible,
-    );
+    p.ends = Ends::of_unit(unit, s.failures.max_attempts, infeasible);
 }
 
 /// How far attempt `i` (cold: after INIT) runs as planned: (seconds of processing, share of

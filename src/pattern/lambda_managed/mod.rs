@@ -110,7 +110,6 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
         |d| processing_seconds(d, share, stateless).get(),
         &mut p.calls,
     );
-    let first = &unit[0];
     p.processing = processing;
     p.cpu_rate = if processing > Seconds::ZERO {
         cpu / processing.get()
@@ -121,12 +120,7 @@ pub fn plan_into(s: &Scenario, book: &PriceBook, unit: &[Document], stateless: b
     p.tokens_out = tokens_out;
     p.documents = unit.len();
     p.infeasible = infeasible;
-    p.ends = Ends::new(
-        first.crashes,
-        first.crash_point,
-        s.failures.max_attempts,
-        infeasible,
-    );
+    p.ends = Ends::of_unit(unit, s.failures.max_attempts, infeasible);
 }
 
 /// How far attempt `i` runs as planned: (seconds, share of the work done, whether it runs to
