@@ -34,10 +34,6 @@ pub struct Activity {
     pub peak_mb: f64,
 }
 
-/// A session's memory segments: start-up, each activity, idle tail; inline for a one-document
-/// session, which is most of them, so billing an attempt allocates nothing.
-pub type Segments = smallvec::SmallVec<[MemorySegment; 4]>;
-
 /// Memory over a session's life: `startup` at `baseline_mb`, then each activity, then the idle tail.
 ///
 /// - **v1** bills the peak to date every second, so the idle tail stays at the session's peak.
@@ -46,6 +42,9 @@ pub type Segments = smallvec::SmallVec<[MemorySegment; 4]>;
 ///
 /// The processing of one document is held at its peak for its whole stretch: the documents do not
 /// say how memory ramps, and the peak is the conservative reading.
+///
+/// The segments are made as [`billed_memory`] reads them, never stored: an attempt is billed
+/// once a document, and building the list first cost as much as reading it.
 pub fn memory_segments(
     platform: Platform,
     startup: Seconds,
@@ -53,50 +52,40 @@ pub fn memory_segments(
     activities: &[Activity],
     idle_tail: Seconds,
     reclaim_after: Seconds,
-) -> Segments {
-    let mut out = Segments::new();
+) -> impl Iterator<Item = MemorySegment> + Clone + '_ {
+    let at = |seconds, mb| MemorySegment { seconds, mb };
+    let start = (startup > Seconds::ZERO).then(|| at(startup, baseline_mb));
     let mut peak = baseline_mb;
-    let mut current = baseline_mb;
-    if startup > Seconds::ZERO {
-        out.push(MemorySegment {
-            seconds: startup,
-            mb: baseline_mb,
-        });
-    }
-    for a in activities {
+    let body = activities.iter().map(move |a| {
         peak = peak.max(a.peak_mb);
-        current = a.peak_mb.max(baseline_mb);
         let mb = match platform {
             Platform::V1 => peak,
-            Platform::V2 => current,
+            Platform::V2 => a.peak_mb.max(baseline_mb),
         };
-        out.push(MemorySegment {
-            seconds: a.seconds,
-            mb,
-        });
-    }
-    if idle_tail > Seconds::ZERO {
+        at(a.seconds, mb)
+    });
+    let tail = if idle_tail > Seconds::ZERO {
         match platform {
-            Platform::V1 => out.push(MemorySegment {
-                seconds: idle_tail,
-                mb: peak,
-            }),
+            Platform::V1 => {
+                let peak = activities.iter().fold(baseline_mb, |p, a| p.max(a.peak_mb));
+                [Some(at(idle_tail, peak)), None]
+            }
             Platform::V2 => {
+                let current = activities
+                    .last()
+                    .map_or(baseline_mb, |a| a.peak_mb.max(baseline_mb));
                 let held = idle_tail.min(reclaim_after);
-                out.push(MemorySegment {
-                    seconds: held,
-                    mb: current,
-                });
-                if idle_tail > held {
-                    out.push(MemorySegment {
-                        seconds: idle_tail - held,
-                        mb: baseline_mb,
-                    });
-                }
+                let reclaimed = (idle_tail > held).then(|| at(idle_tail - held, baseline_mb));
+                [Some(at(held, current)), reclaimed]
             }
         }
-    }
-    out
+    } else {
+        [None, None]
+    };
+    start
+        .into_iter()
+        .chain(body)
+        .chain(tail.into_iter().flatten())
 }
 
 /// Billed session life and memory GB-seconds from a memory profile.
@@ -105,16 +94,22 @@ pub fn memory_segments(
 /// as `min_billed`; with [`PartialSeconds::RoundUp`] a partial last second is billed whole. Time
 /// added by either rule is billed at the last memory level.
 pub fn billed_memory(
-    segments: &[MemorySegment],
+    segments: impl IntoIterator<Item = MemorySegment>,
     floor_mb: f64,
     min_billed: Seconds,
     partial: PartialSeconds,
 ) -> (Seconds, GbSeconds) {
-    let life: Seconds = segments.iter().map(|s| s.seconds).sum();
-    let mut gb_s: GbSeconds = segments
-        .iter()
-        .map(|s| GbSeconds::of(s.seconds, s.mb.max(floor_mb)))
-        .sum();
+    // One pass; each sum adds in segment order from -0.0, as `Sum` does.
+    let (life, mut gb_s, last) = segments.into_iter().fold(
+        (Seconds(-0.0), GbSeconds(-0.0), None),
+        |(life, gb_s, _), s| {
+            (
+                life + s.seconds,
+                gb_s + GbSeconds::of(s.seconds, s.mb.max(floor_mb)),
+                Some(s.mb),
+            )
+        },
+    );
     let mut billed = match partial {
         PartialSeconds::Prorate => life,
         PartialSeconds::RoundUp => round_up_seconds(life),
@@ -122,7 +117,7 @@ pub fn billed_memory(
     billed = billed.max(min_billed);
     let extra = billed - life;
     if extra > Seconds::ZERO {
-        let last = segments.last().map_or(floor_mb, |s| s.mb).max(floor_mb);
+        let last = last.unwrap_or(floor_mb).max(floor_mb);
         gb_s += GbSeconds::of(extra, last);
     }
     (billed, gb_s)
@@ -176,7 +171,7 @@ mod tests {
                 Seconds(0.0),
                 Seconds(120.0),
             );
-            let (billed, gbs) = billed_memory(&segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
+            let (billed, gbs) = billed_memory(segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
             assert_eq!(billed, Seconds(9.5));
             assert_eq!(gbs, GbSeconds(9.5 * 0.5));
         }
@@ -190,7 +185,7 @@ mod tests {
             Seconds(120.0),
         );
         assert_eq!(
-            billed_memory(&segs, 128.0, Seconds(1.0), PartialSeconds::RoundUp),
+            billed_memory(segs, 128.0, Seconds(1.0), PartialSeconds::RoundUp),
             (Seconds(10.0), GbSeconds(5.0))
         );
     }
@@ -198,7 +193,7 @@ mod tests {
     #[test]
     fn one_second_minimum_and_128_mb_floor() {
         let segs = [seg(0.2, 64.0 / 1024.0)];
-        let (billed, gbs) = billed_memory(&segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
+        let (billed, gbs) = billed_memory(segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
         assert_eq!(billed, Seconds(1.0));
         assert_eq!(gbs, GbSeconds(0.125)); // 1 s at the 128 MB floor
     }
@@ -216,7 +211,8 @@ mod tests {
             &acts,
             Seconds(900.0),
             Seconds(120.0),
-        );
+        )
+        .collect::<Vec<_>>();
         assert_eq!(v1[..], [seg(60.0, 2.0), seg(900.0, 2.0)]);
         let v2 = memory_segments(
             Platform::V2,
@@ -225,10 +221,21 @@ mod tests {
             &acts,
             Seconds(900.0),
             Seconds(120.0),
-        );
+        )
+        .collect::<Vec<_>>();
         assert_eq!(v2[..], [seg(60.0, 2.0), seg(120.0, 2.0), seg(780.0, 0.25)]);
-        let (_, g1) = billed_memory(&v1, 128.0, Seconds(1.0), PartialSeconds::Prorate);
-        let (_, g2) = billed_memory(&v2, 128.0, Seconds(1.0), PartialSeconds::Prorate);
+        let (_, g1) = billed_memory(
+            v1.iter().copied(),
+            128.0,
+            Seconds(1.0),
+            PartialSeconds::Prorate,
+        );
+        let (_, g2) = billed_memory(
+            v2.iter().copied(),
+            128.0,
+            Seconds(1.0),
+            PartialSeconds::Prorate,
+        );
         assert_eq!(g1, GbSeconds(1920.0));
         assert_eq!(g2, GbSeconds(120.0 + 240.0 + 195.0));
     }
@@ -252,7 +259,8 @@ mod tests {
             &acts,
             Seconds(0.0),
             Seconds(120.0),
-        );
+        )
+        .collect::<Vec<_>>();
         assert_eq!(v1[..], [seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 4.0)]);
         let v2 = memory_segments(
             Platform::V2,
@@ -261,8 +269,25 @@ mod tests {
             &acts,
             Seconds(0.0),
             Seconds(120.0),
-        );
+        )
+        .collect::<Vec<_>>();
         assert_eq!(v2[..], [seg(2.0, 0.5), seg(10.0, 4.0), seg(10.0, 1.0)]);
+        // The idle tail: v1 at the session's peak (its first document's), v2 at the last level,
+        // then at the baseline once reclaimed.
+        let tail = |platform| {
+            memory_segments(
+                platform,
+                Seconds(2.0),
+                512.0,
+                &acts,
+                Seconds(200.0),
+                Seconds(120.0),
+            )
+            .skip(3)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(tail(Platform::V1), [seg(200.0, 4.0)]);
+        assert_eq!(tail(Platform::V2), [seg(120.0, 1.0), seg(80.0, 0.5)]);
     }
 
     #[test]
@@ -270,7 +295,7 @@ mod tests {
         // 10-minute session, 60 s of CPU at 1 vCPU; 1 GB for 300 s, 2 GB for 150 s, 2.5 GB for 150 s.
         let cpu = cpu_cost(Seconds(60.0), V2.0);
         let segs = [seg(300.0, 1.0), seg(150.0, 2.0), seg(150.0, 2.5)];
-        let (billed, gbs) = billed_memory(&segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
+        let (billed, gbs) = billed_memory(segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
         assert_eq!(billed, Seconds(600.0));
         let parts: Vec<f64> = segs
             .iter()
@@ -304,7 +329,7 @@ mod tests {
         // 10 min, 80% I/O wait, 2 vCPU while active, 4 GB, 100K sessions.
         let cpu = cpu_cost(Seconds(120.0 * 2.0), V1.0);
         let (_, gbs) = billed_memory(
-            &[seg(600.0, 4.0)],
+            [seg(600.0, 4.0)],
             128.0,
             Seconds(1.0),
             PartialSeconds::Prorate,
@@ -358,7 +383,7 @@ mod tests {
                 Seconds(tail),
                 Seconds(120.0),
             );
-            let (_, gbs) = billed_memory(&segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
+            let (_, gbs) = billed_memory(segs, 128.0, Seconds(1.0), PartialSeconds::Prorate);
             (600.0 * (cpu_cost(Seconds(3.0), V1.0) + memory_cost(gbs, V1.1))).get()
         };
         assert_eq!(round_to(month(0.0), 2), 0.09);

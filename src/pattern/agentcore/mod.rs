@@ -280,7 +280,7 @@ pub fn bill_attempt_as(
         Seconds(acp.v2_memory_reclaim_after_seconds),
     );
     let (billed_s, gbs) = billed_memory(
-        &segs,
+        segs,
         acp.min_memory_mb,
         Seconds(acp.min_billed_seconds),
         acp.partial_seconds,
