@@ -18,8 +18,8 @@ use crate::sampling::Document;
 
 /// Chunks drawn ahead of the slowest pattern: enough that the faster pattern rarely waits for
 /// the slower one to free a chunk (4 chunks of 8,192 documents left the cores idle a tenth of the
-/// time on kyc), few enough
-/// that they hold about 4 MB (16 × 2,048 documents of 128 bytes), whatever the month's length.
+/// time on kyc), few enough that they hold about 4 MB (16 × 2,048 documents of 128 bytes),
+/// whatever the month's length.
 const AHEAD: usize = 16;
 
 /// An overload found: (chunk, step within it, pattern's position, units waiting, time).
