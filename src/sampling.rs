@@ -125,17 +125,18 @@ fn sample_one<R: Rng + ?Sized>(
     let cpu_seconds = d.cpu_seconds.sample(rng);
     // Each call is drawn, so the count is cut at its range as the batch size is.
     let llm_calls = d.llm_calls.sample(rng).round().clamp(0.0, MAX_LLM_CALLS);
+    // Converted once, through u32 (the count is at most MAX_LLM_CALLS): a float's conversion to
+    // a u64 costs a dozen instructions on x86-64-v2, and each per-call loop below needs it.
+    let calls = llm_calls as u32;
     let io_wait_seconds = match &d.io_wait {
         IoWait::Total(t) => t.sample(rng),
-        IoWait::Calls { per_call } => (0..llm_calls as u64).map(|_| per_call.sample(rng)).sum(),
+        IoWait::Calls { per_call } => (0..calls).map(|_| per_call.sample(rng)).sum(),
     };
     // Tokens are per call; a document with no calls spends none.
-    let input_tokens = (0..llm_calls as u64)
-        .map(|_| d.input_tokens.sample(rng))
-        .sum();
+    let input_tokens = (0..calls).map(|_| d.input_tokens.sample(rng)).sum();
     // A call stops generating at its max_tokens.
     let most = d.max_tokens.unwrap_or(f64::INFINITY);
-    let output_tokens = (0..llm_calls as u64)
+    let output_tokens = (0..calls)
         .map(|_| d.output_tokens.sample(rng).min(most))
         .sum();
     let peak_memory_mb = d.peak_memory_mb.sample(rng);
@@ -159,7 +160,7 @@ fn sample_one<R: Rng + ?Sized>(
     // Drawn last, so workloads without prompt caching keep every other draw where it was. A
     // prefix is part of its call's input: a draw above the document's input is cut there.
     let cached_tokens = d.cached_tokens.as_ref().map_or(0.0, |c| {
-        (0..llm_calls as u64)
+        (0..calls)
             .map(|_| c.sample(rng))
             .sum::<f64>()
             .min(input_tokens)
