@@ -227,7 +227,10 @@ impl Millis {
     /// The same duration in seconds (ms / 1,000).
     #[inline]
     pub fn seconds(self) -> Seconds {
-        Seconds(self.0 as f64 / 1000.0)
+        // Through i64 when it fits (every billed duration does): its conversion to a float is one
+        // instruction on x86-64-v2, a u64's several. The same value either way.
+        let ms = i64::try_from(self.0).map_or(self.0 as f64, |ms| ms as f64);
+        Seconds(ms / 1000.0)
     }
 }
 
@@ -297,6 +300,10 @@ mod tests {
         assert_eq!(Millis(29).seconds().get(), 29.0 / 1000.0);
         assert_eq!(Millis(29).get(), 29);
         assert!(Millis(28) < Millis(29));
+        // Counts past i64's range convert as u64s do.
+        for ms in [u64::MAX, 1 << 63, (1 << 63) - 1, (1 << 53) + 1] {
+            assert_eq!(Millis(ms).seconds().get(), ms as f64 / 1000.0, "{ms}");
+        }
     }
 
     proptest::proptest! {

@@ -20,7 +20,9 @@ pub fn duration_seconds(init: Seconds, cpu: Seconds, io_wait: Seconds, vcpu_shar
 /// The duration is first taken to whole microseconds (rounding to nearest) so binary floating-point
 /// noise such as 9.500000000000002 s cannot push a bill up by a whole granule.
 pub fn billed_ms(duration: Seconds, granularity_ms: u64) -> Millis {
-    let us = (duration.get() * 1e6).round().max(0.0) as u64;
+    // Through i64: microseconds are far below 2^63, and a float's conversion to u64 costs half
+    // a dozen instructions more on x86-64-v2 than to i64. The same integer either way.
+    let us = (duration.get() * 1e6).round().max(0.0) as i64 as u64;
     // Today's 1 ms granularity divides by a constant, which compiles to a multiplication: a
     // 64-bit division by a run-time value is among the slowest instructions, and this runs for
     // every attempt. Both branches give the same integer.
@@ -162,6 +164,12 @@ mod tests {
         assert_eq!(billed_ms(Seconds(0.1001), 100), Millis(200));
         // floating-point noise must not add a millisecond
         assert_eq!(billed_ms(Seconds(0.1 + 0.2), 1), Millis(300));
+        // Far beyond any limit a workload can set (a month is 2.6 million seconds), still exact.
+        assert_eq!(
+            billed_ms(Seconds(1e9 + 0.0005), 1),
+            Millis(1_000_000_000_001)
+        );
+        assert_eq!(billed_ms(Seconds(-1.0), 1), Millis(0));
     }
 
     #[test]
