@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use crate::config::dist::unit_f64;
+use crate::config::dist::{Dist, unit_f64};
 use crate::config::{IoWait, MAX_DOCUMENTS_PER_BATCH, MAX_LLM_CALLS, Scenario};
 use crate::units::Seconds;
 
@@ -114,6 +114,24 @@ pub fn sample_batch_append<R: Rng + ?Sized>(
     docs.extend((0..size).map(|position| sample_one(s, batch, position, size, rng)));
 }
 
+/// The sum over `calls` calls of a draw of `dist` each, passed through `cut`, added in call
+/// order. A constant (token counts usually are) is tested once, not once a call: the same sum.
+#[inline(always)]
+fn per_call_sum<R: Rng + ?Sized>(
+    dist: &Dist,
+    calls: u32,
+    rng: &mut R,
+    cut: impl Fn(f64) -> f64,
+) -> f64 {
+    match dist {
+        Dist::Constant(v) => {
+            let v = cut(*v);
+            (0..calls).map(|_| v).sum()
+        }
+        _ => (0..calls).map(|_| cut(dist.sample(rng))).sum(),
+    }
+}
+
 fn sample_one<R: Rng + ?Sized>(
     s: &Scenario,
     batch: u32,
@@ -130,15 +148,13 @@ fn sample_one<R: Rng + ?Sized>(
     let calls = llm_calls as u32;
     let io_wait_seconds = match &d.io_wait {
         IoWait::Total(t) => t.sample(rng),
-        IoWait::Calls { per_call } => (0..calls).map(|_| per_call.sample(rng)).sum(),
+        IoWait::Calls { per_call } => per_call_sum(per_call, calls, rng, |x| x),
     };
     // Tokens are per call; a document with no calls spends none.
-    let input_tokens = (0..calls).map(|_| d.input_tokens.sample(rng)).sum();
+    let input_tokens = per_call_sum(&d.input_tokens, calls, rng, |x| x);
     // A call stops generating at its max_tokens.
     let most = d.max_tokens.unwrap_or(f64::INFINITY);
-    let output_tokens = (0..calls)
-        .map(|_| d.output_tokens.sample(rng).min(most))
-        .sum();
+    let output_tokens = per_call_sum(&d.output_tokens, calls, rng, |x| x.min(most));
     let peak_memory_mb = d.peak_memory_mb.sample(rng);
     let payload_kb = d.payload_kb.sample(rng);
     let result_kb = d.result_kb.sample(rng);
@@ -160,10 +176,7 @@ fn sample_one<R: Rng + ?Sized>(
     // Drawn last, so workloads without prompt caching keep every other draw where it was. A
     // prefix is part of its call's input: a draw above the document's input is cut there.
     let cached_tokens = d.cached_tokens.as_ref().map_or(0.0, |c| {
-        (0..calls)
-            .map(|_| c.sample(rng))
-            .sum::<f64>()
-            .min(input_tokens)
+        per_call_sum(c, calls, rng, |x| x).min(input_tokens)
     });
     Document {
         batch,
