@@ -219,23 +219,31 @@ impl<M: Model> Simulator<M> {
     }
 }
 
+/// A batch arriving: what [`CapacitySim::arrive_batch`] is told.
+#[derive(Debug, Clone, Copy)]
+pub struct Arriving<'d> {
+    /// Its arrival time.
+    pub now: f64,
+    /// Index of its first document within the replication.
+    pub first_document: u64,
+    /// Its documents.
+    pub documents: &'d [Document],
+    /// The batch is one unit; else each document is a unit of its own that rebuilds the batch's
+    /// shared context.
+    pub as_unit: bool,
+    /// Every event up to `now` runs first (the first batch of an arrival; a burst's later
+    /// batches arrive with nothing run between them).
+    pub catch_up: bool,
+}
+
 /// A pattern's capacity simulation behind one interface, so a replication drives every pattern
 /// the same way. Each simulation's event loop stays monomorphic inside; one virtual call per
-/// arrival and per time advance is all the indirection costs.
+/// batch is all the indirection costs.
 pub trait CapacitySim: Send {
-    /// A batch's `documents` arrive at `now`, the first numbered `first_document`: as one unit
-    /// when `as_unit`, else each document as a unit of its own that rebuilds the batch's shared
-    /// context. Returns the units waiting then. (One call a batch: the loop over its documents
-    /// and the backlog's reading stay inside the monomorphic simulation.)
-    fn arrive_batch(
-        &mut self,
-        now: f64,
-        first_document: u64,
-        documents: &[Document],
-        as_unit: bool,
-    ) -> usize;
-    /// Processes every event up to and including `t`.
-    fn advance_to(&mut self, t: f64, sink: &mut dyn Sink);
+    /// A batch arrives (after the events up to its time, if it catches up), finished units going
+    /// to `sink`. Returns the units waiting then. One call a batch: catching up, the loop over
+    /// its documents and the backlog's reading stay inside the monomorphic simulation.
+    fn arrive_batch(&mut self, batch: Arriving<'_>, sink: &mut dyn Sink) -> usize;
     /// Runs every remaining event.
     fn drain(&mut self, sink: &mut dyn Sink);
     /// What was measured so far.
@@ -245,13 +253,17 @@ pub trait CapacitySim: Send {
 }
 
 impl<M: Model> CapacitySim for Simulator<M> {
-    fn arrive_batch(
-        &mut self,
-        now: f64,
-        first_document: u64,
-        documents: &[Document],
-        as_unit: bool,
-    ) -> usize {
+    fn arrive_batch(&mut self, batch: Arriving<'_>, sink: &mut dyn Sink) -> usize {
+        let Arriving {
+            now,
+            first_document,
+            documents,
+            as_unit,
+            catch_up,
+        } = batch;
+        if catch_up {
+            Simulator::advance_to(self, now, sink);
+        }
         if as_unit {
             Simulator::arrive(self, now, first_document, documents, false);
         } else {
@@ -261,10 +273,6 @@ impl<M: Model> CapacitySim for Simulator<M> {
             }
         }
         Simulator::waiting(self)
-    }
-
-    fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
-        Simulator::advance_to(self, t, sink);
     }
 
     fn drain(&mut self, sink: &mut dyn Sink) {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::billing::lambda::{
     after_free_tier, gb_seconds_after_free_tier, per_million, tiered_cost,
 };
-use crate::capacity::engine::CapacitySim;
+use crate::capacity::engine::{Arriving, CapacitySim};
 use crate::capacity::{CapacityStats, Sink};
 use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario};
 use crate::error::RunError;
@@ -24,7 +24,7 @@ use crate::pricing::PriceBook;
 use crate::sampling::{Document, stream};
 use crate::stats::Sketch;
 use crate::units::{GbSeconds, Seconds, Usd};
-use draws::{Chunk, MAX_EMPTY_MONTHS, MonthDraws, Step};
+use draws::{Chunk, MAX_EMPTY_MONTHS, MonthDraws};
 
 /// Seed used when none is given.
 pub const DEFAULT_SEED: u64 = 42;
@@ -504,20 +504,17 @@ impl Lane<'_> {
     /// stops with (that step's index, the backlog, the time).
     fn run(&mut self, chunk: &Chunk, max_backlog: usize) -> Option<(usize, usize, f64)> {
         for (k, step) in chunk.steps.iter().enumerate() {
-            match *step {
-                Step::Arrival(t) => self.sim.advance_to(t, &mut self.tally),
-                Step::Batch {
-                    t,
-                    first,
-                    start,
-                    end,
-                } => {
-                    let docs = chunk.batch(start, end);
-                    let waiting = self.sim.arrive_batch(t, first, docs, self.unit_is_batch);
-                    if waiting > max_backlog {
-                        return Some((k, waiting, t));
-                    }
-                }
+            let docs = chunk.batch(step.start, step.end);
+            let arriving = Arriving {
+                now: step.t,
+                first_document: step.first,
+                documents: docs,
+                as_unit: self.unit_is_batch,
+                catch_up: step.arrival,
+            };
+            let waiting = self.sim.arrive_batch(arriving, &mut self.tally);
+            if waiting > max_backlog {
+                return Some((k, waiting, step.t));
             }
         }
         None
@@ -570,11 +567,9 @@ pub fn draw_month(s: &Scenario, opts: &RunOptions, index: usize) -> (u64, f64) {
     let limit = opts.documents.map_or(u64::MAX, |n| n as u64);
     let mut draws = MonthDraws::new(s, stream(opts.seed, index as u64), limit);
     let (mut cpu, mut docs) = (0.0, Vec::new());
-    while let Some(step) = draws.next_into(&mut docs) {
-        if let Step::Batch { .. } = step {
-            cpu += docs.iter().map(|d| d.cpu_seconds).sum::<Seconds>().get();
-            docs.clear();
-        }
+    while draws.next_into(&mut docs).is_some() {
+        cpu += docs.iter().map(|d| d.cpu_seconds).sum::<Seconds>().get();
+        docs.clear();
     }
     (draws.documents(), cpu)
 }
