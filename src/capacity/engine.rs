@@ -261,7 +261,9 @@ impl<M: Model> CapacitySim for Simulator<M> {
             as_unit,
             catch_up,
         } = batch;
-        if catch_up {
+        // Tested here first: often no event is due, and the loop's call then costs more than
+        // the test.
+        if catch_up && self.core.events.peek_time().is_some_and(|et| et <= now) {
             Simulator::advance_to(self, now, sink);
         }
         if as_unit {
