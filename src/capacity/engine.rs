@@ -73,8 +73,18 @@ pub trait Model: Send {
     fn infeasible(plan: &Self::Plan) -> Option<Infeasibility>;
     /// (executions holding capacity, of which idle) right now.
     fn in_use(&self) -> (u32, u32);
-    /// Starts queued work while limits allow.
-    fn dispatch(&mut self, core: &mut Core<Self::Plan, Self::Event>, now: f64);
+    /// Starts queued work while limits allow ([`Model::dispatch`] calls it when something waits).
+    fn start_queued(&mut self, core: &mut Core<Self::Plan, Self::Event>, now: f64);
+    /// Called after every arrival and event: starts queued work while limits allow. Inlined into
+    /// the event loop, it calls [`Model::start_queued`] only when something is queued: after
+    /// most events nothing is, and the call then cost more than the test. A model that acts on
+    /// every change (a fleet's autoscaler) overrides it.
+    #[inline(always)]
+    fn dispatch(&mut self, core: &mut Core<Self::Plan, Self::Event>, now: f64) {
+        if !core.queue.is_empty() {
+            self.start_queued(core, now);
+        }
+    }
     /// Whether `event` changes nothing the statistics or dispatch see (an LLM call admitted or
     /// retried mid-attempt): the loop then skips their bookkeeping.
     fn quiet(_core: &Core<Self::Plan, Self::Event>, _event: &Self::Event) -> bool {

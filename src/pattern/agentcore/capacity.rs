@@ -93,61 +93,6 @@ impl Model for AgentCoreModel<'_> {
         (self.active, self.idle)
     }
 
-    // Inlined into the event loop: after most events nothing is queued, and the call then
-    // cost more than the test.
-    #[inline(always)]
-    fn dispatch(&mut self, core: &mut Core<Plan, Event>, now: f64) {
-        if !core.queue.is_empty() {
-            self.start_queued(core, now);
-        }
-    }
-
-    fn handle(
-        &mut self,
-        core: &mut Core<Plan, Event>,
-        now: f64,
-        event: Event,
-        sink: &mut dyn Sink,
-    ) {
-        match event {
-            Event::Llm(id) => {
-                let job = core.jobs.get_mut(id);
-                match core.llm.step(id, &job.plan.calls, now) {
-                    Next::At(t) => core.events.push(t, Event::Llm(id)),
-                    Next::End(e) => {
-                        let (s, book) = (self.s, self.book);
-                        let run = core.llm.run(id);
-                        job.added_wait += run.added_total();
-                        let actual = Some((&e, run));
-                        let t = bill_attempt_as(
-                            s,
-                            book,
-                            &self.charges,
-                            &job.plan,
-                            job.attempt,
-                            actual,
-                            &mut job.outcome,
-                        );
-                        if t.success {
-                            job.outcome.failed = false;
-                        }
-                        self.busy_end(core, now, id, t.tail.get(), t.success, sink);
-                    }
-                }
-            }
-            Event::BusyEnd(id, tail, success) => self.busy_end(core, now, id, tail, success, sink),
-            Event::Release => {
-                self.active -= 1;
-                self.idle -= 1;
-            }
-            Event::Retry(id) => core.queue.push_back(id),
-            Event::Wake => self.wake_pending = false,
-        }
-    }
-}
-
-impl AgentCoreModel<'_> {
-    /// Starts queued work while limits allow ([`Model::dispatch`] with something queued).
     fn start_queued(&mut self, core: &mut Core<Plan, Event>, now: f64) {
         while let Some(&id) = core.queue.front() {
             if self.active >= self.quota {
@@ -211,6 +156,51 @@ impl AgentCoreModel<'_> {
         }
     }
 
+    fn handle(
+        &mut self,
+        core: &mut Core<Plan, Event>,
+        now: f64,
+        event: Event,
+        sink: &mut dyn Sink,
+    ) {
+        match event {
+            Event::Llm(id) => {
+                let job = core.jobs.get_mut(id);
+                match core.llm.step(id, &job.plan.calls, now) {
+                    Next::At(t) => core.events.push(t, Event::Llm(id)),
+                    Next::End(e) => {
+                        let (s, book) = (self.s, self.book);
+                        let run = core.llm.run(id);
+                        job.added_wait += run.added_total();
+                        let actual = Some((&e, run));
+                        let t = bill_attempt_as(
+                            s,
+                            book,
+                            &self.charges,
+                            &job.plan,
+                            job.attempt,
+                            actual,
+                            &mut job.outcome,
+                        );
+                        if t.success {
+                            job.outcome.failed = false;
+                        }
+                        self.busy_end(core, now, id, t.tail.get(), t.success, sink);
+                    }
+                }
+            }
+            Event::BusyEnd(id, tail, success) => self.busy_end(core, now, id, tail, success, sink),
+            Event::Release => {
+                self.active -= 1;
+                self.idle -= 1;
+            }
+            Event::Retry(id) => core.queue.push_back(id),
+            Event::Wake => self.wake_pending = false,
+        }
+    }
+}
+
+impl AgentCoreModel<'_> {
     /// Session `id` finishes processing at `now`: it idles for `tail` (holding its slot) or
     /// terminates; a failed unit is retried once the checker finds it.
     fn busy_end(

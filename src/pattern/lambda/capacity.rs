@@ -96,53 +96,6 @@ impl Model for LambdaModel<'_> {
         (self.running, 0)
     }
 
-    // Inlined into the event loop: after most events nothing is queued, and the call then
-    // cost more than the test.
-    #[inline(always)]
-    fn dispatch(&mut self, core: &mut Core<Plan, Event>, now: f64) {
-        if !core.queue.is_empty() {
-            self.start_queued(core, now);
-        }
-    }
-
-    fn handle(
-        &mut self,
-        core: &mut Core<Plan, Event>,
-        now: f64,
-        event: Event,
-        sink: &mut dyn Sink,
-    ) {
-        match event {
-            Event::Llm(id, cold) => {
-                let job = core.jobs.get_mut(id);
-                match core.llm.step(id, &job.plan.calls, now) {
-                    Next::At(t) => core.events.push(t, Event::Llm(id, cold)),
-                    Next::End(e) => {
-                        let (s, book) = (self.s, self.book);
-                        let (_, _, whole) = planned_run(book, &job.plan, job.attempt, cold);
-                        let init = if cold { job.plan.init } else { Seconds::ZERO };
-                        let ran = Seconds((e.at - job.started - init.get()).max(0.0));
-                        let run = core.llm.run(id);
-                        job.added_wait += run.added_total();
-                        let tokens = Usd(run.token_usd);
-                        let c = &self.charges;
-                        bill_run(s, book, c, &job.plan, cold, ran, tokens, &mut job.outcome);
-                        if whole && e.kind == EndKind::Planned {
-                            job.outcome.failed = false;
-                        }
-                        self.end_attempt(core, now, id, sink);
-                    }
-                }
-            }
-            Event::Finish(id) => self.end_attempt(core, now, id, sink),
-            Event::Requeue(id) => core.queue.push_back(id),
-            Event::Wake => self.wake_pending = false,
-        }
-    }
-}
-
-impl LambdaModel<'_> {
-    /// Starts queued work while limits allow ([`Model::dispatch`] with something queued).
     fn start_queued(&mut self, core: &mut Core<Plan, Event>, now: f64) {
         let keep_warm = self.s.lambda.warm_idle_seconds;
         while let Some(&id) = core.queue.front() {
@@ -210,6 +163,43 @@ impl LambdaModel<'_> {
         }
     }
 
+    fn handle(
+        &mut self,
+        core: &mut Core<Plan, Event>,
+        now: f64,
+        event: Event,
+        sink: &mut dyn Sink,
+    ) {
+        match event {
+            Event::Llm(id, cold) => {
+                let job = core.jobs.get_mut(id);
+                match core.llm.step(id, &job.plan.calls, now) {
+                    Next::At(t) => core.events.push(t, Event::Llm(id, cold)),
+                    Next::End(e) => {
+                        let (s, book) = (self.s, self.book);
+                        let (_, _, whole) = planned_run(book, &job.plan, job.attempt, cold);
+                        let init = if cold { job.plan.init } else { Seconds::ZERO };
+                        let ran = Seconds((e.at - job.started - init.get()).max(0.0));
+                        let run = core.llm.run(id);
+                        job.added_wait += run.added_total();
+                        let tokens = Usd(run.token_usd);
+                        let c = &self.charges;
+                        bill_run(s, book, c, &job.plan, cold, ran, tokens, &mut job.outcome);
+                        if whole && e.kind == EndKind::Planned {
+                            job.outcome.failed = false;
+                        }
+                        self.end_attempt(core, now, id, sink);
+                    }
+                }
+            }
+            Event::Finish(id) => self.end_attempt(core, now, id, sink),
+            Event::Requeue(id) => core.queue.push_back(id),
+            Event::Wake => self.wake_pending = false,
+        }
+    }
+}
+
+impl LambdaModel<'_> {
     /// An attempt of job `id` ends at `now`: its environment turns warm, and the message is
     /// redelivered after its visibility timeout or the unit completes.
     fn end_attempt(

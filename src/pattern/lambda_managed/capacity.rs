@@ -259,8 +259,14 @@ impl Model for ManagedModel<'_> {
         (self.running, 0)
     }
 
+    // The fleet's state advances and its autoscaler is armed after every change, queue or not.
     fn dispatch(&mut self, core: &mut Core<Plan, Event>, now: f64) {
         self.advance(now);
+        self.start_queued(core, now);
+        self.arm(core, now);
+    }
+
+    fn start_queued(&mut self, core: &mut Core<Plan, Event>, now: f64) {
         while let Some(&id) = core.queue.front() {
             if self.running >= self.slots() {
                 break;
@@ -327,7 +333,6 @@ impl Model for ManagedModel<'_> {
                 .record_planned(calls, (now, reach(ran.get()), whole));
             core.events.push(now + ran.get(), Event::Finish(id));
         }
-        self.arm(core, now);
     }
 
     fn finish_stats(&mut self, stats: &mut CapacityStats) {
