@@ -52,7 +52,7 @@ pub fn memory_segments(
     activities: &[Activity],
     idle_tail: Seconds,
     reclaim_after: Seconds,
-) -> impl Iterator<Item = MemorySegment> + Clone + '_ {
+) -> impl Iterator<Item = MemorySegment> + '_ {
     let at = |seconds, mb| MemorySegment { seconds, mb };
     let start = (startup > Seconds::ZERO).then(|| at(startup, baseline_mb));
     let mut peak = baseline_mb;
