@@ -191,9 +191,24 @@ impl<M: Model> Simulator<M> {
         self.mark();
     }
 
-    /// Processes every event up to and including `t`.
+    /// Processes every event up to and including `t`. Inlined where it is called: often no
+    /// event is due, and the loop's call then costs more than the test.
+    #[inline(always)]
     pub fn advance_to(&mut self, t: f64, sink: &mut dyn Sink) {
-        while self.core.events.peek_time().is_some_and(|et| et <= t) {
+        if self.due(t) {
+            self.run_due(t, sink);
+        }
+    }
+
+    /// Whether an event is due by `t`.
+    fn due(&self, t: f64) -> bool {
+        self.core.events.peek_time().is_some_and(|et| et <= t)
+    }
+
+    /// [`Simulator::advance_to`]'s loop.
+    #[inline(never)]
+    fn run_due(&mut self, t: f64, sink: &mut dyn Sink) {
+        while self.due(t) {
             let (now, ev) = self.core.events.pop().expect("peeked");
             if M::quiet(&self.core, &ev) {
                 self.model.handle(&mut self.core, now, ev, sink);
@@ -271,9 +286,7 @@ impl<M: Model> CapacitySim for Simulator<M> {
             as_unit,
             catch_up,
         } = batch;
-        // Tested here first: often no event is due, and the loop's call then costs more than
-        // the test.
-        if catch_up && self.core.events.peek_time().is_some_and(|et| et <= now) {
+        if catch_up {
             Simulator::advance_to(self, now, sink);
         }
         if as_unit {
