@@ -244,31 +244,42 @@ impl<M: Model> Simulator<M> {
     }
 }
 
-/// A batch arriving: what [`CapacitySim::arrive_batch`] is told.
-#[derive(Debug, Clone, Copy)]
-pub struct Arriving<'d> {
-    /// Its arrival time.
-    pub now: f64,
+/// A batch arriving at a time, its first document's index within the replication, and where
+/// its documents lie in the documents drawn with it (one step of a month's draws).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Arrival time.
+    pub t: f64,
+    /// Whether the batch is its arrival's first: simulations catch up to `t` before it. A
+    /// burst's later batches arrive at the same time, with nothing run between them. (One step
+    /// for both, where a step of its own for each arrival cost a step and a call a document.)
+    pub arrival: bool,
     /// Index of its first document within the replication.
-    pub first_document: u64,
-    /// Its documents.
-    pub documents: &'d [Document],
-    /// The batch is one unit; else each document is a unit of its own that rebuilds the batch's
-    /// shared context.
-    pub as_unit: bool,
-    /// Every event up to `now` runs first (the first batch of an arrival; a burst's later
-    /// batches arrive with nothing run between them).
-    pub catch_up: bool,
+    pub first: u64,
+    /// Its documents: `start..end` of the documents drawn with it.
+    pub start: usize,
+    /// End of its documents.
+    pub end: usize,
 }
 
 /// A pattern's capacity simulation behind one interface, so a replication drives every pattern
 /// the same way. Each simulation's event loop stays monomorphic inside; one virtual call per
-/// batch is all the indirection costs.
+/// chunk of steps is all the indirection costs.
 pub trait CapacitySim: Send {
-    /// A batch arrives (after the events up to its time, if it catches up), finished units going
-    /// to `sink`. Returns the units waiting then. One call a batch: catching up, the loop over
-    /// its documents and the backlog's reading stay inside the monomorphic simulation.
-    fn arrive_batch(&mut self, batch: Arriving<'_>, sink: &mut dyn Sink) -> usize;
+    /// The batches of `steps` (their documents in `docs`) arrive in turn, finished units going
+    /// to `sink`: each after the events up to its time if it catches up, as one unit if
+    /// `as_unit`, else each document a unit of its own that rebuilds the batch's shared context.
+    /// Stops after the first batch that leaves more than `max_backlog` units waiting, returning
+    /// (its step's index, the units waiting, its time). One call for a chunk of steps: a call a
+    /// batch was a call a document when batches hold one, and the loop stays monomorphic.
+    fn arrive_steps(
+        &mut self,
+        steps: &[Step],
+        docs: &[Document],
+        as_unit: bool,
+        max_backlog: usize,
+        sink: &mut dyn Sink,
+    ) -> Option<(usize, usize, f64)>;
     /// Runs every remaining event.
     fn drain(&mut self, sink: &mut dyn Sink);
     /// What was measured so far.
@@ -278,26 +289,33 @@ pub trait CapacitySim: Send {
 }
 
 impl<M: Model> CapacitySim for Simulator<M> {
-    fn arrive_batch(&mut self, batch: Arriving<'_>, sink: &mut dyn Sink) -> usize {
-        let Arriving {
-            now,
-            first_document,
-            documents,
-            as_unit,
-            catch_up,
-        } = batch;
-        if catch_up {
-            Simulator::advance_to(self, now, sink);
-        }
-        if as_unit {
-            Simulator::arrive(self, now, first_document, documents, false);
-        } else {
-            for (j, d) in documents.iter().enumerate() {
-                let first = first_document + j as u64;
-                Simulator::arrive(self, now, first, std::slice::from_ref(d), true);
+    fn arrive_steps(
+        &mut self,
+        steps: &[Step],
+        docs: &[Document],
+        as_unit: bool,
+        max_backlog: usize,
+        sink: &mut dyn Sink,
+    ) -> Option<(usize, usize, f64)> {
+        for (k, step) in steps.iter().enumerate() {
+            if step.arrival {
+                Simulator::advance_to(self, step.t, sink);
+            }
+            let documents = &docs[step.start..step.end];
+            if as_unit {
+                Simulator::arrive(self, step.t, step.first, documents, false);
+            } else {
+                for (j, d) in documents.iter().enumerate() {
+                    let first = step.first + j as u64;
+                    Simulator::arrive(self, step.t, first, std::slice::from_ref(d), true);
+                }
+            }
+            let waiting = Simulator::waiting(self);
+            if waiting > max_backlog {
+                return Some((k, waiting, step.t));
             }
         }
-        Simulator::waiting(self)
+        None
     }
 
     fn drain(&mut self, sink: &mut dyn Sink) {

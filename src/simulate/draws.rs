@@ -2,6 +2,7 @@
 //! documents in this one order, so the simulations can run on a chunk while the next is drawn.
 
 use crate::arrivals::{Arrival, ArrivalStream};
+pub use crate::capacity::engine::Step;
 use crate::config::Scenario;
 use crate::sampling::{Document, StreamRng, sample_batch_append};
 
@@ -17,24 +18,6 @@ pub const MAX_EMPTY_MONTHS: u32 = 100_000;
 /// fastest: 8,192 documents left one core idle for about 20 ms of a 250 ms M/M/10 run.
 pub const CHUNK_DOCUMENTS: usize = 2_048;
 
-/// One step of a month's draws: a batch arriving at a time, its first document's index within
-/// the replication, and where its documents lie in the chunk's documents.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Step {
-    /// Arrival time.
-    pub t: f64,
-    /// Whether the batch is its arrival's first: simulations catch up to `t` before it. A
-    /// burst's later batches arrive at the same time, with nothing run between them. (One step
-    /// for both, where a step of its own for each arrival cost a step and a call a document.)
-    pub arrival: bool,
-    /// Index of its first document within the replication.
-    pub first: u64,
-    /// Its documents: `start..end` of [`Chunk::docs`].
-    pub start: usize,
-    /// End of its documents in [`Chunk::docs`].
-    pub end: usize,
-}
-
 /// Consecutive steps of a month's draws, with the documents their batches bring.
 #[derive(Debug, Default)]
 pub struct Chunk {
@@ -42,13 +25,6 @@ pub struct Chunk {
     pub steps: Vec<Step>,
     /// Every batch's documents, in order.
     pub docs: Vec<Document>,
-}
-
-impl Chunk {
-    /// The documents of a batch step.
-    pub fn batch(&self, start: usize, end: usize) -> &[Document] {
-        &self.docs[start..end]
-    }
 }
 
 /// Where the draws stand between steps.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::billing::lambda::{
     after_free_tier, gb_seconds_after_free_tier, per_million, tiered_cost,
 };
-use crate::capacity::engine::{Arriving, CapacitySim};
+use crate::capacity::engine::CapacitySim;
 use crate::capacity::{CapacityStats, Sink};
 use crate::config::{ArrivalProcess, MONTH_SECONDS, Scenario};
 use crate::error::RunError;
@@ -503,21 +503,13 @@ impl Lane<'_> {
     /// Runs the chunk's steps; at the first batch after which the backlog passed `max_backlog`,
     /// stops with (that step's index, the backlog, the time).
     fn run(&mut self, chunk: &Chunk, max_backlog: usize) -> Option<(usize, usize, f64)> {
-        for (k, step) in chunk.steps.iter().enumerate() {
-            let docs = chunk.batch(step.start, step.end);
-            let arriving = Arriving {
-                now: step.t,
-                first_document: step.first,
-                documents: docs,
-                as_unit: self.unit_is_batch,
-                catch_up: step.arrival,
-            };
-            let waiting = self.sim.arrive_batch(arriving, &mut self.tally);
-            if waiting > max_backlog {
-                return Some((k, waiting, step.t));
-            }
-        }
-        None
+        self.sim.arrive_steps(
+            &chunk.steps,
+            &chunk.docs,
+            self.unit_is_batch,
+            max_backlog,
+            &mut self.tally,
+        )
     }
 }
 
