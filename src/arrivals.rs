@@ -34,6 +34,8 @@ pub struct ArrivalStream {
     trace: Option<std::sync::Arc<Vec<f64>>>,
     trace_next: usize,
     now: f64,
+    /// The hour `now` falls in, while `now` is below its boundary.
+    hour: Hour,
     next_base: Option<f64>,
     bursts: Vec<(f64, f64)>,
     burst_next: usize,
@@ -66,6 +68,7 @@ impl ArrivalStream {
             trace,
             trace_next: 0,
             now: 0.0,
+            hour: Hour::NONE,
             next_base: None,
             bursts,
             burst_next: 0,
@@ -113,10 +116,10 @@ impl ArrivalStream {
             if self.now >= MONTH_SECONDS {
                 return None;
             }
-            // Within the month, so the hour fits a u32 (a cheaper conversion than a usize's).
-            let hour = ((self.now / 3600.0) as u32 as usize) % 24;
-            let boundary = ((self.now / 3600.0).floor() + 1.0) * 3600.0;
-            let rate = self.batch_rate * self.profile[hour];
+            if self.now >= self.hour.boundary {
+                self.hour = Hour::of(self.now, self.batch_rate, &self.profile);
+            }
+            let Hour { rate, boundary, .. } = self.hour;
             if rate <= 0.0 {
                 self.now = boundary;
                 continue;
@@ -127,6 +130,35 @@ impl ArrivalStream {
                 return (self.now < MONTH_SECONDS).then_some(self.now);
             }
             self.now = boundary;
+        }
+    }
+}
+
+/// An hour of the month as [`ArrivalStream::draw_base`] sees a time in it: its batches' rate and
+/// where it ends. Worked out once an hour instead of once an arrival (a division, a floor and a
+/// lookup each). Every time of the month below `boundary` has this hour when worked out afresh:
+/// `tests::below_each_whole_hour_of_the_month_the_hour_is_the_one_before` checks the time just
+/// below each whole hour, where the division's rounding could have reached the next.
+#[derive(Debug, Clone, Copy)]
+struct Hour {
+    /// Batches per second.
+    rate: f64,
+    /// The next whole hour, where the draw restarts and the next hour begins.
+    boundary: f64,
+}
+
+impl Hour {
+    /// None yet: every time is past its boundary.
+    const NONE: Hour = Hour {
+        rate: 0.0,
+        boundary: f64::NEG_INFINITY,
+    };
+
+    /// The hour of `now` (within the month, so it fits a u32, a cheaper conversion than a usize's).
+    fn of(now: f64, batch_rate: f64, profile: &[f64; 24]) -> Hour {
+        Hour {
+            rate: batch_rate * profile[((now / 3600.0) as u32 as usize) % 24],
+            boundary: ((now / 3600.0).floor() + 1.0) * 3600.0,
         }
     }
 }
@@ -145,6 +177,27 @@ mod tests {
             hourly_profile: profile,
             bursts,
             documents_per_month: rate * MONTH_SECONDS,
+        }
+    }
+
+    #[test]
+    fn below_each_whole_hour_of_the_month_the_hour_is_the_one_before() {
+        // A time's hour is floor(t / 3600) as the division rounds. It only grows with t, and it
+        // is at least h from h·3600 on, so an hour's cached rate and boundary hold up to the
+        // next whole hour if the float just below that hour still divides to below it.
+        let profile: [f64; 24] = std::array::from_fn(|i| 0.5 + i as f64 / 8.0);
+        let last = (MONTH_SECONDS / 3600.0).ceil() as u32;
+        for h in 0..last {
+            let start = f64::from(h) * 3600.0;
+            let cached = Hour::of(start, 2.0, &profile);
+            let just_below = cached.boundary.next_down();
+            let afresh = Hour::of(just_below, 2.0, &profile);
+            assert_eq!(
+                (afresh.rate, afresh.boundary),
+                (cached.rate, cached.boundary),
+                "hour {h}"
+            );
+            assert!(Hour::of(cached.boundary, 2.0, &profile).boundary > cached.boundary);
         }
     }
 
