@@ -71,6 +71,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn held_values_reach_the_sketch_in_groups_and_all_once_settled() {
+        let xs: Vec<f64> = (0..150).map(|i| 0.5 + f64::from(i % 37) * 1.7).collect();
+        let mut direct = Sketch::default();
+        let (mut held, mut sketch) = (Held::default(), Sketch::default());
+        for (i, &x) in xs.iter().enumerate() {
+            direct.add(x);
+            held.push(x, &mut sketch);
+            // Whole groups go in as they fill; the rest waits.
+            assert_eq!(
+                sketch.count() as usize,
+                (i + 1) / Held::AT_ONCE * Held::AT_ONCE
+            );
+        }
+        held.settle(&mut sketch);
+        assert_eq!(sketch, direct);
+        assert_eq!(held, Held::default());
+    }
+
+    #[test]
     fn quantiles_interpolate_like_r_type_7() {
         let xs = [1.0, 2.0, 3.0, 4.0];
         assert_eq!(quantile_sorted(&xs, 0.5), 2.5);
@@ -131,6 +150,36 @@ pub struct Sketch {
     n: u64,
     min: f64,
     max: f64,
+}
+
+/// Values bound for a [`Sketch`], added [`Held::AT_ONCE`] at a time. A value's bucket is a chain
+/// of dependent steps ending in a counter's update; one value an event held up the event loop
+/// behind it, while a group's chains overlap. A sketch counts the same values whatever their
+/// order, so holding them back changes nothing once they are in: call [`Held::settle`] before
+/// the sketch is read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Held(Vec<f64>);
+
+impl Held {
+    /// Values held before they go into the sketch together.
+    pub const AT_ONCE: usize = 64;
+
+    /// Holds `x` for `sketch`, adding every value held once there are [`Held::AT_ONCE`].
+    #[inline]
+    pub fn push(&mut self, x: f64, sketch: &mut Sketch) {
+        self.0.push(x);
+        if self.0.len() >= Self::AT_ONCE {
+            self.settle(sketch);
+        }
+    }
+
+    /// Adds every value held to `sketch`.
+    pub fn settle(&mut self, sketch: &mut Sketch) {
+        for &x in &self.0 {
+            sketch.add(x);
+        }
+        self.0.clear();
+    }
 }
 
 const SKETCH_MIN: f64 = 1e-12;

@@ -131,7 +131,8 @@ impl<M: Model> Simulator<M> {
         self.core.queue.len()
     }
 
-    /// What was measured so far.
+    /// What was measured so far; the last few units' waits and latencies reach their sketches
+    /// only when the run ends ([`Simulator::into_stats`]).
     pub fn stats(&self) -> &CapacityStats {
         &self.core.stats
     }
@@ -282,7 +283,7 @@ pub trait CapacitySim: Send {
     ) -> Option<(usize, usize, f64)>;
     /// Runs every remaining event.
     fn drain(&mut self, sink: &mut dyn Sink);
-    /// What was measured so far.
+    /// What was measured so far (as [`Simulator::stats`]).
     fn stats(&self) -> &CapacityStats;
     /// Ends the run, returning the statistics.
     fn into_stats(self: Box<Self>) -> CapacityStats;

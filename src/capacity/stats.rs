@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::Sketch;
+use crate::stats::{Held, Sketch};
 
 /// One step of the timeline: maxima over the step, and throttles that happened in it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -66,6 +66,9 @@ pub struct CapacityStats {
     /// only past it, not with a division every event. Bookkeeping, not a measurement.
     #[serde(skip)]
     step_check: f64,
+    /// Waits and latencies not yet in their sketches; [`CapacityStats::end`] adds them.
+    #[serde(skip)]
+    held: (Held, Held),
     /// The instance fleet of a pattern that runs on one (managed instances); `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<FleetStats>,
@@ -198,17 +201,19 @@ impl CapacityStats {
     /// however they were reached (a shard file's round trip included).
     pub fn end(&mut self) {
         self.step_check = 0.0;
+        self.held.0.settle(&mut self.waits);
+        self.held.1.settle(&mut self.latencies);
     }
 
-    /// Records a finished unit's wait and latency.
+    /// Records a finished unit's wait and latency (their sketches have them once the run ends).
     pub fn finish_unit(&mut self, wait: f64, latency: f64) {
         self.finished += 1;
         if wait > 0.0 {
             self.waited += 1;
         }
         self.wait_sum += wait;
-        self.waits.add(wait);
-        self.latencies.add(latency);
+        self.held.0.push(wait, &mut self.waits);
+        self.held.1.push(latency, &mut self.latencies);
         if let Some(t) = &mut self.wait_trace {
             t.push(wait as f32);
         }
@@ -246,6 +251,22 @@ mod tests {
     /// The step a clock is in, by the division every event once paid.
     fn divided(clock: f64, step: f64) -> usize {
         (clock / step) as u32 as usize
+    }
+
+    #[test]
+    fn a_run_ends_with_every_finished_units_wait_and_latency_in_its_sketch() {
+        let mut s = CapacityStats::new(10.0, 60.0, false);
+        for i in 0..(Held::AT_ONCE + 3) {
+            s.finish_unit(f64::from(i as u32 % 2), 1.0 + i as f64);
+        }
+        s.end();
+        assert_eq!(s.waits.count() as usize, Held::AT_ONCE + 3);
+        assert_eq!(s.latencies.count() as usize, Held::AT_ONCE + 3);
+        assert_eq!(s.latencies.quantile(1.0), (Held::AT_ONCE + 3) as f64);
+        // Ended, it equals itself after a round trip, where nothing held survives.
+        let back: CapacityStats =
+            serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
     }
 
     #[test]
