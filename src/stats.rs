@@ -175,9 +175,7 @@ impl Held {
 
     /// Adds every value held to `sketch`.
     pub fn settle(&mut self, sketch: &mut Sketch) {
-        for &x in &self.0 {
-            sketch.add(x);
-        }
+        sketch.add_all(&self.0);
         self.0.clear();
     }
 }
@@ -251,29 +249,40 @@ impl Sketch {
     }
 
     /// Adds a value; negative and NaN values count as zero (callers pass costs and durations).
+    #[inline]
     pub fn add(&mut self, x: f64) {
-        self.n += 1;
-        let x = if x.is_nan() { 0.0 } else { x.max(0.0) };
-        if x == 0.0 {
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-            self.zeros += 1;
-            return;
+        self.add_all(std::slice::from_ref(&x));
+    }
+
+    /// Adds the values of `xs` in turn, as [`Sketch::add`] each. The extremes and the count of
+    /// zeros run in registers, where a value at a time stored and reloaded them.
+    pub fn add_all(&mut self, xs: &[f64]) {
+        let (mut min, mut max, mut zeros) = (self.min, self.max, self.zeros);
+        for &x in xs {
+            let x = if x.is_nan() { 0.0 } else { x.max(0.0) };
+            if x == 0.0 {
+                min = min.min(x);
+                max = max.max(x);
+                zeros += 1;
+                continue;
+            }
+            // Positive from here: plain comparisons keep the extremes exactly as `min` and `max`
+            // would (no NaN on either side, no zero's sign in question), without their NaN tests.
+            if x < min {
+                min = x;
+            }
+            if x > max {
+                max = x;
+            }
+            // sketch_bucket clamps, so i is below sketch_buckets().
+            let i = sketch_bucket(x);
+            match self.counts.get_mut(i.wrapping_sub(self.offset)) {
+                Some(c) => *c += 1,
+                None => self.add_outside(i, 1),
+            }
         }
-        // Positive from here: plain comparisons keep the extremes exactly as `min` and `max`
-        // would (no NaN on either side, no zero's sign in question), without their NaN tests.
-        if x < self.min {
-            self.min = x;
-        }
-        if x > self.max {
-            self.max = x;
-        }
-        // sketch_bucket clamps, so i is below sketch_buckets().
-        let i = sketch_bucket(x);
-        match self.counts.get_mut(i.wrapping_sub(self.offset)) {
-            Some(c) => *c += 1,
-            None => self.add_outside(i, 1),
-        }
+        self.n += xs.len() as u64;
+        (self.min, self.max, self.zeros) = (min, max, zeros);
     }
 
     /// Counts `count` values in bucket `i`, outside the counters held: the first value allocates
