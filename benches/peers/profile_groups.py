@@ -14,8 +14,8 @@ AREAS = [
     ("Bedrock calls", r"capacity::llm"),
     ("event queue", r"binary_heap|capacity::queue|capacity::engine"),
     ("sampling / draws",
-     r"sampling::|config::dist|rand::|rand_distr|arrivals::|__ieee754_|exp@@|log@@|__log|__exp|pow@@|__sin|__cos"),
-    ("billing", r"billing::|bill_|pricing::|Tally"),
+     r"sampling::|config::dist|rand::|rand_distr|rand_xoshiro|rand-|arrivals::|__ieee754_|exp@@|log@@|__log|__exp|pow@@|__sin|__cos"),
+    ("billing", r"billing::|bill_|pricing::|Tally|Holding|document_cost"),
     ("statistics", r"capacity::stats|agentcost::stats|sketch|quantile"),
     ("pattern models", r"pattern::"),
     ("memory copies / allocation", r"memcpy|memmove|memset|malloc|free|realloc|_int_"),
@@ -41,7 +41,8 @@ def main():
     shape, path, docs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     top = int(sys.argv[4]) if len(sys.argv) > 4 else 8
     total = None
-    by_fn = defaultdict(int)
+    # Instructions by function and, within it, by the area of each inlined piece.
+    by_fn = defaultdict(lambda: defaultdict(int))
     listing = False
     for line in open(path):
         if "PROGRAM TOTALS" in line:
@@ -55,23 +56,35 @@ def main():
         if m:
             # Everything after the file's path: function names hold "::" but paths hold no ':'.
             path, fn = m.group(2).split(":", 1) if ":" in m.group(2) else ("", m.group(2))
-            # A generic container's code inlined into one of ours (SmallVec::extend in
-            # capacity/llm.rs) belongs to that file's area.
-            ours = re.search(r"(?:^|/)src/(\w+(?:/\w+)*)\.rs$", path)
-            if area(fn).startswith("other") and ours and "/rustc/" not in path and "registry" not in path:
-                fn = f"{fn} (in src/{ours.group(1)}.rs)"
-            by_fn[fn] += int(m.group(1).replace(",", ""))
+            piece = area(fn)
+            if piece.startswith("other"):
+                # A generic function's piece inlined from one of our files (SmallVec::extend in
+                # capacity/llm.rs) belongs to that file's area; one from a crate to the crate's.
+                ours = re.search(r"(?:^|/)src/(\w+(?:/\w+)*)\.rs$", path)
+                if ours and "/rustc/" not in path and "registry" not in path:
+                    piece = area(f"{fn} (in src/{ours.group(1)}.rs)")
+                elif "registry" in path:
+                    piece = area(path)
+            by_fn[fn][piece] += int(m.group(1).replace(",", ""))
+    # The standard library's pieces of a generic function (an iterator's `fold` around a
+    # document's draws) take the area most of its other pieces have.
+    fn_area = {}
+    for fn, pieces in by_fn.items():
+        known = {a: n for a, n in pieces.items() if not a.startswith("other")}
+        fn_area[fn] = max(known, key=known.get) if known else area(fn)
     by_area = defaultdict(int)
-    for fn, n in by_fn.items():
-        by_area[area(fn)] += n
+    for fn, pieces in by_fn.items():
+        for a, n in pieces.items():
+            by_area[fn_area[fn] if a.startswith("other") else a] += n
     print(f"\n### {shape}: {total:,} instructions, {total / docs:,.0f} per document\n")
     print("| area | share |\n|---|---:|")
     for name, n in sorted(by_area.items(), key=lambda x: -x[1]):
         print(f"| {name} | {n / total:.1%} |")
     print("\n| function (self cost, inlined code included) | area | share |\n|---|---|---:|")
-    for fn, n in sorted(by_fn.items(), key=lambda x: -x[1])[:top]:
+    sizes = {fn: sum(pieces.values()) for fn, pieces in by_fn.items()}
+    for fn, n in sorted(sizes.items(), key=lambda x: -x[1])[:top]:
         short = re.sub(r"agentcost::|alloc::collections::binary_heap::", "", fn)
-        print(f"| `{short}` | {area(fn)} | {n / total:.1%} |")
+        print(f"| `{short}` | {fn_area[fn]} | {n / total:.1%} |")
 
 
 main()
