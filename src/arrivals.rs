@@ -119,7 +119,7 @@ impl ArrivalStream {
             if self.now >= self.hour.boundary {
                 self.hour = Hour::of(self.now, self.batch_rate, &self.profile);
             }
-            let Hour { rate, boundary, .. } = self.hour;
+            let Hour { rate, boundary } = self.hour;
             if rate <= 0.0 {
                 self.now = boundary;
                 continue;
